@@ -1,0 +1,95 @@
+"""Rəqəmsal İcra: the application factory.
+
+Blueprints and the URL prefixes they own:
+
+- ``main``     ``/``          home, about, accessibility, privacy, language, /healthz
+- ``auth``     ``/auth``      register, confirm, sign in/out, password reset
+- ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile
+- ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations
+- ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.errors import ConfigError
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, ProductionConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _check_production(app: Flask) -> None:
+    """Refuse to start production without its secrets (one clear line each)."""
+    for name in ProductionConfig.REQUIRED:
+        if not app.config.get({"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}.get(name, name)):
+            raise ConfigError(f"{name} is not set; production cannot start without it.")
+    if app.config["SECRET_KEY"] == DEV_SECRET_KEY or len(app.config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY is the development default or shorter than 32 characters.")
+
+
+def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application for ``config_name`` (default: ``APP_ENV``, else development)."""
+    config_name = config_name or os.environ.get("APP_ENV", "development")
+    if config_name not in CONFIGS:
+        raise ConfigError(f"APP_ENV={config_name!r} is not one of {', '.join(CONFIGS)}.")
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(CONFIGS[config_name])
+    if overrides:
+        app.config.update(overrides)
+    if config_name == "production":
+        _check_production(app)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    if app.config["TEMPLATES_STRICT"]:
+        app.jinja_env.undefined = StrictUndefined
+    proxies = int(os.environ.get("PROXY_COUNT", "1" if config_name == "production" else "0"))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import cli, errorpages, web
+
+    web.init_app(app)
+    errorpages.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (registers every table with the metadata)
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Baku")
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.appeals import bp as appeals_bp
+    from app.auth import bp as auth_bp
+    from app.cabinet import bp as cabinet_bp
+    from app.main import bp as main_bp
+    from app.official import bp as official_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(cabinet_bp, url_prefix="/cabinet")
+    app.register_blueprint(official_bp, url_prefix="/office")
+    app.register_blueprint(appeals_bp, url_prefix="/appeals")

@@ -1,0 +1,193 @@
+"""Forms of the appeals module, for residents and officials.
+
+Numbers and choices are parsed leniently here and checked by the services,
+so every refusal comes with the portal's own message in the user's language.
+"""
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    MultipleFileField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from app.forms import BaseForm
+from app.models import KINDS, NOT_CONSIDERED_GROUNDS
+from app.models.appeal import TEXT_LIMIT
+from app.services.appeals import GROUND_LABELS, KIND_LABELS
+
+MAX = _l("Use at most %(max)d characters.")
+
+
+def int_or_none(value) -> int | None:
+    """A whole number, None when empty, -1 when it is not a number (which the services refuse)."""
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+class Coordinate:
+    """Validator: an optional decimal number (a map coordinate)."""
+
+    def __call__(self, form, field) -> None:
+        if field.data:
+            try:
+                float(field.data.replace(",", "."))
+            except ValueError:
+                raise ValidationError(_l("Enter the coordinate as a number, such as 40.6828.")) from None
+
+
+def coordinate(value: str | None) -> float | None:
+    """The parsed coordinate, or None."""
+    return float(value.replace(",", ".")) if value else None
+
+
+class AppealForm(BaseForm):
+    """A resident's appeal to a district authority."""
+
+    district_id = SelectField(_l("District (city) executive authority"), coerce=int_or_none, validate_choice=False)
+    category_id = SelectField(_l("Category"), coerce=int_or_none, validate_choice=False)
+    kind = RadioField(_l("Kind of appeal"), validate_choice=False, default="application")
+    subject = StringField(
+        _l("Subject"), validators=[DataRequired(_l("Write the subject of your appeal.")), Length(max=200, message=MAX)]
+    )
+    text = TextAreaField(
+        _l("Your appeal"),
+        validators=[DataRequired(_l("Write your appeal.")), Length(max=TEXT_LIMIT, message=MAX)],
+        description=_l("At most 10,000 characters. Describe the situation, the place and what you ask for."),
+    )
+    applicant_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("The law does not accept anonymous appeals: write your full name.")), Length(max=200, message=MAX)],
+    )
+    applicant_address = StringField(
+        _l("Address"),
+        validators=[Length(max=300, message=MAX)],
+        description=_l("Your postal address. An address or a phone number is required."),
+    )
+    applicant_phone = StringField(_l("Phone"), validators=[Length(max=32, message=MAX)])
+    location_lat = StringField(_l("Latitude of the place (optional)"), validators=[Optional(), Coordinate()])
+    location_lon = StringField(_l("Longitude of the place (optional)"), validators=[Optional(), Coordinate()])
+    confidential = BooleanField(_l("Keep my personal details confidential"))
+    public_ok = BooleanField(_l("The appeal and its answer may be published without my name"))
+    attachments = MultipleFileField(
+        _l("Attachments"), description=_l("Up to 5 files: PDF, JPEG or PNG, at most 10 MB each.")
+    )
+    submission_token = HiddenField()
+    submit = SubmitField(_l("Send the appeal"))
+
+    def fill_choices(self, districts, categories, tr) -> None:
+        """Offer the districts and categories in the current language."""
+        self.district_id.choices = [SelectChoice("", _l("Choose a district"))] + [SelectChoice(d.id, tr(d)) for d in districts]
+        self.category_id.choices = [SelectChoice("", _l("Choose a category"))] + [SelectChoice(c.id, tr(c)) for c in categories]
+        self.kind.choices = [SelectChoice(k, KIND_LABELS[k]) for k in KINDS]
+        if not self.submission_token.data:
+            # One token per rendered form: sending it twice files one appeal.
+            self.submission_token.data = secrets.token_urlsafe(24)
+
+
+class TextForm(BaseForm):
+    """A single text and optional files: a reply, a message, a note, a dispute."""
+
+    note = TextAreaField(_l("Text"), validators=[DataRequired(_l("Write the text.")), Length(max=5000, message=MAX)])
+    attachments = MultipleFileField(_l("Attachments"), description=_l("Up to 5 files: PDF, JPEG or PNG, at most 10 MB each."))
+    submit = SubmitField(_l("Send"))
+
+
+class WithdrawForm(BaseForm):
+    """The applicant withdraws the appeal."""
+
+    note = TextAreaField(_l("Reason (optional)"), validators=[Length(max=2000, message=MAX)])
+    submit = SubmitField(_l("Withdraw the appeal"))
+
+
+class RateForm(BaseForm):
+    """The applicant rates the answer."""
+
+    rating = RadioField(
+        _l("Your rating of the answer"),
+        coerce=int_or_none,
+        validate_choice=False,
+        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
+        description=_l("5 is the best."),
+    )
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000, message=MAX)])
+    submit = SubmitField(_l("Rate the answer"))
+
+
+class RegisterStepForm(BaseForm):
+    """An official registers the appeal, optionally to a department."""
+
+    department_id = SelectField(_l("Department"), coerce=int_or_none, validate_choice=False)
+    submit = SubmitField(_l("Register the appeal"))
+
+
+class AssignForm(BaseForm):
+    """An official assigns the appeal to a colleague of the district."""
+
+    assignee_id = SelectField(_l("Official"), coerce=int_or_none, validate_choice=False)
+    submit = SubmitField(_l("Assign"))
+
+
+class AnswerForm(BaseForm):
+    """The official's answer to the applicant."""
+
+    answer = TextAreaField(_l("Answer"), validators=[DataRequired(_l("Write the answer.")), Length(max=TEXT_LIMIT, message=MAX)])
+    submit = SubmitField(_l("Send the answer"))
+
+
+class ForwardForm(BaseForm):
+    """Forwarding an appeal that is outside the authority's competence."""
+
+    forwarded_to = StringField(
+        _l("Competent body"),
+        validators=[DataRequired(_l("Name the competent body the appeal is forwarded to.")), Length(max=300, message=MAX)],
+    )
+    submit = SubmitField(_l("Forward"))
+
+
+class NotConsiderForm(BaseForm):
+    """Leaving an appeal without consideration, on a ground the law names."""
+
+    ground = SelectField(_l("Legal ground"), validate_choice=False)
+    note = TextAreaField(
+        _l("Explanation for the applicant"),
+        validators=[DataRequired(_l("Explain the decision to the applicant.")), Length(max=2000, message=MAX)],
+    )
+    submit = SubmitField(_l("Leave without consideration"))
+
+    def fill_choices(self) -> None:
+        """Offer the grounds an official may use (withdrawal is the applicant's own)."""
+        self.ground.choices = [SelectChoice("", _l("Choose a ground"))] + [
+            SelectChoice(g, GROUND_LABELS[g]) for g in NOT_CONSIDERED_GROUNDS if g != "withdrawn"
+        ]
+
+
+class ExtendForm(BaseForm):
+    """The head extends the deadline once."""
+
+    days = StringField(_l("Extend by (working days)"), description=_l("From 1 to 30 working days."))
+    reason = TextAreaField(
+        _l("Reason, told to the applicant"),
+        validators=[DataRequired(_l("Give the reason for the extension; the applicant is told.")), Length(max=2000, message=MAX)],
+    )
+    submit = SubmitField(_l("Extend the deadline"))
+
+
+class ButtonForm(BaseForm):
+    """A step that needs nothing but a confirmation."""
+
+    submit = SubmitField(_l("Confirm"))

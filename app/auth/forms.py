@@ -1,0 +1,113 @@
+"""Forms of the accounts area."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+from app.forms import BaseForm
+from app.services.passwords import password_problem
+
+EMAIL_INVALID = _l("Enter an email address in the form name@example.az.")
+
+
+class StrongPassword:
+    """Field validator: the portal's password rules (length, not common, not the email)."""
+
+    def __init__(self, email_field: str | None = None):
+        self.email_field = email_field
+
+    def __call__(self, form, field) -> None:
+        email = form[self.email_field].data if self.email_field else None
+        problem = password_problem(field.data or "", email)
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(BaseForm):
+    """A resident creates an account."""
+
+    full_name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your full name.")), Length(max=200, message=_l("Use at most %(max)d characters."))],
+        description=_l("As in your identity card: first name, surname and patronymic."),
+    )
+    email = EmailField(
+        _l("Email"),
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Email(EMAIL_INVALID, check_deliverability=False),
+            Length(max=254, message=_l("Use at most %(max)d characters.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(max=200, message=_l("Use at most %(max)d characters.")),
+            StrongPassword("email"),
+        ],
+        description=_l("At least 10 characters; not a common password."),
+    )
+    password_again = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            InputRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ],
+    )
+    consent = BooleanField(
+        _l("I have read and accept the privacy notice"),
+        validators=[DataRequired(_l("You must accept the privacy notice to register."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+
+class LoginForm(BaseForm):
+    """Sign in with email and password."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")), Email(EMAIL_INVALID, check_deliverability=False)],
+    )
+    password = PasswordField(_l("Password"), validators=[InputRequired(_l("Enter your password."))])
+    remember = BooleanField(_l("Remember me on this device"))
+    submit = SubmitField(_l("Sign in"))
+
+
+class ResetRequestForm(BaseForm):
+    """Ask for a password reset link."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(_l("Enter your email address.")), Email(EMAIL_INVALID, check_deliverability=False)],
+    )
+    submit = SubmitField(_l("Send the link"))
+
+
+class ResetPasswordForm(BaseForm):
+    """Choose a new password through a reset link."""
+
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(max=200, message=_l("Use at most %(max)d characters.")),
+            StrongPassword(),
+        ],
+        description=_l("At least 10 characters; not a common password."),
+    )
+    password_again = PasswordField(
+        _l("Repeat the password"),
+        validators=[
+            InputRequired(_l("Repeat the password.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ],
+    )
+    submit = SubmitField(_l("Save the new password"))
+
+
+class ActionForm(BaseForm):
+    """A form with only a CSRF token and a button (sign out, resend)."""
+
+    submit = SubmitField(_l("Continue"))

@@ -1,0 +1,256 @@
+"""The rulebook: the only place that decides who may do what.
+
+Each policy is a named function ``(user, obj) -> bool`` registered with
+``@policy("area.action")``. Views declare theirs with ``@requires(name)`` (or
+``@public`` for open pages); services call ``require(user, name, obj)``;
+templates call ``can(name, obj)``. A test walks every view and fails on one
+that declares nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+
+from app.errors import NotAllowed
+from app.models import DISTRICT_ROLES, STAFF_ROLES
+
+PolicyFn = Callable[[Any, Any], bool]
+_POLICIES: dict[str, PolicyFn] = {}
+
+PUBLIC = "public"
+
+
+def policy(name: str) -> Callable[[PolicyFn], PolicyFn]:
+    """Register ``fn`` as the policy called ``name``."""
+
+    def register(fn: PolicyFn) -> PolicyFn:
+        if name in _POLICIES:
+            raise RuntimeError(f"policy {name!r} registered twice")
+        _POLICIES[name] = fn
+        return fn
+
+    return register
+
+
+def policy_names() -> list[str]:
+    """Every registered policy name, sorted."""
+    return sorted(_POLICIES)
+
+
+def _signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def can(user: Any, name: str, obj: Any = None) -> bool:
+    """Whether ``user`` may do ``name`` (to ``obj``). Unknown names raise."""
+    try:
+        fn = _POLICIES[name]
+    except KeyError:
+        raise RuntimeError(f"unknown policy {name!r}") from None
+    return bool(fn(user, obj))
+
+
+def require(user: Any, name: str, obj: Any = None) -> None:
+    """Raise ``NotAllowed`` unless ``user`` may do ``name`` (to ``obj``)."""
+    if not can(user, name, obj):
+        raise NotAllowed(name)
+
+
+def requires(name: str) -> Callable:
+    """View decorator: sign-in first when needed, then the policy, else 403."""
+    if name not in _POLICIES:
+        raise RuntimeError(f"unknown policy {name!r}")
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any):
+            if not _signed_in(current_user):
+                from app.extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not can(current_user, name):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.policy = name  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorate
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as open to everyone, visitors included."""
+    view.policy = PUBLIC  # type: ignore[attr-defined]
+    return view
+
+
+def template_can(name: str, obj: Any = None) -> bool:
+    """``can`` for templates, bound to the signed-in user."""
+    return can(current_user, name, obj)
+
+
+def staff_districts(user: Any, roles: tuple[str, ...] = DISTRICT_ROLES) -> set[int]:
+    """The ids of the districts in which ``user`` holds one of ``roles``."""
+    if not _signed_in(user):
+        return set()
+    return {r.district_id for r in user.roles if r.role in roles and r.district_id is not None}
+
+
+def _has_role(user: Any, *roles: str) -> bool:
+    return _signed_in(user) and bool(user.role_names & set(roles))
+
+
+# --- Policies -------------------------------------------------------------
+
+
+@policy("account.manage")
+def _account_manage(user: Any, obj: Any) -> bool:
+    """Any signed-in, active user manages their own profile and password."""
+    return _signed_in(user) and (obj is None or obj.id == user.id)
+
+
+@policy("cabinet.view")
+def _cabinet_view(user: Any, obj: Any) -> bool:
+    """The citizen cabinet belongs to every signed-in resident."""
+    return _signed_in(user)
+
+
+@policy("citizen.act")
+def _citizen_act(user: Any, obj: Any) -> bool:
+    """Filing, booking, voting: a signed-in user with a confirmed email."""
+    return _signed_in(user) and user.is_confirmed
+
+
+@policy("office.view")
+def _office_view(user: Any, obj: Any) -> bool:
+    """The official cabinet is for staff of any role."""
+    return _has_role(user, *STAFF_ROLES)
+
+
+@policy("district.work")
+def _district_work(user: Any, district: Any) -> bool:
+    """Working a district's records: official or head of that very district."""
+    if district is None:
+        return _has_role(user, "official", "head")
+    district_id = getattr(district, "id", district)
+    return district_id in staff_districts(user, ("official", "head"))
+
+
+@policy("supervision.view")
+def _supervision_view(user: Any, obj: Any) -> bool:
+    """National accountability dashboards: supervisors (and administrators)."""
+    return _has_role(user, "supervisor", "admin")
+
+
+@policy("admin.access")
+def _admin_access(user: Any, obj: Any) -> bool:
+    """Administration screens: administrators only."""
+    return _has_role(user, "admin")
+
+
+
+# --- Appeals ----------------------------------------------------------------
+
+STAFF = frozenset({"official", "head"})
+CITIZEN = frozenset({"citizen"})
+SYSTEM = frozenset({"system"})
+
+# Who may move an appeal from one status to another (DESIGN.md's lifecycle).
+# "official" covers the district's officials; the head holds every official right.
+# "system" is the scheduler (escalation, auto-close), acting with no user.
+TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("submitted", "registered"): STAFF,
+    ("submitted", "forwarded"): STAFF,
+    ("submitted", "not_considered"): STAFF | CITIZEN,
+    ("registered", "in_progress"): STAFF,
+    ("registered", "forwarded"): STAFF,
+    ("registered", "not_considered"): STAFF | CITIZEN,
+    ("in_progress", "info_requested"): STAFF,
+    ("in_progress", "answered"): STAFF,
+    ("in_progress", "not_considered"): STAFF | CITIZEN,
+    ("info_requested", "in_progress"): STAFF | CITIZEN,
+    ("info_requested", "not_considered"): STAFF | CITIZEN,
+    ("answered", "closed"): CITIZEN | SYSTEM,
+    ("answered", "reopened"): CITIZEN,
+    ("closed", "reopened"): CITIZEN,
+    ("reopened", "in_progress"): STAFF,
+    ("reopened", "not_considered"): STAFF | CITIZEN,
+}
+
+
+def appeal_roles(user: Any, appeal: Any) -> set[str]:
+    """The capacities in which ``user`` stands towards ``appeal``: citizen, official, head, system."""
+    if user is None:
+        return {"system"}
+    if not _signed_in(user):
+        return set()
+    roles: set[str] = set()
+    if appeal.citizen_id == user.id:
+        roles.add("citizen")
+    for assignment in user.roles:
+        if assignment.district_id == appeal.district_id and assignment.role in STAFF:
+            roles.update({"official", assignment.role})
+    return roles
+
+
+def transition_allowed(user: Any, appeal: Any, to_status: str) -> bool:
+    """Whether ``user`` may move ``appeal`` from its status to ``to_status``."""
+    allowed = TRANSITIONS.get((appeal.status, to_status), frozenset())
+    return bool(allowed & appeal_roles(user, appeal))
+
+
+@policy("appeal.file")
+def _appeal_file(user: Any, obj: Any) -> bool:
+    """Filing an appeal: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("appeal.view")
+def _appeal_view(user: Any, appeal: Any) -> bool:
+    """An appeal is seen by its applicant and by the officials and head of its district."""
+    if appeal is None:
+        return _signed_in(user)
+    return bool(appeal_roles(user, appeal) & {"citizen", "official"})
+
+
+@policy("appeal.work")
+def _appeal_work(user: Any, appeal: Any) -> bool:
+    """Working an appeal (assign, messages, internal notes): officials and head of its district."""
+    if appeal is None:
+        return _has_role(user, *STAFF)
+    return "official" in appeal_roles(user, appeal)
+
+
+@policy("appeal.internal")
+def _appeal_internal(user: Any, appeal: Any) -> bool:
+    """Internal notes and their attachments: the district's staff, never the applicant."""
+    return _appeal_work(user, appeal)
+
+
+@policy("appeal.head")
+def _appeal_head(user: Any, appeal: Any) -> bool:
+    """Extending a deadline, marking extra study, the escalation list: the district's head."""
+    if appeal is None:
+        return _has_role(user, "head")
+    return "head" in appeal_roles(user, appeal)
+
+
+@policy("appeal.transition")
+def _appeal_transition(user: Any, target: Any) -> bool:
+    """Moving an appeal: ``target`` is ``(appeal, to_status)``; the transition table decides."""
+    if target is None:
+        return False
+    appeal, to_status = target
+    return transition_allowed(user, appeal, to_status)
+
+
+@policy("appeal.citizen")
+def _appeal_citizen(user: Any, appeal: Any) -> bool:
+    """Acting as the applicant (messages, withdrawing, rating, disputing): the appeal's own citizen."""
+    if appeal is None:
+        return _signed_in(user)
+    return "citizen" in appeal_roles(user, appeal)

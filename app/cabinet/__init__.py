@@ -1,0 +1,6 @@
+"""The citizen's personal cabinet: overview, profile, password."""
+from flask import Blueprint
+
+bp = Blueprint("cabinet", __name__)
+
+from app.cabinet import appeals, routes  # noqa: E402,F401  (the views register on bp)

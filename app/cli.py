@@ -1,0 +1,152 @@
+"""Command-line commands: ``flask seed-demo``, ``flask create-admin``, ``flask translate``."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import click
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+from email_validator import EmailNotValidError, validate_email
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from app.models import LANGUAGES
+from app.services import appeals, demo, seed
+from app.services.accounts import find_by_email
+from app.services.passwords import password_problem
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+KEYWORDS = ["-k", "N_", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext"]
+
+translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
+
+
+def _babel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract(pot: Path) -> None:
+    """Extract every translatable string of the code and templates into ``pot``."""
+    _babel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output",
+           "--omit-header", "-o", str(pot), str(ROOT))
+
+
+def fill_english(path: Path) -> int:
+    """English is the source language: copy each empty English entry's msgid into its msgstr."""
+    with open(path, "rb") as fh:
+        catalog = read_po(fh, locale="en")
+    filled = 0
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            if not all(message.string):
+                message.string = tuple(message.id)
+                filled += 1
+        elif not message.string:
+            message.string = message.id
+            filled += 1
+        if message.fuzzy:
+            message.flags.discard("fuzzy")
+    with open(path, "wb") as fh:
+        write_po(fh, catalog, width=100, sort_output=True, omit_header=False)
+    return filled
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract the strings and merge them into the az, ru and en catalogues."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pot = Path(tmp) / "messages.pot"
+        extract(pot)
+        for lang in LANGUAGES:
+            po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+            if po.exists():
+                _babel("update", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", lang, "--no-fuzzy-matching", "-w", "100")
+            else:
+                _babel("init", "-i", str(pot), "-d", str(TRANSLATIONS), "-l", lang, "-w", "100")
+    filled = fill_english(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
+    click.echo(f"Catalogues updated; {filled} English entries filled from the source. "
+               "Translate the empty az and ru entries, then run 'flask translate compile'.")
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile the catalogues into .mo files (run by make run / make test)."""
+    compile_catalogues()
+    click.echo(f"Compiled {len(LANGUAGES)} catalogues.")
+
+
+def compile_catalogues() -> None:
+    """Compile every catalogue under translations/ into its .mo file."""
+    _babel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the districts, departments, categories and the demo accounts (idempotent)."""
+    if not current_app.config["ALLOW_DEMO_SEED"]:
+        raise click.ClickException("seed-demo is refused in production: it creates accounts with a published password.")
+
+    def bar(items, label):
+        items = list(items)
+        return click.progressbar(items, label=label, show_pos=True)
+
+    with bar(seed.read_districts(), "Reference data") as districts:
+        added = seed.seed_reference_data(progress=lambda _rows: districts)
+    with bar(seed.DEMO_USERS, "Demo accounts ") as users:
+        created = seed.seed_demo_users(progress=lambda _rows: users)
+    with bar(range(demo.DEMO_APPEALS), "Demo appeals  ") as rows:
+        appeals_created = demo.seed_demo_appeals(demo.DEMO_APPEALS, progress=lambda _rows: rows)
+    click.echo(
+        f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
+        f"{added['categories']} new categories, {created} new demo accounts, "
+        f"{appeals_created} new demo appeals (password {seed.DEMO_PASSWORD})."
+    )
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", prompt=True, help="The administrator's email address.")
+@click.option("--name", "full_name", prompt="Full name", help="The administrator's full name.")
+@click.password_option(help="The password (asked twice when not given).")
+def create_admin(email: str, full_name: str, password: str) -> None:
+    """Create an administrator account, or give an existing account the admin role."""
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.ClickException(f"Not a valid email address: {error}") from None
+    problem = password_problem(password, email)
+    if problem and find_by_email(email) is None:
+        raise click.ClickException(problem)
+    user, created = seed.ensure_user(email, full_name, password, [("admin", None)])
+    click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
+
+
+appeals_cli = AppGroup("appeals", help="Scheduled work on appeals (run from cron).")
+
+
+@appeals_cli.command("escalate")
+def appeals_escalate() -> None:
+    """Flag overdue appeals and tell the assignee and the head (idempotent)."""
+    count = appeals.escalate_overdue()
+    click.echo(f"Escalated {count} overdue appeals.")
+
+
+@appeals_cli.command("autoclose")
+def appeals_autoclose() -> None:
+    """Close answered appeals not disputed within 10 working days of the answer."""
+    count = appeals.autoclose()
+    click.echo(f"Closed {count} answered appeals.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands with the ``flask`` CLI."""
+    app.cli.add_command(translate)
+    app.cli.add_command(appeals_cli)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_admin)
+

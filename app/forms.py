@@ -1,0 +1,39 @@
+"""The base form every form subclasses, and shared form helpers."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+
+from app.errors import Invalid
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    """A CSRF-protected form that strips surrounding whitespace from every text field."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", ()))
+            if unbound_field.field_class.__name__ not in {"PasswordField", "FileField"}:
+                filters.insert(0, _strip)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+    def apply(self, error: Invalid) -> None:
+        """Put a service's ``Invalid`` messages beside the fields they concern."""
+        for name, message in error.errors.items():
+            field = self._fields.get(name) if name else None
+            if field is None:
+                self.form_errors.append(str(message))
+            else:
+                field.errors = [*field.errors, str(message)]
+
+    @property
+    def all_errors(self) -> list[tuple[str | None, str]]:
+        """Every error as (field id or None, message), for the error summary."""
+        pairs: list[tuple[str | None, str]] = [(None, str(m)) for m in self.form_errors]
+        for field in self:
+            for message in field.errors:
+                pairs.append((field.id, str(message)))
+        return pairs

@@ -1,0 +1,51 @@
+"""Typed SQLAlchemy models. Importing this package registers every table."""
+from app.models.appeal import (
+    KINDS,
+    NOT_CONSIDERED_GROUNDS,
+    OPEN_STATUSES,
+    SOURCES,
+    STATUSES,
+    Appeal,
+    AppealEvent,
+    AppealMessage,
+    AppealSequence,
+    Attachment,
+    Notification,
+)
+from app.models.base import UTCDateTime, utcnow
+from app.models.district import Category, Department, District
+from app.models.outbox import OutboxMessage
+from app.models.user import (
+    DISTRICT_ROLES,
+    LANGUAGES,
+    NATIONAL_ROLES,
+    STAFF_ROLES,
+    RoleAssignment,
+    User,
+)
+
+__all__ = [
+    "Appeal",
+    "AppealEvent",
+    "AppealMessage",
+    "AppealSequence",
+    "Attachment",
+    "KINDS",
+    "NOT_CONSIDERED_GROUNDS",
+    "Notification",
+    "OPEN_STATUSES",
+    "SOURCES",
+    "STATUSES",
+    "Category",
+    "Department",
+    "District",
+    "DISTRICT_ROLES",
+    "LANGUAGES",
+    "NATIONAL_ROLES",
+    "OutboxMessage",
+    "RoleAssignment",
+    "STAFF_ROLES",
+    "User",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,6 @@
+"""The official's (staff) cabinet."""
+from flask import Blueprint
+
+bp = Blueprint("official", __name__)
+
+from app.official import appeals, routes  # noqa: E402,F401  (the views register on bp)

@@ -1,0 +1,214 @@
+"""Account use cases: register, confirm, sign in, reset and change password, profile."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import authz
+from app.errors import Invalid
+from app.extensions import db
+from app.models import LANGUAGES, District, User, utcnow
+from app.services import mail
+from app.services.passwords import hash_password, password_problem, verify_password
+from app.services.tokens import make_token, read_token
+
+
+def normalize_email(email: str) -> str:
+    """The canonical form of an address: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    """The user with this address, in any letter case."""
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _email_taken() -> Invalid:
+    return Invalid({"email": _("An account with this email address already exists.")})
+
+
+def register(
+    *, full_name: str, email: str, password: str, consent: bool, locale: str
+) -> User:
+    """Create a resident's account and send the confirmation email."""
+    email = normalize_email(email)
+    errors: dict[str | None, str] = {}
+    if not consent:
+        errors["consent"] = _("You must accept the privacy notice to register.")
+    problem = password_problem(password, email)
+    if problem:
+        errors["password"] = problem
+    if find_by_email(email) is not None:
+        errors["email"] = str(_email_taken().errors["email"])
+    if errors:
+        raise Invalid(errors)
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        password_hash=hash_password(password),
+        locale=locale if locale in LANGUAGES else "az",
+        privacy_accepted_at=utcnow(),
+    )
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two registrations with the same address raced; the database decided.
+        db.session.rollback()
+        raise _email_taken() from None
+    send_confirmation(user)
+    return user
+
+
+def send_confirmation(user: User) -> None:
+    """Email ``user`` a signed, expiring link that confirms their address."""
+    token = make_token("confirm", {"uid": user.id, "email": user.email})
+    link = url_for("auth.confirm", token=token, _external=True)
+    hours = current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600
+    mail.send_email(user.email, "confirm", user.locale, user=user, link=link, hours=hours)
+
+
+def confirm_email(token: str) -> User:
+    """Mark the address in ``token`` as confirmed; raise ``Invalid`` on a bad link."""
+    status, payload = read_token("confirm", token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    if status == "expired":
+        raise Invalid({None: _("This confirmation link has expired. Request a new one.")})
+    user = db.session.get(User, payload["uid"]) if status == "ok" else None
+    if user is None or user.email != payload.get("email"):
+        raise Invalid({None: _("This confirmation link is not valid.")})
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+_DUMMY: dict[bool, str] = {}
+
+
+def _dummy_hash() -> str:
+    key = bool(current_app.config.get("TESTING"))
+    if key not in _DUMMY:
+        _DUMMY[key] = hash_password("timing-equaliser")
+    return _DUMMY[key]
+
+
+@dataclass
+class SignInRefused(Exception):
+    """Sign-in failed: ``reason`` is "credentials", "locked" or "inactive"."""
+
+    reason: str
+    locked_until: datetime | None = None
+
+
+def authenticate(email: str, password: str) -> User:
+    """Check the credentials, counting failures; lock after too many in a row."""
+    config = current_app.config
+    user = find_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal accounts.
+        verify_password(_dummy_hash(), password)
+        raise SignInRefused("credentials")
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise SignInRefused("locked", user.locked_until)
+    if not verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
+            user.failed_logins = 0
+            user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+            db.session.commit()
+            raise SignInRefused("locked", user.locked_until)
+        db.session.commit()
+        raise SignInRefused("credentials")
+    if not user.active:
+        raise SignInRefused("inactive")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.commit()
+    return user
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Bound to the current hash, so a link stops working once it has been used.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link when the address has an account; say nothing otherwise."""
+    user = find_by_email(email)
+    if user is None or not user.active:
+        return
+    token = make_token("reset", {"uid": user.id, "fp": _reset_fingerprint(user)})
+    link = url_for("auth.reset_password", token=token, _external=True)
+    minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
+    mail.send_email(user.email, "reset", user.locale, user=user, link=link, minutes=minutes)
+
+
+def user_for_reset(token: str) -> User:
+    """The user a reset link belongs to; raise ``Invalid`` when it is expired or used."""
+    status, payload = read_token("reset", token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    if status == "expired":
+        raise Invalid({None: _("This password reset link has expired. Request a new one.")})
+    user = db.session.get(User, payload["uid"]) if status == "ok" else None
+    if user is None or payload.get("fp") != _reset_fingerprint(user) or not user.active:
+        raise Invalid({None: _("This password reset link is not valid or was already used.")})
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link; unlock the account."""
+    user = user_for_reset(token)
+    problem = password_problem(new_password, user.email)
+    if problem:
+        raise Invalid({"password": problem})
+    user.password_hash = hash_password(new_password)
+    user.failed_logins = 0
+    user.locked_until = None
+    # Following the emailed link proves the address too.
+    if user.confirmed_at is None:
+        user.confirmed_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def change_password(actor: User, *, current: str, new: str) -> None:
+    """Change the actor's own password after checking the current one."""
+    authz.require(actor, "account.manage", actor)
+    if not verify_password(actor.password_hash, current):
+        raise Invalid({"current_password": _("The current password is not correct.")})
+    problem = password_problem(new, actor.email)
+    if problem:
+        raise Invalid({"new_password": problem})
+    actor.password_hash = hash_password(new)
+    db.session.commit()
+
+
+def update_profile(
+    actor: User, *, full_name: str, phone: str | None, locale: str, district_id: int | None
+) -> None:
+    """Update the actor's own name, phone, language and home district."""
+    authz.require(actor, "account.manage", actor)
+    if locale not in LANGUAGES:
+        raise Invalid({"locale": _("Choose one of the offered languages.")})
+    if district_id is not None and db.session.get(District, district_id) is None:
+        raise Invalid({"district_id": _("Choose a district from the list.")})
+    actor.full_name = full_name.strip()
+    actor.phone = (phone or "").strip() or None
+    actor.locale = locale
+    actor.district_id = district_id
+    db.session.commit()
+
+
+def set_locale(actor: User, locale: str) -> None:
+    """Remember the language the actor switched to."""
+    if locale in LANGUAGES and actor.locale != locale:
+        actor.locale = locale
+        db.session.commit()
+

@@ -1,0 +1,129 @@
+"""Configuration classes, chosen by the ``APP_ENV`` environment variable.
+
+Every setting can be overridden from the environment; the README lists them.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
+
+# The value shipped for development; production refuses to start with it.
+DEV_SECRET_KEY = "dev-only-secret-change-me"
+
+
+def _bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    APP_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'reqemsal.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Languages: Azerbaijani is the default and the fallback for content.
+    LANGUAGES = ("az", "ru", "en")
+    BABEL_DEFAULT_LOCALE = "az"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Baku"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    # Sessions and cookies.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+    WTF_CSRF_TIME_LIMIT = 3600 * 4
+
+    # Accounts.
+    PASSWORD_MIN_LENGTH = 10
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    CONFIRM_TOKEN_MAX_AGE = 3600 * 48
+    RESET_TOKEN_MAX_AGE = 3600
+
+    # Rate limits (per client address) for sign-in, register and reset.
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+    RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "20 per 10 minutes")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+
+    # Email: SMTP when MAIL_SERVER is set, otherwise written to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@reqemsal-icra.local")
+
+    # The portal's public address, for links in emails sent by scheduled commands.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Uploads: at most 5 files of 10 MB each, plus the form itself.
+    MAX_CONTENT_LENGTH = 52 * 1024 * 1024
+    ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", "")
+
+    # Public address used in links inside emails sent outside a request.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+
+    # Seeding demo data is allowed outside production only.
+    ALLOW_DEMO_SEED = True
+    TEMPLATES_STRICT = False
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in instance/, emails to the log."""
+
+    APP_ENV = "development"
+    TEMPLATES_STRICT = True
+
+
+class TestingConfig(Config):
+    """The test suite: its own database, no CSRF bypass, fast hashing."""
+
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    MAIL_SERVER = ""
+    TEMPLATES_STRICT = True
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL, Redis and secure cookies; no defaults for secrets."""
+
+    APP_ENV = "production"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
+    ALLOW_DEMO_SEED = False
+
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL")
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,43 @@
+"""Alembic environment: runs migrations against the Flask app's database.
+
+SQLite cannot alter most constraints in place, so migrations run in batch mode
+there; types are compared so that model and migration drift is caught.
+"""
+from __future__ import annotations
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def _options(dialect_name: str) -> dict:
+    return {
+        "target_metadata": target_metadata,
+        "compare_type": True,
+        "render_as_batch": dialect_name == "sqlite",
+    }
+
+
+def run_offline() -> None:
+    """Emit SQL to stdout instead of running it (``flask db upgrade --sql``)."""
+    url = db.engine.url
+    context.configure(url=url, literal_binds=True, **_options(url.get_backend_name()))
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    """Run the migrations on a live connection."""
+    with db.engine.connect() as connection:
+        context.configure(connection=connection, **_options(connection.dialect.name))
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

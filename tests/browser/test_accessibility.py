@@ -1,0 +1,97 @@
+"""Every page of the foundation, in az, ru and en, has zero axe violations (WCAG 2.1 A/AA)."""
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.factories import PASSWORD, create_reference_data, create_user
+
+LANGS = ["az", "ru", "en"]
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AXE = Axe()
+
+PUBLIC = ["/", "/about", "/accessibility", "/privacy", "/auth/login", "/auth/register", "/auth/reset", "/no-such-page"]
+CITIZEN = ["/cabinet/", "/cabinet/profile", "/cabinet/password", "/office/"]
+
+
+def assert_accessible(page, lang: str) -> None:
+    """The loaded page is in ``lang`` and axe finds no violation."""
+    assert page.get_attribute("html", "lang") == lang
+    results = AXE.run(page, options=WCAG)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/auth/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def people(app):
+    with app.app_context():
+        districts = create_reference_data()
+        create_user("resident@example.az")
+        create_user("official@example.az", roles=[("official", districts["GNC"]), ("head", districts["GNC"])])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_public_pages_and_errors(page, lang, people):
+    for path in PUBLIC:
+        page.goto(f"{path}?lang={lang}")
+        assert_accessible(page, lang)
+    page.goto(f"/_test/crash?lang={lang}")
+    assert_accessible(page, lang)
+    # A form sent without its CSRF token: the 400 page.
+    page.goto(f"/auth/login?lang={lang}")
+    page.evaluate("document.querySelector('input[name=csrf_token]').remove()")
+    page.fill("#email", "resident@example.az")
+    page.fill("#password", PASSWORD)
+    page.click("input[type=submit]")
+    assert page.locator(".error-code").inner_text().endswith("400")
+    assert_accessible(page, lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_forms_with_errors(page, lang, people):
+    page.goto(f"/auth/register?lang={lang}")
+    page.click("input[type=submit]")
+    assert page.locator(".error-summary").is_visible()
+    assert page.locator("#full_name-error").is_visible()
+    assert_accessible(page, lang)
+    page.goto(f"/auth/login?lang={lang}")
+    page.fill("#email", "resident@example.az")
+    page.fill("#password", "not-the-password")
+    page.click("input[type=submit]")
+    assert page.locator(".error-summary").is_visible()
+    assert_accessible(page, lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cabinets(page, lang, people):
+    sign_in(page, "resident@example.az")
+    for path in CITIZEN[:-1]:
+        page.goto(f"{path}?lang={lang}")
+        assert_accessible(page, lang)
+    page.goto(f"/office/?lang={lang}")  # a resident in the office: the 403 page
+    assert page.locator(".error-code").inner_text().endswith("403")
+    assert_accessible(page, lang)
+    page.context.clear_cookies()
+    sign_in(page, "official@example.az")
+    page.goto(f"/office/?lang={lang}")
+    assert_accessible(page, lang)
+
+
+def test_reset_password_page(page, app, people):
+    with app.test_request_context():
+        from app.services import accounts
+        from app.services.tokens import make_token
+
+        user = accounts.find_by_email("resident@example.az")
+        token = make_token("reset", {"uid": user.id, "fp": accounts._reset_fingerprint(user)})
+    for lang in LANGS:
+        page.goto(f"/auth/reset/{token}?lang={lang}")
+        assert page.locator("#password").is_visible()
+        assert_accessible(page, lang)

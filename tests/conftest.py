@@ -1,0 +1,142 @@
+"""Shared fixtures: one app per session on a schema built by the real migrations.
+
+The database is SQLite in a temporary file, or PostgreSQL when
+``TEST_DATABASE_URL`` points at one. Every test starts from empty tables.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from flask_babel import force_locale
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from app import create_app
+from app.extensions import db, limiter
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The application under test, its schema migrated from empty."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    attachments = tmp_path_factory.mktemp("attachments")
+    application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENTS_DIR": str(attachments)})
+    _add_crash_view(application)
+    with application.app_context():
+        if db.engine.dialect.name == "postgresql":
+            # A throw-away database may hold a previous run's schema: start clean.
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    return application
+
+
+def _add_crash_view(application) -> None:
+    """A test-only page that fails, to check the 500 page (registered before any request)."""
+    from app.authz import public
+
+    @application.get("/_test/crash")
+    @public
+    def crash():
+        raise RuntimeError("boom: a deliberate failure")
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app):
+    """Leave every table empty and every rate limit reset after each test."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        limiter.reset()
+    for stored in Path(app.config["ATTACHMENTS_DIR"]).iterdir():
+        stored.unlink()
+
+
+@pytest.fixture
+def client(app):
+    """A test client (cookies kept between its requests)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application and request context for calling services directly.
+
+    Services speak the user's language; these tests read their messages in English.
+    """
+    with app.test_request_context(), force_locale("en"):
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the ``flask`` commands."""
+    return app.test_cli_runner()
+
+
+class QueryCounter:
+    """Counts the SQL statements the engine runs while active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as q: ...; q.count`` counts SQL statements."""
+    with app.app_context():
+        engine = db.engine
+    return lambda: QueryCounter(engine)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token in a rendered page."""
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1) or match.group(2)
+
+
+class Browserless:
+    """Form helpers for the test client: fetch a page, then post its form with its token."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def post(self, url: str, data: dict, form_url: str | None = None, **kwargs):
+        page = self.client.get(form_url or url)
+        token = csrf_from(page.get_data(as_text=True))
+        return self.client.post(url, data={"csrf_token": token, **data}, **kwargs)
+
+    def login(self, email: str, password: str, **kwargs):
+        return self.post("/auth/login", {"email": email, "password": password}, **kwargs)
+
+
+@pytest.fixture
+def web(client):
+    """Form helpers bound to ``client``."""
+    return Browserless(client)

@@ -1,0 +1,82 @@
+"""Plain factory functions for test data (no fixtures to decode)."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.models import District, RoleAssignment, User, utcnow
+from app.services import seed
+from app.services.passwords import hash_password
+
+PASSWORD = "Kitab-Qələm-2026"
+
+
+def create_reference_data() -> dict[str, District]:
+    """The project's 20 districts with departments, and the categories; districts by code."""
+    seed.seed_reference_data()
+    return {d.code: d for d in db.session.scalars(db.select(District))}
+
+
+def create_user(
+    email: str = "resident@example.az",
+    *,
+    full_name: str = "Aygün Həsənova",
+    password: str = PASSWORD,
+    confirmed: bool = True,
+    roles: list[tuple[str, District | None]] = (),
+    locale: str = "az",
+    active: bool = True,
+) -> User:
+    """A user with these roles, committed."""
+    user = User(
+        email=email.lower(),
+        full_name=full_name,
+        password_hash=hash_password(password),
+        confirmed_at=utcnow() if confirmed else None,
+        locale=locale,
+        active=active,
+    )
+    for role, district in roles:
+        user.roles.append(RoleAssignment(role=role, district_id=district.id if district else None))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def appeal_input(district: District, category, **changes):
+    """A valid filing for ``district``; keyword arguments change any field."""
+    from app.services.appeals import AppealInput
+
+    values = dict(
+        district_id=district.id,
+        category_id=category.id,
+        kind="complaint",
+        subject="Küçədə su yoxdur",
+        text="Üç gündür ki, küçəmizdə su yoxdur.",
+        applicant_name="Aygün Həsənova",
+        applicant_address="Gəncə ş., Nizami küç. 5",
+    )
+    values.update(changes)
+    return AppealInput(**values)
+
+
+def create_appeal(citizen: User, district: District, category=None, now=None, **changes):
+    """An appeal filed through the service (number, deadline and timeline as in life)."""
+    from app.models import Category
+    from app.services import appeals
+
+    category = category or db.session.scalars(db.select(Category).order_by(Category.id)).first()
+    return appeals.file_appeal(citizen, appeal_input(district, category, **changes), now=now)
+
+
+class Upload:
+    """A stand-in for an uploaded file as werkzeug hands it to the view (name and a stream)."""
+
+    def __init__(self, filename: str, data: bytes):
+        import io
+
+        self.filename = filename
+        self.stream = io.BytesIO(data)
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+EXE = b"MZ\x90\x00" + b"\x00" * 64

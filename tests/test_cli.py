@@ -1,0 +1,78 @@
+"""Commands: seed-demo, create-admin, translate."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app import create_app
+from app.extensions import db
+from app.models import Appeal, Category, Department, District, RoleAssignment, User
+from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
+from app.services.passwords import verify_password
+from app.services.seed import DEMO_PASSWORD, DEMO_USERS
+
+
+def counts(app) -> tuple[int, ...]:
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (District, Department, Category, User, RoleAssignment, Appeal)
+        )
+
+
+def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "20 new districts" in first.output and "8 new demo accounts" in first.output
+    assert f"{DEMO_APPEALS} new demo appeals" in first.output
+    after_first = counts(app)
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0 and "0 new districts" in second.output
+    assert "0 new demo appeals" in second.output
+    # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
+    assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 7, DEMO_APPEALS)
+    with app.app_context():
+        for email, _name, roles in DEMO_USERS:
+            user = db.session.scalar(select(User).where(User.email == email))
+            assert user.is_confirmed and verify_password(user.password_hash, DEMO_PASSWORD)
+            assert sorted((r.role, r.district.code if r.district else None) for r in user.roles) == sorted(roles)
+        ganja = db.session.scalar(select(District).where(District.code == "GNC"))
+        assert (ganja.name_az, ganja.name_ru, ganja.name_en) == ("Gəncə", "Гянджа", "Ganja")
+
+
+def test_seed_demo_is_refused_in_production(app, tmp_path):
+    prod = create_app("production", {"SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    result = prod.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "refused in production" in result.output
+    assert counts(app) == (0, 0, 0, 0, 0, 0)
+
+
+def test_create_admin(app, runner):
+    result = runner.invoke(args=["create-admin", "--email", "Boss@Example.az", "--name", "Anar Səfərov", "--password", "Güclü-Parol-2026"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert user.email == "boss@example.az" and user.role_names == {"admin"} and user.is_confirmed
+
+
+def test_create_admin_refuses_bad_input(app, runner):
+    weak = runner.invoke(args=["create-admin", "--email", "a@example.az", "--name", "A", "--password", "password123"])
+    # The reason comes in the default language (Azerbaijani); the refusal is what matters.
+    assert weak.exit_code != 0 and weak.output.startswith("Error:")
+    bad = runner.invoke(args=["create-admin", "--email", "not-an-email", "--name", "A", "--password", "Güclü-Parol-2026"])
+    assert bad.exit_code != 0 and "email" in bad.output.lower()
+    assert counts(app)[3] == 0
+
+
+def test_translate_compile(runner):
+    result = runner.invoke(args=["translate", "compile"])
+    assert result.exit_code == 0 and "Compiled 3 catalogues" in result.output
+
+
+def test_each_demo_account_signs_in_to_the_right_cabinet(app, runner, web, client):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    for email, _name, roles in DEMO_USERS:
+        response = web.login(email, DEMO_PASSWORD)
+        expected = "/office/" if roles else "/cabinet/"
+        assert response.status_code == 302 and response.headers["Location"].endswith(expected), email
+        assert client.get(expected).status_code == 200
+        web.post("/auth/logout", {}, form_url=expected)

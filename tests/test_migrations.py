@@ -1,0 +1,51 @@
+"""The schema: one migration head, and models that agree with the migrations."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import RoleAssignment, User, utcnow
+from tests.factories import create_user
+
+
+def test_there_is_exactly_one_head(app):
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config(app.extensions["migrate"].directory)
+        heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, heads
+
+
+def test_migration_files_are_numbered(app):
+    versions = Path(app.extensions["migrate"].directory) / "versions"
+    names = sorted(p.name for p in versions.glob("*.py"))
+    assert names and all(name[:4].isdigit() and name[4] == "_" for name in names), names
+
+
+def test_models_agree_with_migrations(app):
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_database_enforces_lowercase_unique_emails(app):
+    with app.app_context():
+        db.session.add(User(email="Mixed@Example.az", full_name="X", password_hash="x", created_at=utcnow()))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_database_enforces_role_scope(app):
+    with app.app_context():
+        user = create_user()
+        db.session.add(RoleAssignment(user_id=user.id, role="official", district_id=None))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
