@@ -130,7 +130,10 @@ class Browserless:
     def post(self, url: str, data: dict, form_url: str | None = None, **kwargs):
         page = self.client.get(form_url or url)
         token = csrf_from(page.get_data(as_text=True))
-        return self.client.post(url, data={"csrf_token": token, **data}, **kwargs)
+        # Forms with a prefix ("answer-...") carry their token as "answer-csrf_token".
+        prefixes = {key.split("-", 1)[0] for key in data if "-" in key}
+        tokens = {"csrf_token": token, **{f"{prefix}-csrf_token": token for prefix in prefixes}}
+        return self.client.post(url, data={**tokens, **data}, **kwargs)
 
     def login(self, email: str, password: str, **kwargs):
         return self.post("/auth/login", {"email": email, "password": password}, **kwargs)
