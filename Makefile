@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations db seed clean
+.PHONY: run test lint translations db seed bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ run: translations seed
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The inbox with 100,000 appeals, on SQLite and on PostgreSQL (see README).
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench
+bench: translations
+	$(BIN)/python scripts/bench_inbox.py
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench"
+	$(BIN)/python scripts/bench_inbox.py --database-url $(BENCH_PG)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -64,6 +64,8 @@ class Appeal(db.Model):
         # The official inbox: one district, by status, ordered by deadline.
         Index("ix_appeals_inbox", "district_id", "status", "due_at"),
         Index("ix_appeals_district_due", "district_id", "due_at"),
+        # "Newest first" in the inbox.
+        Index("ix_appeals_district_created", "district_id", "created_at"),
         # The citizen's list, newest first.
         Index("ix_appeals_citizen", "citizen_id", "created_at"),
         Index("ix_appeals_public", "district_id", "public_ok", "created_at"),

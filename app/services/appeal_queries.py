@@ -5,10 +5,11 @@ rows and the few related rows each one shows are loaded with joins.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import authz
@@ -144,8 +145,11 @@ def inbox(actor: User, district_id: int | None, filters: InboxFilters, now: date
         conditions += [Appeal.status.in_(OPEN_STATUSES), Appeal.due_at <= limit]
     if filters.q.strip():
         text = filters.q.strip()[:100]
-        words = [Appeal.subject.ilike(f"%{_escape_like(w)}%", escape="\\") for w in text.split()]
-        conditions.append(or_(Appeal.number == text.upper(), and_(*words)))
+        if NUMBER_RE.fullmatch(text.upper()):
+            # A registration number finds that appeal through its unique index.
+            conditions.append(Appeal.number == text.upper())
+        else:
+            conditions += [Appeal.subject.ilike(f"%{_escape_like(w)}%", escape="\\") for w in text.split()]
     order = {
         "due": (Appeal.due_at, Appeal.id),
         "newest": (Appeal.created_at.desc(), Appeal.id.desc()),
@@ -170,6 +174,9 @@ def inbox(actor: User, district_id: int | None, filters: InboxFilters, now: date
         )
     ) or 0
     return Inbox(district, {s: counts.get(s, 0) for s in STATUSES}, overdue, page, filters)
+
+
+NUMBER_RE = re.compile(r"[A-Z]{2,5}-\d{4}-\d{6}")
 
 
 def _escape_like(word: str) -> str:

@@ -84,6 +84,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_appeals_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_appeals_citizen', ['citizen_id', 'created_at'], unique=False)
         batch_op.create_index('ix_appeals_district_due', ['district_id', 'due_at'], unique=False)
+        batch_op.create_index('ix_appeals_district_created', ['district_id', 'created_at'], unique=False)
         batch_op.create_index('ix_appeals_inbox', ['district_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_appeals_public', ['district_id', 'public_ok', 'created_at'], unique=False)
 
@@ -174,6 +175,7 @@ def downgrade():
     with op.batch_alter_table('appeals', schema=None) as batch_op:
         batch_op.drop_index('ix_appeals_public')
         batch_op.drop_index('ix_appeals_inbox')
+        batch_op.drop_index('ix_appeals_district_created')
         batch_op.drop_index('ix_appeals_district_due')
         batch_op.drop_index('ix_appeals_citizen')
         batch_op.drop_index(batch_op.f('ix_appeals_category_id'))
