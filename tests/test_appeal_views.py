@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -366,3 +366,60 @@ def test_due_dates_follow_the_working_day_calendar_on_the_page(app, web, client,
     # 15 working days after Monday 16 March 2026 skip Novruz and Ramazan.
     assert "15 Apr 2026" in html or "April 15, 2026" in html or "4/15/26" in html
     assert date(2026, 4, 15) == add_working_days(date(2026, 3, 16), 15)
+
+
+def _status(app, appeal_id: int) -> str:
+    with app.app_context():
+        return db.session.get(Appeal, appeal_id).status
+
+
+def test_every_other_step_works_through_its_page(app, web, client, world):
+    info, forward, refuse, withdraw = (filed_appeal(app, world) for _ in range(4))
+    web.login("head@example.az", PASSWORD)
+    client.get("/?lang=en")
+    for appeal_id in (info, forward, refuse):
+        office = f"/office/appeals/{appeal_id}"
+        assert web.post(f"{office}/register", {"register-department_id": ""}, form_url=office).status_code == 302
+    office = f"/office/appeals/{info}"
+    assert web.post(f"{office}/start", {"start-submit": "1"}, form_url=office).status_code == 302
+    assert web.post(f"{office}/extra-study", {"study-submit": "1"}, form_url=office).status_code == 302
+    bad = web.post(f"{office}/extend", {"extend-days": "45", "extend-reason": "Ekspertiza"}, form_url=office)
+    assert bad.status_code == 422 and "30" in field_error(bad.get_data(as_text=True), "extend-days")
+    assert web.post(f"{office}/extend", {"extend-days": "10", "extend-reason": "Ekspertiza"}, form_url=office).status_code == 302
+    again = web.post(f"{office}/extend", {"extend-days": "5", "extend-reason": "Yenə"}, form_url=office)
+    assert again.status_code == 422 and "once" in again.get_data(as_text=True)
+    assert web.post(f"{office}/message", {"message-note": "Sənədləri göndərin."}, form_url=office).status_code == 302
+    assert web.post(f"{office}/request-info", {"info-note": "Ünvanı dəqiqləşdirin."}, form_url=office).status_code == 302
+    assert _status(app, info) == "info_requested"
+
+    office = f"/office/appeals/{forward}"
+    empty = web.post(f"{office}/forward", {"forward-forwarded_to": ""}, form_url=office)
+    assert empty.status_code == 422 and _status(app, forward) == "registered"
+    assert web.post(f"{office}/forward", {"forward-forwarded_to": "Nazirlik"}, form_url=office).status_code == 302
+    assert _status(app, forward) == "forwarded"
+
+    office = f"/office/appeals/{refuse}"
+    no_ground = web.post(f"{office}/not-consider", {"nc-ground": "", "nc-note": "Təkrar"}, form_url=office)
+    assert no_ground.status_code == 422 and _status(app, refuse) == "registered"
+    assert web.post(f"{office}/not-consider", {"nc-ground": "repeated", "nc-note": "Təkrar müraciət."},
+                    form_url=office).status_code == 302
+    office = f"/office/appeals/{withdraw}"
+    assert web.post(f"{office}/urgent", {"urgent-submit": "1"}, form_url=office).status_code == 302
+    twice = web.post(f"{office}/urgent", {"urgent-submit": "1"}, form_url=office)
+    assert twice.status_code == 422 and "can no longer be changed" in twice.get_data(as_text=True)
+    with app.app_context():
+        urgent = db.session.get(Appeal, withdraw)
+        assert urgent.urgent and urgent.due_at - urgent.registered_at == timedelta(hours=24)
+    web.post("/auth/logout", {}, form_url="/cabinet/")
+
+    web.login("citizen@example.az", PASSWORD)
+    mine = f"/cabinet/appeals/{info}"
+    assert web.post(f"{mine}/reply", {"reply-note": "Nizami küç. 5, mənzil 12."}, form_url=mine).status_code == 302
+    assert _status(app, info) == "in_progress"
+    mine = f"/cabinet/appeals/{withdraw}"
+    assert web.post(f"{mine}/withdraw", {"withdraw-note": "Problem həll olundu."}, form_url=mine).status_code == 302
+    assert _status(app, withdraw) == "not_considered"
+    with app.app_context():
+        extended = db.session.get(Appeal, info)
+        assert extended.extra_study and extended.extension_days == 10
+        assert [e.action for e in extended.events].count("extended") == 1
