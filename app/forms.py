@@ -6,6 +6,20 @@ from flask_wtf import FlaskForm
 from app.errors import Invalid
 
 
+def int_or_none(value) -> int | None:
+    """A whole number, None when empty, -1 when it is not a number (which the services refuse).
+
+    Choices are parsed leniently and checked by the services, so a refusal comes with the portal's
+    own message in the user's language rather than WTForms' generic one.
+    """
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 

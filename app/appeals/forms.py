@@ -21,22 +21,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from app.forms import BaseForm
+from app.forms import BaseForm, int_or_none
 from app.models import KINDS, NOT_CONSIDERED_GROUNDS
 from app.models.appeal import TEXT_LIMIT
 from app.services.appeals import GROUND_LABELS, KIND_LABELS
 
 MAX = _l("Use at most %(max)d characters.")
 
-
-def int_or_none(value) -> int | None:
-    """A whole number, None when empty, -1 when it is not a number (which the services refuse)."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 class Coordinate:

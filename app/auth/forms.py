@@ -24,6 +24,27 @@ class StrongPassword:
             raise ValidationError(problem)
 
 
+def new_password_field(label, email_field: str | None = None) -> PasswordField:
+    """A field for choosing a password under the portal's rules."""
+    return PasswordField(
+        label,
+        validators=[
+            InputRequired(_l("Choose a password.")),
+            Length(max=200, message=_l("Use at most %(max)d characters.")),
+            StrongPassword(email_field),
+        ],
+        description=_l("At least 10 characters; not a common password."),
+    )
+
+
+def repeat_password_field(label, other: str) -> PasswordField:
+    """The same password typed again, to catch a typing slip."""
+    return PasswordField(
+        label,
+        validators=[InputRequired(_l("Repeat the password.")), EqualTo(other, _l("The two passwords do not match."))],
+    )
+
+
 class RegisterForm(BaseForm):
     """A resident creates an account."""
 
@@ -40,22 +61,8 @@ class RegisterForm(BaseForm):
             Length(max=254, message=_l("Use at most %(max)d characters.")),
         ],
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            InputRequired(_l("Choose a password.")),
-            Length(max=200, message=_l("Use at most %(max)d characters.")),
-            StrongPassword("email"),
-        ],
-        description=_l("At least 10 characters; not a common password."),
-    )
-    password_again = PasswordField(
-        _l("Repeat the password"),
-        validators=[
-            InputRequired(_l("Repeat the password.")),
-            EqualTo("password", _l("The two passwords do not match.")),
-        ],
-    )
+    password = new_password_field(_l("Password"), "email")
+    password_again = repeat_password_field(_l("Repeat the password"), "password")
     consent = BooleanField(
         _l("I have read and accept the privacy notice"),
         validators=[DataRequired(_l("You must accept the privacy notice to register."))],
@@ -88,22 +95,8 @@ class ResetRequestForm(BaseForm):
 class ResetPasswordForm(BaseForm):
     """Choose a new password through a reset link."""
 
-    password = PasswordField(
-        _l("New password"),
-        validators=[
-            InputRequired(_l("Choose a password.")),
-            Length(max=200, message=_l("Use at most %(max)d characters.")),
-            StrongPassword(),
-        ],
-        description=_l("At least 10 characters; not a common password."),
-    )
-    password_again = PasswordField(
-        _l("Repeat the password"),
-        validators=[
-            InputRequired(_l("Repeat the password.")),
-            EqualTo("password", _l("The two passwords do not match.")),
-        ],
-    )
+    password = new_password_field(_l("New password"))
+    password_again = repeat_password_field(_l("Repeat the password"), "password")
     submit = SubmitField(_l("Save the new password"))
 
 

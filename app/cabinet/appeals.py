@@ -1,7 +1,7 @@
 """The citizen's appeals in the personal cabinet: list, one appeal, the applicant's steps."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -117,5 +117,4 @@ def appeal_file(appeal_id: int, attachment_id: int):
         attachment = appeal_queries.attachment_for(current_user, appeal_id, attachment_id)
     except NotFound:
         abort(404)
-    return send_file(files.path_of(attachment.stored_name), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.original_name)
+    return files.send(attachment)

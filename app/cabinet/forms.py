@@ -3,21 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectChoice, SelectField, StringField, SubmitField, TelField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from app.auth.forms import StrongPassword
-from app.forms import BaseForm
+from app.auth.forms import new_password_field, repeat_password_field
+from app.forms import BaseForm, int_or_none
 from app.i18n import LANGUAGE_NAMES
-
-
-def _district_choice(value) -> int | None:
-    """An empty choice is None; a value that is no number becomes -1, which the service refuses."""
-    if value in (None, "", "None"):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 class ProfileForm(BaseForm):
@@ -43,7 +33,7 @@ class ProfileForm(BaseForm):
     )
     district_id = SelectField(
         _l("My district"),
-        coerce=_district_choice,
+        coerce=int_or_none,
         validate_choice=False,
         description=_l("Optional. Where you live; the portal shows its news and polls first."),
     )
@@ -56,20 +46,6 @@ class PasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"), validators=[InputRequired(_l("Enter your current password."))]
     )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[
-            InputRequired(_l("Choose a password.")),
-            Length(max=200, message=_l("Use at most %(max)d characters.")),
-            StrongPassword(),
-        ],
-        description=_l("At least 10 characters; not a common password."),
-    )
-    new_password_again = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            InputRequired(_l("Repeat the password.")),
-            EqualTo("new_password", _l("The two passwords do not match.")),
-        ],
-    )
+    new_password = new_password_field(_l("New password"))
+    new_password_again = repeat_password_field(_l("Repeat the new password"), "new_password")
     submit = SubmitField(_l("Change the password"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,11 +19,11 @@ from app.appeals.forms import (
     NotConsiderForm,
     RegisterStepForm,
     TextForm,
-    int_or_none,
 )
 from app.authz import requires
 from app.errors import Invalid, NotAllowed, NotFound
 from app.extensions import db
+from app.forms import int_or_none
 from app.i18n import tr
 from app.models import Category, Department
 from app.official import bp
@@ -259,5 +259,4 @@ def appeal_file(appeal_id: int, attachment_id: int):
         attachment = appeal_queries.attachment_for(current_user, appeal_id, attachment_id)
     except NotFound:
         abort(404)
-    return send_file(files.path_of(attachment.stored_name), mimetype=attachment.content_type,
-                     as_attachment=True, download_name=attachment.original_name)
+    return files.send(attachment)

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from flask_babel import gettext as _
 
 from app.errors import Invalid
@@ -95,3 +95,9 @@ def remove(stored_names: list[str]) -> None:
 def path_of(stored_name: str) -> Path:
     """The full path of a stored file."""
     return storage_dir() / stored_name
+
+
+def send(attachment):
+    """The attachment as a download under its original name; the caller has checked the policy."""
+    return send_file(path_of(attachment.stored_name), mimetype=attachment.content_type,
+                     as_attachment=True, download_name=attachment.original_name)
