@@ -5,8 +5,9 @@ Blueprints and the URL prefixes they own:
 - ``main``     ``/``          home, about, accessibility, privacy, language, /healthz
 - ``auth``     ``/auth``      register, confirm, sign in/out, password reset
 - ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile
-- ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations
+- ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception
 - ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
+- ``reception`` ``/reception`` the heads' reception days per district; booking a time
 """
 from __future__ import annotations
 
@@ -87,9 +88,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.cabinet import bp as cabinet_bp
     from app.main import bp as main_bp
     from app.official import bp as official_bp
+    from app.reception import bp as reception_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(cabinet_bp, url_prefix="/cabinet")
     app.register_blueprint(official_bp, url_prefix="/office")
     app.register_blueprint(appeals_bp, url_prefix="/appeals")
+    app.register_blueprint(reception_bp, url_prefix="/reception")

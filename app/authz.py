@@ -254,3 +254,45 @@ def _appeal_citizen(user: Any, appeal: Any) -> bool:
     if appeal is None:
         return _signed_in(user)
     return "citizen" in appeal_roles(user, appeal)
+
+
+# --- Reception ----------------------------------------------------------------------
+
+
+def _district_of(obj: Any) -> int | None:
+    """The district id of a district, a reception session or a booking (via its session)."""
+    if obj is None:
+        return None
+    if hasattr(obj, "session") and hasattr(obj, "slot_id"):
+        obj = obj.session
+    return getattr(obj, "district_id", getattr(obj, "id", obj))
+
+
+@policy("reception.manage")
+def _reception_manage(user: Any, obj: Any) -> bool:
+    """Publishing and cancelling reception sessions: the head of that district (deputies hold the head role)."""
+    if obj is None:
+        return _has_role(user, "head")
+    return _district_of(obj) in staff_districts(user, ("head",))
+
+
+@policy("reception.desk")
+def _reception_desk(user: Any, obj: Any) -> bool:
+    """The day sheet, check-in, attendance, outcomes and oral appeals: the district's officials and head."""
+    if obj is None:
+        return _has_role(user, *STAFF)
+    return _district_of(obj) in staff_districts(user, tuple(STAFF))
+
+
+@policy("reception.book")
+def _reception_book(user: Any, obj: Any) -> bool:
+    """Booking a reception: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("reception.booking")
+def _reception_booking(user: Any, booking: Any) -> bool:
+    """A booking (its page, calendar file, cancellation) belongs to the resident who made it."""
+    if booking is None:
+        return _signed_in(user)
+    return _signed_in(user) and booking.citizen_id == user.id

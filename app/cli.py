@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.models import LANGUAGES
-from app.services import appeals, demo, seed
+from app.services import appeals, demo, reception, seed
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -101,10 +101,11 @@ def seed_demo() -> None:
         created = seed.seed_demo_users(progress=lambda _rows: users)
     with bar(range(demo.DEMO_APPEALS), "Demo appeals  ") as rows:
         appeals_created = demo.seed_demo_appeals(demo.DEMO_APPEALS, progress=lambda _rows: rows)
+    sessions_created = demo.seed_demo_receptions()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
-        f"{appeals_created} new demo appeals (password {seed.DEMO_PASSWORD})."
+        f"{appeals_created} new demo appeals, {sessions_created} new reception days (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -143,10 +144,21 @@ def appeals_autoclose() -> None:
     click.echo(f"Closed {count} answered appeals.")
 
 
+reception_cli = AppGroup("reception", help="Scheduled work on reception bookings (run from cron).")
+
+
+@reception_cli.command("remind")
+def reception_remind() -> None:
+    """Remind residents booked for the next working day (each booking once; idempotent)."""
+    count = reception.remind()
+    click.echo(f"Reminded {count} booked residents.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with the ``flask`` CLI."""
     app.cli.add_command(translate)
     app.cli.add_command(appeals_cli)
+    app.cli.add_command(reception_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import has_request_context, request, session, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -67,6 +67,11 @@ def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
 def fmt_date(value: date | datetime | None, style: str = "medium") -> str:
     """A date in the locale's format."""
     return "" if value is None else format_date(value, style)
+
+
+def fmt_time(value: datetime | None, style: str = "short") -> str:
+    """A time of day in the locale's format and Baku time."""
+    return "" if value is None else format_time(value, style)
 
 
 def fmt_number(value: float | int | None) -> str:

@@ -15,6 +15,7 @@ from app.i18n import (
     fmt_date,
     fmt_datetime,
     fmt_number,
+    fmt_time,
     normalize_lang,
     switch_url,
     tr,
@@ -79,7 +80,7 @@ def init_app(app: Flask) -> None:
         ACTION_LABELS=appeals.ACTION_LABELS,
         due_state=appeal_queries.due_state,
     )
-    app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, number=fmt_number)
+    app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number)
 
 
 def _remember_language() -> None:

@@ -22,14 +22,15 @@ def counts(app) -> tuple[int, ...]:
 def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
-    assert "20 new districts" in first.output and "8 new demo accounts" in first.output
+    assert "20 new districts" in first.output and f"{len(DEMO_USERS)} new demo accounts" in first.output
     assert f"{DEMO_APPEALS} new demo appeals" in first.output
     after_first = counts(app)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "0 new districts" in second.output
-    assert "0 new demo appeals" in second.output
+    assert "0 new demo appeals" in second.output and "0 new reception days" in second.output
+    assert "10 new reception days" in first.output  # Gəncə and Masallı have a head: today and 4 coming weeks
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
-    assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 7, DEMO_APPEALS)
+    assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():
         for email, _name, roles in DEMO_USERS:
             user = db.session.scalar(select(User).where(User.email == email))

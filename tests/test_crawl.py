@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Appeal, User
+from app.models import Appeal, ReceptionBooking, User
 from app.services import demo, seed
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 
 LINK_RE = re.compile(r'href="([^"#]+)"')
-NUMBER_RE = re.compile(r"\b[A-Z]{3}-\d{4}-\d{6}\b")
+# Appeal numbers (GNC-2026-000123) and reception booking numbers (GNC-Q-000123).
+NUMBER_RE = re.compile(r"\b[A-Z]{3}-(?:\d{4}|Q)-\d{6}\b")
 SKIP = ("/static/", "/auth/logout", "/files/")
 MAX_PAGES = 250
 
@@ -31,6 +32,7 @@ def demo_portal(app):
         seed.seed_reference_data()
         seed.seed_demo_users()
         demo.seed_demo_appeals(120)
+        demo.seed_demo_receptions()
 
 
 def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:
@@ -65,6 +67,7 @@ ROLES = [
     ("official.gnc@demo.az", {"GNC"}),
     ("head.gnc@demo.az", {"GNC"}),
     ("official.msl@demo.az", {"MSL"}),
+    ("head.msl@demo.az", {"MSL"}),
     ("editor.gnc@demo.az", set()),
     ("supervisor@demo.az", set()),
     ("admin@demo.az", set()),
@@ -79,12 +82,14 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
         with app.app_context():
             user_id = db.session.scalar(select(User.id).where(User.email == email))
             mine = set(db.session.scalars(select(Appeal.number).where(Appeal.citizen_id == user_id)))
+            mine |= set(db.session.scalars(select(ReceptionBooking.number).where(ReceptionBooking.citizen_id == user_id)))
     pages = crawl(client, ["/", "/cabinet/", "/cabinet/appeals", "/office/", "/office/appeals?status=all",
-                           "/appeals/public", "/appeals/public/GNC"])
+                           "/appeals/public", "/appeals/public/GNC", "/reception/", "/cabinet/receptions",
+                           "/office/reception"])
     assert pages["/"][0] == 200
     assert [p for p, (code, _) in pages.items() if code >= 500] == []
     for path, (_code, numbers) in pages.items():
-        if path.startswith("/appeals/public"):
+        if path.startswith(("/appeals/public", "/reception/")):
             continue  # published with the residents' consent
         if districts is None:
             assert {n for n in numbers} <= mine, f"{email} sees others' appeals on {path}"

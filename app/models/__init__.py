@@ -15,6 +15,14 @@ from app.models.appeal import (
 from app.models.base import UTCDateTime, utcnow
 from app.models.district import Category, Department, District
 from app.models.outbox import OutboxMessage
+from app.models.reception import (
+    BOOKING_STATUSES,
+    HOLDING,
+    SESSION_STATUSES,
+    ReceptionBooking,
+    ReceptionSession,
+    ReceptionSlot,
+)
 from app.models.user import (
     DISTRICT_ROLES,
     LANGUAGES,
@@ -43,6 +51,12 @@ __all__ = [
     "LANGUAGES",
     "NATIONAL_ROLES",
     "OutboxMessage",
+    "BOOKING_STATUSES",
+    "HOLDING",
+    "SESSION_STATUSES",
+    "ReceptionBooking",
+    "ReceptionSession",
+    "ReceptionSlot",
     "RoleAssignment",
     "STAFF_ROLES",
     "User",

@@ -28,4 +28,6 @@ class OutboxMessage(db.Model):
     locale: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(10))
     error: Mapped[str | None] = mapped_column(Text)
+    # The names of attached files (the files themselves are not kept), one per line.
+    attachment_names: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -155,3 +155,67 @@ def seed_demo_appeals(count: int = DEMO_APPEALS, progress: Callable[[Iterable], 
             db.session.commit()
     db.session.commit()
     return created
+
+
+# --- Reception ------------------------------------------------------------------------------
+
+RECEPTION_WEEKS = 4
+RECEPTION_PLACE = "İcra hakimiyyətinin inzibati binası, 1-ci mərtəbə, qəbul otağı"
+RECEPTION_TOPICS = ["Mənzil növbəsi ilə bağlı", "Torpaq sahəsinin sənədləşdirilməsi", "Sosial yardım barədə",
+                    "Həyətdəki abadlıq işləri", "İşlə təmin olunma", "Kommunal xidmətlər"]
+
+
+def _demo_session(district: District, host: User, starts: datetime, ends: datetime, now: datetime):
+    from app.models import ReceptionSession, ReceptionSlot
+
+    existing = db.session.scalar(select(ReceptionSession).where(
+        ReceptionSession.host_id == host.id, ReceptionSession.starts_at == starts))
+    if existing is not None:
+        return existing, False
+    session = ReceptionSession(district_id=district.id, host_id=host.id, created_by_id=host.id, starts_at=starts,
+                               ends_at=ends, slot_minutes=20, seats_per_slot=1, place=RECEPTION_PLACE,
+                               topics="Mənzil, torpaq, sosial müdafiə", cutoff_hours=24, created_at=now)
+    moment, position = starts, 0
+    while moment + timedelta(minutes=20) <= ends:
+        session.slots.append(ReceptionSlot(position=position, starts_at=moment, ends_at=moment + timedelta(minutes=20)))
+        moment, position = moment + timedelta(minutes=20), position + 1
+    db.session.add(session)
+    db.session.flush()
+    return session, True
+
+
+def _demo_booking(session, slot, resident: User, topic: str, now: datetime) -> None:
+    from app.models import ReceptionBooking
+
+    booking = ReceptionBooking(session_id=session.id, slot_id=slot.id, seat=1, citizen_id=resident.id, topic=topic,
+                               queue_number=slot.position + 1, created_at=now)
+    db.session.add(booking)
+    db.session.flush()
+    booking.number = f"{session.district.code}-Q-{booking.id:06d}"
+
+
+def seed_demo_receptions(now: datetime | None = None) -> int:
+    """Reception days for the coming weeks in the demo districts that have a head, some partly booked,
+    and one today with residents waiting, so that the day sheet has someone to check in. Returns new sessions."""
+    from app.services.calendar import BAKU
+    from app.services.reception import hosts
+
+    now = now or utcnow()
+    today = local_date(now)
+    residents = [ensure_user(email, name, DEMO_PASSWORD, [])[0] for email, name in DEMO_RESIDENTS]
+    created = 0
+    for district in db.session.scalars(select(District).where(District.code.in_(DEMO_DISTRICTS)).order_by(District.code)):
+        for host in hosts(district.id)[:1]:
+            days = [today] + [add_working_days(today, 3 + 5 * week) for week in range(RECEPTION_WEEKS)]
+            for index, day in enumerate(days):
+                starts = datetime(day.year, day.month, day.day, 10, tzinfo=BAKU)
+                session, new = _demo_session(district, host, starts, starts + timedelta(hours=3), now)
+                created += new
+                if not new or index > 2:
+                    continue
+                # Today's reception and the next two are partly booked.
+                for position, resident in enumerate(residents[: 4 - index]):
+                    _demo_booking(session, session.slots[position * 2], resident,
+                                  RECEPTION_TOPICS[(position + index) % len(RECEPTION_TOPICS)], now)
+    db.session.commit()
+    return created

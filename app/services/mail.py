@@ -35,13 +35,19 @@ def absolute(path: str) -> str:
     return base.rstrip("/") + path
 
 
-def _deliver(recipient: str, subject: str, body: str) -> None:
+Attachment = tuple[str, str, bytes]  # file name, MIME type, content
+
+
+def _deliver(recipient: str, subject: str, body: str, attachments: list[Attachment] = ()) -> None:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_DEFAULT_SENDER"]
     message["To"] = recipient
     message["Subject"] = subject
     message.set_content(body)
+    for filename, mimetype, content in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
@@ -50,22 +56,25 @@ def _deliver(recipient: str, subject: str, body: str) -> None:
         smtp.send_message(message)
 
 
-def send_email(recipient: str, template: str, locale: str, **context) -> OutboxMessage:
-    """Render and send one message, record it in the outbox and commit that record."""
+def send_email(recipient: str, template: str, locale: str, attachments: list[Attachment] = (),
+               **context) -> OutboxMessage:
+    """Render and send one message (with any attached files), record it in the outbox and commit that record."""
     subject, body = render_message(template, locale, **context)
     entry = OutboxMessage(
-        recipient=recipient, subject=subject, body=body, template=template, locale=locale
+        recipient=recipient, subject=subject, body=body, template=template, locale=locale,
+        attachment_names="\n".join(name for name, _type, _content in attachments) or None,
     )
     if current_app.config["MAIL_SERVER"]:
         try:
-            _deliver(recipient, subject, body)
+            _deliver(recipient, subject, body, attachments)
             entry.status = "sent"
         except (OSError, smtplib.SMTPException) as exc:
             # A mail server outage must not lose the message or break the request.
             log.warning("mail to %s failed: %s", recipient, exc)
             entry.status, entry.error = "failed", str(exc)[:2000]
     else:
-        log.info("mail to %s: %s\n%s", recipient, subject, body)
+        log.info("mail to %s: %s\n%s%s", recipient, subject, body,
+                 "".join(f"[attached: {name}]\n" for name, _type, _content in attachments))
         entry.status = "logged"
     db.session.add(entry)
     db.session.commit()

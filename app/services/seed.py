@@ -56,6 +56,7 @@ DEMO_USERS = [
     ("official.gnc@demo.az", "Rəşad Əliyev", [("official", "GNC")]),
     ("head.gnc@demo.az", "Elçin Hüseynov", [("head", "GNC")]),
     ("official.msl@demo.az", "Günel Quliyeva", [("official", "MSL")]),
+    ("head.msl@demo.az", "Anar Məmmədli", [("head", "MSL")]),
     ("editor.gnc@demo.az", "Səbinə İsmayılova", [("editor", "GNC")]),
     ("moderator.gnc@demo.az", "Orxan Babayev", [("moderator", "GNC")]),
     ("supervisor@demo.az", "Nigar Rzayeva", [("supervisor", None)]),

@@ -1,0 +1,92 @@
+"""Forms of the reception module, for residents and for the district's head and officials.
+
+Dates, times and numbers are parsed leniently here and checked by the service,
+so every refusal comes with the portal's own message in the user's language.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from app.appeals.forms import MAX, AppealForm
+from app.forms import BaseForm, int_or_none
+from app.models.reception import TOPIC_LIMIT
+
+
+def parse_date(value: str | None) -> date | None:
+    """An ISO date (YYYY-MM-DD, what a date input sends), or None."""
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def parse_time(value: str | None) -> time | None:
+    """A time as HH:MM, or None."""
+    try:
+        return time.fromisoformat((value or "").strip()[:5])
+    except ValueError:
+        return None
+
+
+class SessionForm(BaseForm):
+    """A head publishes a reception session."""
+
+    host_id = SelectField(_l("Host"), coerce=int_or_none, validate_choice=False)
+    day = StringField(_l("Date"), render_kw={"type": "date"}, description=_l("For example 2026-12-15."))
+    start = StringField(_l("From"), render_kw={"type": "time"}, description=_l("For example 10:00."))
+    end = StringField(_l("Until"), render_kw={"type": "time"}, description=_l("For example 13:00."))
+    slot_minutes = StringField(_l("Minutes per slot"), default="15", render_kw={"inputmode": "numeric"})
+    seats_per_slot = StringField(_l("Residents per slot"), default="1", render_kw={"inputmode": "numeric"})
+    cutoff_hours = StringField(
+        _l("Booking closes (hours before)"), default="24", render_kw={"inputmode": "numeric"},
+        description=_l("Residents can book and cancel until this many hours before the reception starts."),
+    )
+    place = StringField(_l("Place"), description=_l("The address and the room."))
+    topics = TextAreaField(_l("Topics (optional)"), description=_l("For example: housing, land, social support."))
+    submit = SubmitField(_l("Publish the reception"))
+
+
+class CancelSessionForm(BaseForm):
+    """The head cancels a session; the booked residents are told the reason."""
+
+    reason = TextAreaField(_l("Reason, told to the booked residents"),
+                           validators=[DataRequired(_l("Give the reason; the booked residents are told.")),
+                                       Length(max=2000, message=MAX)])
+    submit = SubmitField(_l("Cancel the reception"))
+
+
+class BookForm(BaseForm):
+    """A resident picks a time and says what they want to discuss."""
+
+    slot_id = RadioField(_l("Time"), coerce=int_or_none, validate_choice=False)
+    topic = TextAreaField(
+        _l("Topic"), validators=[DataRequired(_l("Say briefly what you want to discuss.")),
+                                 Length(max=TOPIC_LIMIT, message=MAX)],
+        description=_l("Briefly, at most 300 characters."),
+    )
+    submit = SubmitField(_l("Book the reception"))
+
+
+class MarkForm(BaseForm):
+    """Check-in, received, did not come: the step comes in ``status``."""
+
+    status = HiddenField()
+
+
+class OutcomeForm(BaseForm):
+    """What came of the reception."""
+
+    outcome = TextAreaField(_l("Outcome of the reception"),
+                            validators=[DataRequired(_l("Write the outcome of the reception.")),
+                                        Length(max=5000, message=MAX)])
+    submit = SubmitField(_l("Save the outcome"))
+
+
+class OralAppealForm(AppealForm):
+    """An oral appeal made at the reception, written down by the official."""
+
+    submit = SubmitField(_l("Register the oral appeal"))
