@@ -6,6 +6,7 @@ import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.errors import Invalid, NotAllowed, NotFound
@@ -287,7 +288,7 @@ def test_twenty_residents_race_for_the_last_seat_and_exactly_one_wins(app, world
     won, lost, errors = [], [], []
 
     def race(user_id: int) -> None:
-        with app.test_request_context():
+        with app.test_request_context(), force_locale("en"):
             try:
                 from app.models import User
 
