@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, one_of, utcnow
 from app.models.district import Category, Department, District
 from app.models.user import User
 
@@ -42,22 +42,19 @@ NOT_CONSIDERED_GROUNDS = ("anonymous", "repeated", "court_decision", "withdrawn"
 TEXT_LIMIT = 10_000
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Appeal(db.Model):
     """An application, proposal or complaint a resident sent to a district authority."""
 
     __tablename__ = "appeals"
     __table_args__ = (
-        CheckConstraint(_in("kind", KINDS), name="kind_known"),
-        CheckConstraint(_in("status", STATUSES), name="status_known"),
-        CheckConstraint(_in("source", SOURCES), name="source_known"),
+        CheckConstraint(one_of("kind", KINDS), name="kind_known"),
+        CheckConstraint(one_of("status", STATUSES), name="status_known"),
+        CheckConstraint(one_of("source", SOURCES), name="source_known"),
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating_range"),
         CheckConstraint(f"length(text) <= {TEXT_LIMIT}", name="text_length"),
         CheckConstraint(
-            "not_considered_ground IS NULL OR " + _in("not_considered_ground", NOT_CONSIDERED_GROUNDS),
+            "not_considered_ground IS NULL OR " + one_of("not_considered_ground", NOT_CONSIDERED_GROUNDS),
             name="ground_known",
         ),
         UniqueConstraint("citizen_id", "submission_token", name="uq_appeals_submission"),

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, one_of, utcnow
 from app.models.district import District
 from app.models.user import User
 
@@ -17,9 +17,6 @@ BOOKING_STATUSES = ("booked", "cancelled", "checked_in", "attended", "no_show")
 HOLDING = ("booked", "checked_in", "attended", "no_show")
 TOPIC_LIMIT = 300
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ReceptionSession(db.Model):
@@ -31,7 +28,7 @@ class ReceptionSession(db.Model):
         CheckConstraint("slot_minutes BETWEEN 5 AND 240", name="slot_length"),
         CheckConstraint("seats_per_slot BETWEEN 1 AND 20", name="seats_range"),
         CheckConstraint("cutoff_hours BETWEEN 0 AND 336", name="cutoff_range"),
-        CheckConstraint(_in("status", SESSION_STATUSES), name="session_status_known"),
+        CheckConstraint(one_of("status", SESSION_STATUSES), name="session_status_known"),
         Index("ix_reception_sessions_district", "district_id", "starts_at"),
         Index("ix_reception_sessions_host", "host_id", "starts_at"),
     )
@@ -86,7 +83,7 @@ class ReceptionBooking(db.Model):
 
     __tablename__ = "reception_bookings"
     __table_args__ = (
-        CheckConstraint(_in("status", BOOKING_STATUSES), name="booking_status_known"),
+        CheckConstraint(one_of("status", BOOKING_STATUSES), name="booking_status_known"),
         CheckConstraint(f"length(topic) <= {TOPIC_LIMIT}", name="topic_length"),
         # The database, not Python, guarantees one resident per seat and one live booking per session.
         Index("uq_reception_seat", "slot_id", "seat", unique=True,

@@ -344,15 +344,6 @@ def _tell_staff(appeal: Appeal, text_factory, actor: User | None = None, extra: 
         notify.notify(person, text_factory, link=_office_link(appeal), appeal_id=appeal.id)
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        notify.discard_emails()
-        raise
-    notify.flush_emails()
-
 
 # --- Transitions -------------------------------------------------------------------
 
@@ -398,7 +389,7 @@ def transition(actor: User | None, appeal_id: int, to_status: str, data: StepDat
     roles = authz.appeal_roles(actor, appeal)
     as_citizen = "citizen" in roles and not (roles & authz.STAFF & authz.TRANSITIONS[(from_status, to_status)])
     _STEPS[to_status](actor, appeal, data, now, as_citizen)
-    _commit()
+    notify.commit()
     return appeal
 
 
@@ -571,7 +562,7 @@ def assign(actor: User, appeal_id: int, assignee_id: int, now: datetime | None =
         notify.notify(assignee, lambda: _("Appeal %(number)s is assigned to you. Due by %(due)s.",
                                           number=appeal.number, due=fmt_datetime(appeal.due_at, "short")),
                       link=_office_link(appeal), appeal_id=appeal.id)
-    _commit()
+    notify.commit()
     return appeal
 
 
@@ -592,7 +583,7 @@ def extend(actor: User, appeal_id: int, days: int | None, reason: str, now: date
     _event(appeal, actor, "extended", appeal.status, appeal.status, note=reason, now=now)
     _tell_citizen(appeal, lambda: _("The deadline of your appeal %(number)s is extended to %(due)s. Reason: %(reason)s",
                                     number=appeal.number, due=fmt_datetime(appeal.due_at, "short"), reason=reason))
-    _commit()
+    notify.commit()
     return appeal
 
 
@@ -610,7 +601,7 @@ def mark_extra_study(actor: User, appeal_id: int, now: datetime | None = None) -
     _event(appeal, actor, "extra_study", appeal.status, appeal.status, now=now)
     _tell_citizen(appeal, lambda: _("Your appeal %(number)s needs extra study; the answer is due by %(due)s.",
                                     number=appeal.number, due=fmt_datetime(appeal.due_at, "short")))
-    _commit()
+    notify.commit()
     return appeal
 
 
@@ -625,7 +616,7 @@ def mark_urgent(actor: User, appeal_id: int, now: datetime | None = None) -> App
     appeal.urgent = True
     appeal.due_at = appeal.initial_due_at = appeal.registered_at + timedelta(hours=URGENT_HOURS)
     _event(appeal, actor, "urgent", appeal.status, appeal.status, now=now)
-    _commit()
+    notify.commit()
     return appeal
 
 
@@ -662,7 +653,7 @@ def post_message(actor: User, appeal_id: int, body: str, uploads=(), internal: b
             _tell_citizen(appeal, lambda: _("New message from the authority on your appeal %(number)s.", number=appeal.number))
         else:
             _tell_staff(appeal, lambda: _("New message from the applicant on appeal %(number)s.", number=appeal.number), actor)
-        _commit()
+        notify.commit()
     except Exception:
         db.session.rollback()
         files.remove(db.session.info.pop("stored_files", []))
@@ -686,7 +677,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
         _tell_staff(appeal, lambda a=appeal: _("Appeal %(number)s is overdue: it was due by %(due)s.",
                                                number=a.number, due=fmt_datetime(a.due_at, "short")),
                     extra=_heads(appeal.district_id))
-    _commit()
+    notify.commit()
     return len(overdue)
 
 

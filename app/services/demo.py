@@ -166,7 +166,8 @@ RECEPTION_TOPICS = ["Mənzil növbəsi ilə bağlı", "Torpaq sahəsinin sənəd
 
 
 def _demo_session(district: District, host: User, starts: datetime, ends: datetime, now: datetime):
-    from app.models import ReceptionSession, ReceptionSlot
+    from app.models import ReceptionSession
+    from app.services.reception import cut_slots
 
     existing = db.session.scalar(select(ReceptionSession).where(
         ReceptionSession.host_id == host.id, ReceptionSession.starts_at == starts))
@@ -175,10 +176,7 @@ def _demo_session(district: District, host: User, starts: datetime, ends: dateti
     session = ReceptionSession(district_id=district.id, host_id=host.id, created_by_id=host.id, starts_at=starts,
                                ends_at=ends, slot_minutes=20, seats_per_slot=1, place=RECEPTION_PLACE,
                                topics="Mənzil, torpaq, sosial müdafiə", cutoff_hours=24, created_at=now)
-    moment, position = starts, 0
-    while moment + timedelta(minutes=20) <= ends:
-        session.slots.append(ReceptionSlot(position=position, starts_at=moment, ends_at=moment + timedelta(minutes=20)))
-        moment, position = moment + timedelta(minutes=20), position + 1
+    cut_slots(session)
     db.session.add(session)
     db.session.flush()
     return session, True

@@ -34,3 +34,14 @@ def flush_emails() -> int:
 def discard_emails() -> None:
     """Forget queued emails after a rollback."""
     db.session.info.pop("pending_emails", None)
+
+
+def commit() -> None:
+    """Commit the use case's transaction, then send the emails it queued; on failure roll back and send none."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        discard_emails()
+        raise
+    flush_emails()

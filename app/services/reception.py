@@ -87,15 +87,6 @@ class SessionView:
     slots: list[SlotView] | None = None
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        notify.discard_emails()
-        raise
-    notify.flush_emails()
-
 
 def _at(day: date, moment: time) -> datetime:
     """A Baku wall-clock time on ``day`` as an aware timestamp."""
@@ -174,14 +165,19 @@ def publish(actor: User, district_id: int, data: SessionInput, now: datetime | N
         slot_minutes=data.slot_minutes, seats_per_slot=data.seats_per_slot, place=data.place.strip(),
         topics=data.topics.strip() or None, cutoff_hours=data.cutoff_hours, created_at=now,
     )
-    step = timedelta(minutes=data.slot_minutes)
-    moment, position = starts, 0
-    while moment + step <= ends:
+    cut_slots(session)
+    db.session.add(session)
+    notify.commit()
+    return session
+
+
+def cut_slots(session: ReceptionSession) -> None:
+    """Cut the session's time into slots of ``slot_minutes``; a remainder shorter than a slot is left out."""
+    step = timedelta(minutes=session.slot_minutes)
+    moment, position = session.starts_at, 0
+    while moment + step <= session.ends_at:
         session.slots.append(ReceptionSlot(position=position, starts_at=moment, ends_at=moment + step))
         moment, position = moment + step, position + 1
-    db.session.add(session)
-    _commit()
-    return session
 
 
 def get_session(session_id: int, *, lock: bool = False) -> ReceptionSession:
@@ -229,7 +225,7 @@ def cancel_session(actor: User, session_id: int, reason: str, now: datetime | No
                                 date=fmt_datetime(s.starts_at, "short"), reason=s.cancel_reason),
             link=f"/cabinet/receptions/{booking.id}",
         )
-    _commit()
+    notify.commit()
     return session
 
 
@@ -349,7 +345,7 @@ def book(citizen: User, session_id: int, slot_id: int | None, topic: str,
                                      queue=booking.queue_number),
                   link=f"/cabinet/receptions/{booking.id}", email=False)
     try:
-        _commit()
+        notify.commit()
     except IntegrityError:
         raise Invalid({"slot_id": _("This time was just taken; choose another one.")}) from None
     mail.send_email(citizen.email, "reception_booked", citizen.locale, booking=booking,
@@ -376,7 +372,7 @@ def cancel_booking(citizen: User, booking_id: int, now: datetime | None = None) 
         raise Invalid({None: _("Bookings can be cancelled until %(cutoff)s; call the authority instead.",
                                cutoff=fmt_datetime(booking.session.cutoff_at, "short"))})
     booking.status, booking.cancelled_at = "cancelled", now
-    _commit()
+    notify.commit()
     return booking
 
 
@@ -445,7 +441,7 @@ def remind(now: datetime | None = None) -> int:
             "Reminder: your reception %(number)s is on %(when)s at %(place)s, queue number %(queue)d.",
             number=b.number, when=fmt_datetime(b.slot.starts_at, "short"), place=b.session.place,
             queue=b.queue_number), link=f"/cabinet/receptions/{booking.id}")
-    _commit()
+    notify.commit()
     return len(due)
 
 
@@ -498,7 +494,7 @@ def mark(actor: User, booking_id: int, status: str, now: datetime | None = None)
     booking.status = status
     if status == "checked_in":
         booking.checked_in_at = now
-    _commit()
+    notify.commit()
     return booking
 
 
@@ -513,7 +509,7 @@ def record_outcome(actor: User, booking_id: int, outcome: str) -> ReceptionBooki
     if booking.status not in ("checked_in", "attended"):
         raise Invalid({None: _("Record the outcome after the resident has been checked in.")})
     booking.outcome, booking.status = outcome, "attended"
-    _commit()
+    notify.commit()
     return booking
 
 
@@ -535,6 +531,6 @@ def register_oral_appeal(actor: User, booking_id: int, data: appeals.AppealInput
         raise Invalid({None: _("The resident's account cannot file appeals (it is not confirmed or not active).")}) from None
     booking = db.session.get(ReceptionBooking, booking_id)
     booking.appeal_id = appeal.id
-    _commit()
+    notify.commit()
     appeals.transition(actor, appeal.id, "registered")
     return db.session.get(Appeal, appeal.id)
