@@ -296,3 +296,20 @@ def _reception_booking(user: Any, booking: Any) -> bool:
     if booking is None:
         return _signed_in(user)
     return _signed_in(user) and booking.citizen_id == user.id
+
+
+# --- Accountability -------------------------------------------------------------------
+
+
+@policy("commitment.edit")
+def _commitment_edit(user: Any, obj: Any) -> bool:
+    """A district's commitments are maintained by its editors and its head."""
+    if obj is None:
+        return _has_role(user, "editor", "head")
+    return _district_of(obj) in staff_districts(user, ("editor", "head"))
+
+
+@policy("commitment.feedback")
+def _commitment_feedback(user: Any, commitment: Any) -> bool:
+    """Saying whether a finished commitment was delivered: a resident with a confirmed email."""
+    return _citizen_act(user, commitment) and (commitment is None or commitment.status == "completed")

@@ -23,6 +23,7 @@ from app.models.reception import (
     ReceptionSession,
     ReceptionSlot,
 )
+from app.models.stats import AppealStat
 from app.models.user import (
     DISTRICT_ROLES,
     LANGUAGES,
@@ -34,6 +35,7 @@ from app.models.user import (
 
 __all__ = [
     "Appeal",
+    "AppealStat",
     "AppealEvent",
     "AppealMessage",
     "AppealSequence",

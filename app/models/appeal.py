@@ -162,6 +162,8 @@ class AppealEvent(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The deadline in force right after this step, so that "answered on time" can be recomputed later.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     appeal: Mapped[Appeal] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
