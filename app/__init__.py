@@ -8,6 +8,8 @@ Blueprints and the URL prefixes they own:
 - ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception
 - ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
 - ``reception`` ``/reception`` the heads' reception days per district; booking a time
+- ``accountability`` ``/accountability`` public figures: the national table and each district's page
+- ``api``      ``/api/v1``    open data as JSON (accountability figures)
 """
 from __future__ import annotations
 
@@ -83,6 +85,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accountability import bp as accountability_bp
+    from app.api import bp as api_bp
     from app.appeals import bp as appeals_bp
     from app.auth import bp as auth_bp
     from app.cabinet import bp as cabinet_bp
@@ -96,3 +100,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(official_bp, url_prefix="/office")
     app.register_blueprint(appeals_bp, url_prefix="/appeals")
     app.register_blueprint(reception_bp, url_prefix="/reception")
+    app.register_blueprint(accountability_bp, url_prefix="/accountability")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

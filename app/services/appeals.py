@@ -37,7 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.models.appeal import TEXT_LIMIT
-from app.services import files, notify
+from app.services import files, notify, stats
 from app.services.calendar import add_working_days, deadline, end_of_day, local_date, working_days_between
 
 # The law's deadlines, in working days (urgent: hours).
@@ -294,8 +294,11 @@ def _event(appeal: Appeal, actor: User | None, action: str, from_status: str | N
         note=note,
         public=public,
         created_at=now or utcnow(),
+        due_at=appeal.due_at,
     )
     db.session.add(event)
+    # The accountability rollups change in the same transaction as the appeal.
+    stats.on_event(appeal, event)
     return event
 
 

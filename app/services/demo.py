@@ -125,7 +125,8 @@ def _build(rng: random.Random, token: str, district: District, category: Categor
     db.session.flush()
     for action, frm, to, when, actor in events:
         db.session.add(AppealEvent(appeal_id=appeal.id, actor_id=actor.id if actor else None, action=action,
-                                   from_status=frm, to_status=to, created_at=min(when, now), public=True))
+                                   from_status=frm, to_status=to, created_at=min(when, now), public=True,
+                                   due_at=appeal.due_at))
     return appeal
 
 

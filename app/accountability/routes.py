@@ -1,0 +1,71 @@
+"""Public accountability pages: the national table of districts and a page per district."""
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from app.accountability import bp
+from app.accountability.params import BadParameter, categories, read_query
+from app.authz import public
+from app.errors import NotFound
+from app.services import accountability, charts, stats
+from app.services.charts import Series
+
+
+def _invalid(error: BadParameter, title_district=None):
+    """The filter form again with the error beside the field it concerns."""
+    return render_template("accountability/invalid.html", error=error, district=title_district,
+                           values=request.args, categories=categories()), 400
+
+
+def trend_charts(trend: accountability.Trend, prefix: str):
+    """The two trend charts of a report: appeals per month, and the share answered on time."""
+    from flask_babel import gettext as _
+
+    volume = charts.bars(
+        f"{prefix}-volume", _("Appeals received and answered per month"),
+        _("Bar chart; the same numbers are in the table below it."), trend.labels,
+        [Series(_("Received"), trend.received, "series-a"), Series(_("Answered"), trend.answered, "series-b")])
+    on_time = charts.line(
+        f"{prefix}-on-time", _("Answered on time per month, per cent"),
+        _("Line chart; the same numbers are in the table below it."), trend.labels,
+        [Series(_("Answered on time, per cent"), trend.on_time_pct, "series-c")])
+    return volume, on_time
+
+
+@bp.get("/")
+@public
+def national():
+    """Every district: received, answered on time, median days, overdue now, satisfaction, service index."""
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error)
+    table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+    trend = accountability.trend(query.period)
+    return render_template("accountability/national.html", query=query, table=table, total=total,
+                           total_row=accountability.figure_row(total), trend=trend,
+                           charts=trend_charts(trend, "national"), categories=categories(),
+                           formula=accountability.INDEX_FORMULA, weights=stats.WEIGHTS)
+
+
+@bp.get("/<code>")
+@public
+def district(code: str):
+    """One district: its figures, 12-month trends, categories (small counts hidden), reception, commitments."""
+    try:
+        chosen = accountability.district_by_code(code)
+    except NotFound:
+        abort(404)
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error, chosen)
+    figures = stats.by_district(query.period).get(chosen.id) or stats.Figures(overdue_now=0)
+    trend = accountability.trend(query.period, chosen.id)
+    return render_template(
+        "accountability/district.html", district=chosen, query=query, figures=figures,
+        row=accountability.figure_row(figures), trend=trend, charts=trend_charts(trend, "district"),
+        categories_table=accountability.categories(query.period, chosen, public=True),
+        reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
+        formula=accountability.INDEX_FORMULA, small=stats.SMALL,
+    )

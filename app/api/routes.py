@@ -1,0 +1,71 @@
+"""Open data: accountability figures as JSON. Fields, units and parameters are documented in the README."""
+from __future__ import annotations
+
+from flask import jsonify
+from flask_babel import gettext as _
+
+from app.accountability.params import BadParameter, read_query
+from app.api import bp
+from app.authz import public
+from app.errors import NotFound
+from app.services import accountability, stats
+
+
+def _error(status: int, field: str | None, message: str):
+    return jsonify({"error": {"field": field, "message": message}}), status
+
+
+def _period(query) -> dict:
+    return {"from": query.period.start.isoformat(), "to": query.period.end.isoformat()}
+
+
+def _numbers(row: dict) -> dict:
+    return {key: row.get(key) for key in ("received", "answered", "on_time_pct", "median_days", "p90_days",
+                                           "overdue_now", "satisfaction", "response_rate_pct")}
+
+
+@bp.get("/accountability/districts")
+@public
+def national():
+    """Every district's figures for the period, with the service index and rank."""
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _error(400, error.field, str(error))
+    table, total = accountability.national(query.period, query.category_id, "name", False)
+    return jsonify({
+        "period": _period(query),
+        "category_id": query.category_id,
+        "districts": [{"code": r["code"], "name": r["district"], "rank": r["rank"], "service_index": r["index"],
+                       **_numbers(r)} for r in table.rows],
+        "total": _numbers(accountability.figure_row(total)),
+        "service_index_weights": stats.WEIGHTS,
+    })
+
+
+@bp.get("/accountability/districts/<code>")
+@public
+def district(code: str):
+    """One district: its figures, month by month, and per category (counts under 5 suppressed as null)."""
+    try:
+        chosen = accountability.district_by_code(code)
+    except NotFound:
+        return _error(404, "code", _("Unknown district code."))
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _error(400, error.field, str(error))
+    figures = stats.by_district(query.period).get(chosen.id) or stats.Figures(overdue_now=0)
+    trend = accountability.trend(query.period, chosen.id)
+    categories = accountability.categories(query.period, chosen, public=True)
+    return jsonify({
+        "period": _period(query),
+        "district": {"code": chosen.code, "name": {"az": chosen.name_az, "ru": chosen.name_ru, "en": chosen.name_en}},
+        "figures": {**_numbers(accountability.figure_row(figures)), "forwarded": figures.forwarded,
+                    "not_considered": figures.not_considered, "reopened": figures.reopened,
+                    "service_index": figures.index, "ranked": figures.ranked},
+        "months": [{"month": m.isoformat()[:7], "received": trend.received[i], "answered": trend.answered[i],
+                    "on_time_pct": trend.on_time_pct[i]} for i, m in enumerate(trend.months)],
+        "categories": [{"category_id": r["category_id"], "name": r["category"], **_numbers(r)} for r in categories.rows],
+        "reception": accountability.reception_figures(query.period, chosen.id),
+    })

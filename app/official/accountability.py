@@ -1,0 +1,90 @@
+"""The supervisor's national dashboard: ranking, drill-down district → category → overdue appeals, exports."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, abort, render_template
+from flask_babel import gettext as _
+
+from app.accountability.params import BadParameter, categories, read_query
+from app.authz import requires
+from app.errors import NotFound
+from app.extensions import db
+from app.i18n import tr
+from app.models import Category
+from app.official import bp
+from app.services import accountability, stats
+
+
+def _export(table: accountability.Table, name: str, export: str) -> Response:
+    mimetype, render = accountability.EXPORTS[export]
+    stamp = datetime.now().strftime("%Y%m%d")
+    return Response(render(table), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{export}"'})
+
+
+def _invalid(error: BadParameter, district=None):
+    return render_template("official/accountability_invalid.html", error=error, district=district,
+                           categories=categories()), 400
+
+
+@bp.get("/accountability")
+@requires("supervision.view")
+def supervision():
+    """Every district ranked for the period (and category), with the change since the previous period."""
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error)
+    table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+    previous, _total = accountability.national(query.period.previous(), query.category_id)
+    accountability.compare(table, previous)
+    table.title = _("Districts")
+    if query.export:
+        return _export(table, "districts", query.export)
+    category = db.session.get(Category, query.category_id) if query.category_id else None
+    return render_template("official/supervision.html", query=query, table=table, total=total,
+                           total_row=accountability.figure_row(total), categories=categories(), category=category,
+                           previous=query.period.previous())
+
+
+@bp.get("/accountability/<code>")
+@requires("supervision.view")
+def supervision_district(code: str):
+    """One district per category, for the supervisor (nothing suppressed: no resident is named anyway)."""
+    try:
+        district = accountability.district_by_code(code)
+    except NotFound:
+        abort(404)
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error, district)
+    table = accountability.categories(query.period, district, public=False)
+    table.title = tr(district)
+    if query.export:
+        return _export(table, f"{district.code}-categories", query.export)
+    figures = stats.by_district(query.period).get(district.id) or stats.Figures(overdue_now=0)
+    return render_template("official/supervision_district.html", query=query, district=district, table=table,
+                           row=accountability.figure_row(figures), figures=figures)
+
+
+@bp.get("/accountability/<code>/overdue")
+@requires("supervision.view")
+def supervision_overdue(code: str):
+    """A district's overdue appeals (optionally of one category): number, category, department, days overdue."""
+    try:
+        district = accountability.district_by_code(code)
+    except NotFound:
+        abort(404)
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error, district)
+    table = accountability.overdue(district, query.category_id)
+    table.title = _("Overdue")
+    if query.export:
+        return _export(table, f"{district.code}-overdue", query.export)
+    category = db.session.get(Category, query.category_id) if query.category_id else None
+    return render_template("official/supervision_overdue.html", query=query, district=district, table=table,
+                           category=category)

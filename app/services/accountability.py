@@ -1,0 +1,209 @@
+"""Accountability reports: the national table, a district's page, the supervisor's drill-down, their exports.
+
+Every report is a list of plain rows (dicts of numbers and names), so the HTML
+pages, the CSV and XLSX exports and the open-data JSON all show the same
+numbers. Public reports suppress breakdown cells under 5 appeals.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.errors import NotFound
+from app.extensions import db
+from app.i18n import fmt_date, tr
+from app.models import Category, District, ReceptionBooking, ReceptionSession, utcnow
+from app.services import stats
+from app.services.calendar import BAKU
+
+INDEX_FORMULA = _l(
+    "Service index = 25 × speed + 35 × answered on time + 25 × satisfaction + 15 × openness, where "
+    "speed = 1 − median working days to answer ÷ 15 (at least 0); answered on time = the share of answers "
+    "given by their deadline; satisfaction = (mean rating − 1) ÷ 4 (0.5 while there are no ratings); "
+    "openness = answered ÷ (answered + not considered). Districts with fewer than 20 answers in the period "
+    "are shown but not ranked."
+)
+
+# Column keys of the district table, with their headings (the same in HTML, CSV, XLSX and JSON).
+DISTRICT_COLUMNS = [
+    ("rank", _l("Rank")),
+    ("district", _l("District")),
+    ("received", _l("Received")),
+    ("answered", _l("Answered")),
+    ("on_time_pct", _l("Answered on time, per cent")),
+    ("median_days", _l("Median working days to answer")),
+    ("p90_days", _l("90th percentile, working days")),
+    ("overdue_now", _l("Overdue now")),
+    ("satisfaction", _l("Satisfaction (1–5)")),
+    ("response_rate_pct", _l("Rated answers, per cent")),
+    ("index", _l("Service index")),
+]
+CATEGORY_COLUMNS = [("category", _l("Category"))] + DISTRICT_COLUMNS[2:10]
+OVERDUE_COLUMNS = [("number", _l("Number")), ("category", _l("Category")), ("department", _l("Department")),
+                   ("due", _l("Deadline")), ("days_overdue", _l("Working days overdue"))]
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def figure_row(figures: stats.Figures, public: bool = False) -> dict:
+    """The numbers of one row; in public breakdowns small counts are suppressed (None)."""
+    hide = stats.suppress if public else (lambda value: value)
+    small = public and 0 < figures.answered < stats.SMALL
+    return {
+        "received": hide(figures.received),
+        "answered": hide(figures.answered),
+        "on_time_pct": None if small else _pct(figures.on_time_share),
+        "median_days": None if small else figures.median_days,
+        "p90_days": None if small else figures.p90_days,
+        "overdue_now": hide(figures.overdue_now or 0),
+        "satisfaction": None if public and 0 < figures.rating_count < stats.SMALL else _round(figures.satisfaction),
+        "response_rate_pct": None if small else _pct(figures.response_rate),
+    }
+
+
+@dataclass
+class Table:
+    """A report table: column keys with headings, and rows keyed the same way."""
+
+    columns: list[tuple[str, object]]
+    rows: list[dict]
+    title: str = ""
+
+
+def national(period: stats.Period, category_id: int | None = None, sort: str = "index", descending: bool = True,
+             now: datetime | None = None) -> tuple[Table, stats.Figures]:
+    """Every district ranked, and the national total."""
+    ranked = stats.ranking(period, category_id, sort, descending, now)
+    rows = []
+    for item in ranked:
+        row = {"rank": item.rank, "district": tr(item.district), "code": item.district.code,
+               "district_id": item.district.id, **figure_row(item.figures),
+               "index": item.figures.index if item.figures.ranked else None,
+               "unranked_index": item.figures.index}
+        rows.append(row)
+    return Table(DISTRICT_COLUMNS, rows), stats.total(r.figures for r in ranked)
+
+
+def compare(current: Table, previous: Table) -> None:
+    """Add the change since the previous period to each row (``delta_<column>``)."""
+    before = {row["code"]: row for row in previous.rows}
+    for row in current.rows:
+        old = before.get(row["code"], {})
+        for key in ("received", "on_time_pct", "median_days", "overdue_now", "satisfaction", "index"):
+            a, b = row.get(key), old.get(key)
+            row[f"delta_{key}"] = None if a is None or b is None else round(a - b, 1)
+
+
+def district_by_code(code: str) -> District:
+    """An active district by its code, or ``NotFound``."""
+    district = db.session.scalar(select(District).where(District.code == code.upper(), District.active.is_(True)))
+    if district is None:
+        raise NotFound("district")
+    return district
+
+
+def categories(period: stats.Period, district: District, public: bool, now: datetime | None = None) -> Table:
+    """A district's figures per category (suppressed in public)."""
+    figures = stats.by_category(period, district.id, now)
+    rows = []
+    for category in db.session.scalars(select(Category).order_by(Category.position)):
+        item = figures.get(category.id, stats.Figures(overdue_now=0))
+        rows.append({"category": tr(category), "category_id": category.id, **figure_row(item, public)})
+    return Table(CATEGORY_COLUMNS, rows)
+
+
+@dataclass
+class Trend:
+    """Month by month: labels, received, answered, on-time %."""
+
+    months: list[date]
+    labels: list[str]
+    received: list[int]
+    answered: list[int]
+    on_time_pct: list[float | None]
+
+
+def trend(period: stats.Period, district_id: int | None = None) -> Trend:
+    """The period's months with their figures (for charts and the tables beside them)."""
+    monthly = stats.by_month(period, district_id)
+    months = list(monthly)
+    return Trend(
+        months=months,
+        labels=[fmt_date(m, "MMM yy") for m in months],
+        received=[monthly[m].received for m in months],
+        answered=[monthly[m].answered for m in months],
+        on_time_pct=[_pct(monthly[m].on_time_share) for m in months],
+    )
+
+
+def reception_figures(period: stats.Period, district_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Reception days held in the period and how the bookings went."""
+    now = now or utcnow()
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=BAKU)
+    held = db.session.scalar(select(func.count()).select_from(ReceptionSession).where(
+        ReceptionSession.district_id == district_id, ReceptionSession.status == "scheduled",
+        ReceptionSession.starts_at >= start, ReceptionSession.starts_at <= min(end, now))) or 0
+    statuses = dict(db.session.execute(
+        select(ReceptionBooking.status, func.count())
+        .join(ReceptionSession, ReceptionSession.id == ReceptionBooking.session_id)
+        .where(ReceptionSession.district_id == district_id, ReceptionSession.starts_at >= start,
+               ReceptionSession.starts_at <= min(end, now))
+        .group_by(ReceptionBooking.status)).all())
+    return {"sessions_held": held, "received": statuses.get("attended", 0), "no_show": statuses.get("no_show", 0),
+            "booked": sum(v for k, v in statuses.items() if k != "cancelled")}
+
+
+def overdue(district: District, category_id: int | None = None, now: datetime | None = None) -> Table:
+    """The supervisor's list of a district's overdue appeals: no resident's personal data."""
+    rows = [{"number": appeal.number, "appeal_id": appeal.id, "category": tr(appeal.category),
+             "department": tr(appeal.department) if appeal.department else "",
+             "due": fmt_date(appeal.due_at), "days_overdue": days}
+            for appeal, days in stats.overdue_list(district.id, category_id, now)]
+    return Table(OVERDUE_COLUMNS, rows)
+
+
+# --- Exports ---------------------------------------------------------------------------------------
+
+
+def _cell(value) -> object:
+    return "" if value is None else value
+
+
+def to_csv(table: Table) -> bytes:
+    """The table as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs read Azerbaijani letters)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([str(heading) for _key, heading in table.columns])
+    for row in table.rows:
+        writer.writerow([_cell(row.get(key)) for key, _heading in table.columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    """The table as an XLSX workbook with one sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = (table.title or "Report")[:31]
+    sheet.append([str(heading) for _key, heading in table.columns])
+    for row in table.rows:
+        sheet.append([_cell(row.get(key)) for key, _heading in table.columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+EXPORTS = {"csv": ("text/csv", to_csv), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx)}
