@@ -127,12 +127,12 @@ def test_the_supervisor_drills_down_and_exports_the_same_numbers(app, web, clien
     assert exported.mimetype == "text/csv" and "attachment" in exported.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     header, body = rows[0], {r[1]: r for r in rows[1:]}
-    assert header[1] == "District" and body["Ganja"][header.index("Received")] == "9"
+    assert header[1] == "District" and body["Ganja"][header.index("Appeals received")] == "9"
     assert body["Ganja"][header.index("Overdue now")] == "1"
     workbook = load_workbook(io.BytesIO(client.get("/office/accountability?format=xlsx").data))
     sheet_rows = list(workbook.active.iter_rows(values_only=True))
     ganja = next(r for r in sheet_rows if r[1] == "Ganja")
-    assert ganja[sheet_rows[0].index("Received")] == 9 and ganja[sheet_rows[0].index("Answered")] == 6
+    assert ganja[sheet_rows[0].index("Appeals received")] == 9 and ganja[sheet_rows[0].index("Answered")] == 6
 
     district = client.get("/office/accountability/GNC").get_data(as_text=True)
     assert "Utilities" in district or "Roads" in district

@@ -24,7 +24,7 @@ def trend_charts(trend: accountability.Trend, prefix: str):
     volume = charts.bars(
         f"{prefix}-volume", _("Appeals received and answered per month"),
         _("Bar chart; the same numbers are in the table below it."), trend.labels,
-        [Series(_("Received"), trend.received, "series-a"), Series(_("Answered"), trend.answered, "series-b")])
+        [Series(_("Appeals received"), trend.received, "series-a"), Series(_("Answered"), trend.answered, "series-b")])
     on_time = charts.line(
         f"{prefix}-on-time", _("Answered on time per month, per cent"),
         _("Line chart; the same numbers are in the table below it."), trend.labels,

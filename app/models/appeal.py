@@ -66,6 +66,8 @@ class Appeal(db.Model):
         # The citizen's list, newest first.
         Index("ix_appeals_citizen", "citizen_id", "created_at"),
         Index("ix_appeals_public", "district_id", "public_ok", "created_at"),
+        # "Overdue now" in the accountability figures, across all districts.
+        Index("ix_appeals_overdue", "status", "due_at", "district_id", "category_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

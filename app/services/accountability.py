@@ -33,7 +33,7 @@ INDEX_FORMULA = _l(
 DISTRICT_COLUMNS = [
     ("rank", _l("Rank")),
     ("district", _l("District")),
-    ("received", _l("Received")),
+    ("received", _l("Appeals received")),
     ("answered", _l("Answered")),
     ("on_time_pct", _l("Answered on time, per cent")),
     ("median_days", _l("Median working days to answer")),

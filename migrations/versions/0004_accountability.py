@@ -33,9 +33,13 @@ def upgrade():
     )
     with op.batch_alter_table('appeal_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_at', TS, nullable=True))
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.create_index('ix_appeals_overdue', ['status', 'due_at', 'district_id', 'category_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.drop_index('ix_appeals_overdue')
     with op.batch_alter_table('appeal_events', schema=None) as batch_op:
         batch_op.drop_column('due_at')
     op.drop_table('appeal_stats')
