@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations db seed bench clean
+.PHONY: run test lint translations db seed bench bench-accountability clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ bench: translations
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench"
 	$(BIN)/python scripts/bench_inbox.py --database-url $(BENCH_PG)
+
+# The accountability pages with 1,000,000 appeals, on SQLite and on PostgreSQL (see README).
+BENCH_ACC_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_acc
+bench-accountability: translations
+	$(BIN)/python scripts/bench_accountability.py
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_acc'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_acc"
+	$(BIN)/python scripts/bench_accountability.py --database-url $(BENCH_ACC_PG)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

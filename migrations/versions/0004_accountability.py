@@ -33,13 +33,17 @@ def upgrade():
     )
     with op.batch_alter_table('appeal_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('due_at', TS, nullable=True))
+    # The inbox index gains the category, so "overdue now" per district or per category reads the index alone.
     with op.batch_alter_table('appeals', schema=None) as batch_op:
-        batch_op.create_index('ix_appeals_overdue', ['status', 'due_at', 'district_id', 'category_id'], unique=False)
+        batch_op.create_index('ix_appeals_district_status_due', ['district_id', 'status', 'due_at', 'category_id'],
+                              unique=False)
+        batch_op.drop_index('ix_appeals_inbox')
 
 
 def downgrade():
     with op.batch_alter_table('appeals', schema=None) as batch_op:
-        batch_op.drop_index('ix_appeals_overdue')
+        batch_op.create_index('ix_appeals_inbox', ['district_id', 'status', 'due_at'], unique=False)
+        batch_op.drop_index('ix_appeals_district_status_due')
     with op.batch_alter_table('appeal_events', schema=None) as batch_op:
         batch_op.drop_column('due_at')
     op.drop_table('appeal_stats')
