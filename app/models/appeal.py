@@ -61,6 +61,8 @@ class Appeal(db.Model):
         # The official inbox (one district, by status, ordered by deadline) and "overdue now" in the
         # accountability figures; the category makes the latter an index-only read.
         Index("ix_appeals_district_status_due", "district_id", "status", "due_at", "category_id"),
+        # "Overdue now" across all districts (PostgreSQL has no skip scan over the district).
+        Index("ix_appeals_open_due", "status", "due_at", "district_id", "category_id"),
         Index("ix_appeals_district_due", "district_id", "due_at"),
         # "Newest first" in the inbox.
         Index("ix_appeals_district_created", "district_id", "created_at"),

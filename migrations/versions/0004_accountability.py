@@ -38,12 +38,15 @@ def upgrade():
         batch_op.create_index('ix_appeals_district_status_due', ['district_id', 'status', 'due_at', 'category_id'],
                               unique=False)
         batch_op.drop_index('ix_appeals_inbox')
+        # "Overdue now" across all districts: status and deadline first, read from the index alone.
+        batch_op.create_index('ix_appeals_open_due', ['status', 'due_at', 'district_id', 'category_id'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('appeals', schema=None) as batch_op:
         batch_op.create_index('ix_appeals_inbox', ['district_id', 'status', 'due_at'], unique=False)
         batch_op.drop_index('ix_appeals_district_status_due')
+        batch_op.drop_index('ix_appeals_open_due')
     with op.batch_alter_table('appeal_events', schema=None) as batch_op:
         batch_op.drop_column('due_at')
     op.drop_table('appeal_stats')
