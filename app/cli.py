@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.models import LANGUAGES
-from app.services import appeals, demo, reception, seed
+from app.services import appeals, commitments, demo, reception, seed
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -102,10 +102,12 @@ def seed_demo() -> None:
     with bar(range(demo.DEMO_APPEALS), "Demo appeals  ") as rows:
         appeals_created = demo.seed_demo_appeals(demo.DEMO_APPEALS, progress=lambda _rows: rows)
     sessions_created = demo.seed_demo_receptions()
+    commitments_created = commitments.seed_demo()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
-        f"{appeals_created} new demo appeals, {sessions_created} new reception days (password {seed.DEMO_PASSWORD})."
+        f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
+        f"{commitments_created} new commitments (password {seed.DEMO_PASSWORD})."
     )
 
 
