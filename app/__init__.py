@@ -8,6 +8,7 @@ Blueprints and the URL prefixes they own:
 - ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception
 - ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
 - ``reception`` ``/reception`` the heads' reception days per district; booking a time
+- ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 """
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.appeals import bp as appeals_bp
     from app.auth import bp as auth_bp
     from app.cabinet import bp as cabinet_bp
+    from app.commitments import bp as commitments_bp
     from app.main import bp as main_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
@@ -96,3 +98,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(official_bp, url_prefix="/office")
     app.register_blueprint(appeals_bp, url_prefix="/appeals")
     app.register_blueprint(reception_bp, url_prefix="/reception")
+    app.register_blueprint(commitments_bp, url_prefix="/commitments")

@@ -443,7 +443,7 @@ def record_feedback(actor: User, commitment_id: int, delivered: bool | None, com
     if commitment is None:
         raise NotFound("commitment")
     if commitment.status != "completed":
-        raise Invalid({None: _("Residents give their feedback once the commitment is completed.")})
+        raise Invalid({None: _("Residents can say whether the commitment was delivered once it is completed.")})
     authz.require(actor, "commitment.feedback", commitment)
     comment = (comment or "").strip()
     errors: dict[str | None, str] = {}
