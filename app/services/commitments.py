@@ -175,7 +175,7 @@ def _check_amount(value: Decimal | None) -> str | None:
     if value > COST_MAX:
         return _("The amount is too large; the cost is entered in manat.")
     if value != value.quantize(CENT):
-        return _("Give the amount in manat with at most two decimals (qəpik).")
+        return _("Give the amount in manat with at most two decimals.")
     return None
 
 
@@ -461,8 +461,10 @@ def record_feedback(actor: User, commitment_id: int, delivered: bool | None, com
     try:
         notify.commit()
     except IntegrityError:
-        # The same resident sent the form twice at once: keep one row, with this word.
+        # The same resident sent the form twice at once: the other request made the row; give it this word.
         feedback = my_feedback(actor, commitment.id)
+        if feedback is None:
+            raise
         feedback.delivered, feedback.comment, feedback.updated_at = delivered, comment or None, now
         notify.commit()
     return feedback
