@@ -10,6 +10,7 @@ Blueprints and the URL prefixes they own:
 - ``reception`` ``/reception`` the heads' reception days per district; booking a time
 - ``accountability`` ``/accountability`` public figures: the national table and each district's page
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
+- ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.appeals import bp as appeals_bp
     from app.auth import bp as auth_bp
     from app.cabinet import bp as cabinet_bp
+    from app.commitments import bp as commitments_bp
     from app.main import bp as main_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
@@ -102,3 +104,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reception_bp, url_prefix="/reception")
     app.register_blueprint(accountability_bp, url_prefix="/accountability")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(commitments_bp, url_prefix="/commitments")

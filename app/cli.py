@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent
-from app.services import appeals, demo, reception, seed, stats
+from app.services import appeals, commitments, demo, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -104,12 +104,14 @@ def seed_demo() -> None:
     with bar(range(demo.DEMO_APPEALS), "Demo appeals  ") as rows:
         appeals_created = demo.seed_demo_appeals(demo.DEMO_APPEALS, progress=lambda _rows: rows)
     sessions_created = demo.seed_demo_receptions()
+    commitments_created = commitments.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
-        f"{appeals_created} new demo appeals, {sessions_created} new reception days (password {seed.DEMO_PASSWORD})."
+        f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
+        f"{commitments_created} new commitments (password {seed.DEMO_PASSWORD})."
     )
 
 

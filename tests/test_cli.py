@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Appeal, Category, Department, District, RoleAssignment, User
+from app.models import Appeal, Category, Commitment, Department, District, RoleAssignment, User
+from app.services.commitments import DEMO_COMMITMENTS
 from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
 from app.services.passwords import verify_password
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
@@ -29,6 +30,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
     assert second.exit_code == 0 and "0 new districts" in second.output
     assert "0 new demo appeals" in second.output and "0 new reception days" in second.output
     assert "10 new reception days" in first.output  # Gəncə and Masallı have a head: today and 4 coming weeks
+    assert f"{len(DEMO_COMMITMENTS)} new commitments" in first.output and "0 new commitments" in second.output
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():
@@ -38,6 +40,8 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
             assert sorted((r.role, r.district.code if r.district else None) for r in user.roles) == sorted(roles)
         ganja = db.session.scalar(select(District).where(District.code == "GNC"))
         assert (ganja.name_az, ganja.name_ru, ganja.name_en) == ("Gəncə", "Гянджа", "Ganja")
+        assert db.session.scalar(select(func.count()).select_from(Commitment).where(
+            Commitment.district_id == ganja.id)) == len(DEMO_COMMITMENTS)
 
 
 def test_seed_demo_is_refused_in_production(app, tmp_path):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Appeal, ReceptionBooking, User
-from app.services import demo, seed
+from app.services import commitments, demo, seed
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 
@@ -33,6 +33,7 @@ def demo_portal(app):
         seed.seed_demo_users()
         demo.seed_demo_appeals(120)
         demo.seed_demo_receptions()
+        commitments.seed_demo()
 
 
 def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:
@@ -69,7 +70,8 @@ ROLES = [
     ("head.gnc@demo.az", {"GNC"}),
     ("official.msl@demo.az", {"MSL"}),
     ("head.msl@demo.az", {"MSL"}),
-    ("editor.gnc@demo.az", set()),
+    # Editors see the numbers of the appeals their district's commitments answer.
+    ("editor.gnc@demo.az", {"GNC"}),
     ("supervisor@demo.az", set()),
     ("admin@demo.az", set()),
 ]
@@ -86,7 +88,8 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
             mine |= set(db.session.scalars(select(ReceptionBooking.number).where(ReceptionBooking.citizen_id == user_id)))
     pages = crawl(client, ["/", "/cabinet/", "/cabinet/appeals", "/office/", "/office/appeals?status=all",
                            "/appeals/public", "/appeals/public/GNC", "/reception/", "/cabinet/receptions",
-                           "/office/reception", "/accountability/", "/office/accountability"])
+                           "/office/reception", "/accountability/", "/office/accountability", "/commitments/",
+                           "/commitments/manage"])
     assert pages["/"][0] == 200
     assert [p for p, (code, _) in pages.items() if code >= 500] == []
     for path, (_code, numbers) in pages.items():
@@ -94,6 +97,8 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
             continue  # published with the residents' consent
         if email in NATIONAL and path.startswith("/office/accountability"):
             continue  # supervisors drill down to every district's overdue appeals (numbers only, no names)
+        if path.startswith("/commitments/") and not path.startswith("/commitments/manage"):
+            continue  # a commitment publicly names the appeals it answers by number only
         if districts is None:
             assert {n for n in numbers} <= mine, f"{email} sees others' appeals on {path}"
         else:

@@ -7,7 +7,7 @@ from app.accountability import bp
 from app.accountability.params import BadParameter, categories, read_query
 from app.authz import public
 from app.errors import NotFound
-from app.services import accountability, charts, stats
+from app.services import accountability, charts, commitments, stats
 from app.services.charts import Series
 
 
@@ -67,5 +67,6 @@ def district(code: str):
         row=accountability.figure_row(figures), trend=trend, charts=trend_charts(trend, "district"),
         categories_table=accountability.categories(query.period, chosen, public=True),
         reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
+        commitments=commitments.status_counts(chosen.id),
         formula=accountability.INDEX_FORMULA, small=stats.SMALL,
     )

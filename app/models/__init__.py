@@ -13,6 +13,14 @@ from app.models.appeal import (
     Notification,
 )
 from app.models.base import UTCDateTime, utcnow
+from app.models.commitment import (
+    COMMITMENT_STATUSES,
+    LINK_KINDS,
+    Commitment,
+    CommitmentFeedback,
+    CommitmentLink,
+    CommitmentMilestone,
+)
 from app.models.district import Category, Department, District
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
@@ -47,10 +55,16 @@ __all__ = [
     "SOURCES",
     "STATUSES",
     "Category",
+    "COMMITMENT_STATUSES",
+    "Commitment",
+    "CommitmentFeedback",
+    "CommitmentLink",
+    "CommitmentMilestone",
     "Department",
     "District",
     "DISTRICT_ROLES",
     "LANGUAGES",
+    "LINK_KINDS",
     "NATIONAL_ROLES",
     "OutboxMessage",
     "BOOKING_STATUSES",

@@ -1,0 +1,313 @@
+"""Commitments: public pages per district and per commitment, residents' feedback, and the editors' pages.
+
+Public: ``/`` (districts), ``/<code>`` (a district's list), ``/item/<id>`` (one commitment).
+Editors and the head of a district: ``/manage`` and below; another district's commitment is a 404.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_percent
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from app.authz import can, public, requires
+from app.commitments import bp
+from app.commitments.forms import CommitmentForm, DoneForm, FeedbackForm, LinkForm, MilestoneForm, parse_money
+from app.errors import Invalid, NotAllowed, NotFound
+from app.extensions import db
+from app.forms import BaseForm, int_or_none
+from app.i18n import current_lang, tr
+from app.models import COMMITMENT_STATUSES, District
+from app.reception.forms import parse_date
+from app.services import appeal_queries, commitments
+
+
+@bp.record_once
+def _template_globals(state) -> None:
+    """The status labels for templates/components/commitments.html (macros see globals, not the page's context)."""
+    state.app.jinja_env.globals["COMMITMENT_LABELS"] = commitments.STATUS_LABELS
+
+
+@bp.app_template_filter("percent")
+def percent(value: int | None) -> str:
+    """A whole percentage (0–100) the locale's way: 40% in az and en, 40 % in ru."""
+    return "" if value is None else format_percent(value / 100)
+
+
+# --- Public pages ------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@public
+def index():
+    """Every district with how many commitments it has published."""
+    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    return render_template("commitments/index.html", districts=districts, counts=commitments.district_counts())
+
+
+@bp.get("/<code>")
+@public
+def district(code: str):
+    """A district's commitments with their progress, ongoing ones first; ``?status=`` narrows the list."""
+    try:
+        chosen = appeal_queries.public_district(code)
+    except NotFound:
+        abort(404)
+    status = request.args.get("status", "")
+    status = status if status in COMMITMENT_STATUSES else ""
+    page = commitments.public_list(chosen, status, request.args.get("page", 1, type=int))
+    return render_template("commitments/district.html", district=chosen, page=page, status=status,
+                           counts=commitments.status_counts(chosen.id))
+
+
+def _render_item(commitment_id: int, form: FeedbackForm | None = None, status: int = 200):
+    try:
+        view = commitments.public_view(commitment_id)
+    except NotFound:
+        abort(404)
+    mine = commitments.my_feedback(current_user, commitment_id)
+    if form is None:
+        form = FeedbackForm(prefix="feedback")
+        if mine is not None:
+            form.delivered.data = "yes" if mine.delivered else "no"
+            form.comment.data = mine.comment or ""
+    return render_template("commitments/item.html", view=view, form=form, mine=mine,
+                           may_give_feedback=can(current_user, "commitment.feedback", view.commitment)), status
+
+
+@bp.get("/item/<int:commitment_id>")
+@public
+def item(commitment_id: int):
+    """One commitment: milestones, the appeals it answers (numbers only), residents' feedback; the feedback form."""
+    return _render_item(commitment_id)
+
+
+@bp.post("/item/<int:commitment_id>/feedback")
+@requires("commitment.feedback")
+def feedback(commitment_id: int):
+    """A resident says whether the completed commitment was delivered (saying it again changes the answer)."""
+    form = FeedbackForm(prefix="feedback")
+    if form.validate_on_submit():
+        try:
+            commitments.record_feedback(current_user, commitment_id, form.delivered_value, form.comment.data or "")
+        except NotFound:
+            abort(404)
+        except NotAllowed:
+            abort(403)
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(_("Thank you: your feedback is published without your name."), "success")
+            return redirect(url_for("commitments.item", commitment_id=commitment_id) + "#feedback-title")
+    if form.delivered_value is None and not form.delivered.errors and not form.form_errors:
+        form.delivered.errors = [_("Say whether the commitment was delivered.")]
+    return _render_item(commitment_id, form, 422)
+
+
+# --- Editors' pages --------------------------------------------------------------------------------
+
+
+@bp.get("/manage")
+@requires("commitment.edit")
+def manage():
+    """The commitments of the district the editor (or head) maintains, with a switch between their districts."""
+    try:
+        district, items = commitments.editor_list(current_user, int_or_none(request.args.get("district")))
+    except NotFound:
+        abort(404)
+    return render_template("commitments/manage.html", district=district, items=items,
+                           districts=commitments.editor_districts(current_user))
+
+
+def _form_input(form: CommitmentForm) -> commitments.CommitmentInput:
+    """The service's input from the submitted form; a trailing per cent sign in the progress is forgiven."""
+    return commitments.CommitmentInput(
+        title_az=form.title_az.data or "", title_ru=form.title_ru.data or "", title_en=form.title_en.data or "",
+        description_az=form.description_az.data or "", description_ru=form.description_ru.data or "",
+        description_en=form.description_en.data or "", department_id=form.department_id.data,
+        status=form.status.data or "", progress=int_or_none((form.progress.data or "").rstrip("% ")),
+        planned_start=parse_date(form.planned_start.data), planned_end=parse_date(form.planned_end.data),
+        actual_start=parse_date(form.actual_start.data), actual_end=parse_date(form.actual_end.data),
+        planned_cost=parse_money(form.planned_cost.data), actual_cost=parse_money(form.actual_cost.data),
+    )
+
+
+@bp.route("/manage/new", methods=["GET", "POST"])
+@requires("commitment.edit")
+def new():
+    """Write a new commitment of the district."""
+    try:
+        district = commitments.editor_district(current_user, int_or_none(request.args.get("district")))
+    except NotFound:
+        abort(404)
+    form = CommitmentForm()
+    form.fill_choices(commitments.departments(district.id), tr, commitments.STATUS_LABELS)
+    if form.validate_on_submit():
+        try:
+            commitment = commitments.create(current_user, district.id, _form_input(form))
+        except NotFound:
+            abort(404)
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(_("The commitment is published. Add its milestones and the appeals it answers."), "success")
+            return redirect(url_for("commitments.work", commitment_id=commitment.id))
+    return render_template("commitments/form.html", form=form, district=district, commitment=None), \
+        200 if request.method == "GET" else 422
+
+
+@bp.route("/manage/<int:commitment_id>/edit", methods=["GET", "POST"])
+@requires("commitment.edit")
+def edit(commitment_id: int):
+    """Change a commitment: texts, department, status and progress, dates and costs."""
+    try:
+        commitment = commitments.editable(current_user, commitment_id)
+    except NotFound:
+        abort(404)
+    form = CommitmentForm(obj=commitment if request.method == "GET" else None)
+    form.fill_choices(commitments.departments(commitment.district_id), tr, commitments.STATUS_LABELS)
+    if form.validate_on_submit():
+        try:
+            commitments.update(current_user, commitment_id, _form_input(form))
+        except NotFound:
+            abort(404)
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(_("The commitment is saved."), "success")
+            return redirect(url_for("commitments.work", commitment_id=commitment_id))
+    return render_template("commitments/form.html", form=form, district=commitment.district, commitment=commitment), \
+        200 if request.method == "GET" else 422
+
+
+def _done_form(milestone, lang: str) -> DoneForm:
+    form = DoneForm(prefix=f"done{milestone.id}")
+    # The row shows the milestone beside the field; a screen reader on the field alone hears which one it is.
+    form.done_on.label.text = Markup('{} <span class="visually-hidden">{}</span>').format(_("Done on"), milestone.title_in(lang))
+    return form
+
+
+def _render_work(commitment_id: int, status: int = 200, done_form: DoneForm | None = None, done_for: int | None = None,
+                 **forms):
+    try:
+        view = commitments.work_view(current_user, commitment_id)
+    except NotFound:
+        abort(404)
+    lang = current_lang()
+    done_forms = {m.id: _done_form(m, lang) for m in view.milestones if m.done_on is None}
+    if done_form is not None and done_for in done_forms:
+        done_form.done_on.label.text = done_forms[done_for].done_on.label.text
+        done_forms[done_for] = done_form
+    return render_template(
+        "commitments/work.html", view=view, done_forms=done_forms,
+        milestone_form=forms.get("milestone_form") or MilestoneForm(prefix="milestone"),
+        link_form=forms.get("link_form") or LinkForm(prefix="link"),
+    ), status
+
+
+@bp.get("/manage/<int:commitment_id>")
+@requires("commitment.edit")
+def work(commitment_id: int):
+    """The editor's page of one commitment: its facts, milestones to add and mark done, appeals to link."""
+    return _render_work(commitment_id)
+
+
+@bp.post("/manage/<int:commitment_id>/milestones")
+@requires("commitment.edit")
+def milestone_add(commitment_id: int):
+    """Add a dated milestone."""
+    try:
+        commitments.editable(current_user, commitment_id)
+    except NotFound:
+        abort(404)
+    form = MilestoneForm(prefix="milestone")
+    if form.validate_on_submit():
+        data = commitments.MilestoneInput(title_az=form.title_az.data or "", title_ru=form.title_ru.data or "",
+                                          title_en=form.title_en.data or "", due_on=parse_date(form.due_on.data))
+        try:
+            commitments.add_milestone(current_user, commitment_id, data)
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(_("The milestone is added."), "success")
+            return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#milestones-title")
+    return _render_work(commitment_id, 422, milestone_form=form)
+
+
+def _milestone_commitment(milestone_id: int) -> int:
+    """The id of the commitment a milestone of the editor's district belongs to; 404 otherwise."""
+    try:
+        return commitments.editable_milestone(current_user, milestone_id).commitment_id
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/manage/milestones/<int:milestone_id>/done")
+@requires("commitment.edit")
+def milestone_done(milestone_id: int):
+    """Mark a milestone as done, on the day given or today."""
+    commitment_id = _milestone_commitment(milestone_id)
+    form = DoneForm(prefix=f"done{milestone_id}")
+    if form.validate_on_submit():
+        try:
+            commitments.complete_milestone(current_user, milestone_id, parse_date(form.done_on.data))
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(_("The milestone is marked as done."), "success")
+            return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#milestones-title")
+    return _render_work(commitment_id, 422, done_form=form, done_for=milestone_id)
+
+
+@bp.post("/manage/milestones/<int:milestone_id>/reopen")
+@requires("commitment.edit")
+def milestone_reopen(milestone_id: int):
+    """Undo "done" on a milestone marked by mistake."""
+    commitment_id = _milestone_commitment(milestone_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        commitments.reopen_milestone(current_user, milestone_id)
+    except Invalid as error:
+        flash(" ".join(str(m) for m in error.errors.values()), "error")
+    else:
+        flash(_("The milestone is no longer marked as done."), "success")
+    return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#milestones-title")
+
+
+@bp.post("/manage/<int:commitment_id>/links")
+@requires("commitment.edit")
+def link_add(commitment_id: int):
+    """Link an appeal of the district by its registration number."""
+    try:
+        commitments.editable(current_user, commitment_id)
+    except NotFound:
+        abort(404)
+    form = LinkForm(prefix="link")
+    if form.validate_on_submit():
+        try:
+            link = commitments.link_appeal(current_user, commitment_id, form.number.data or "")
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(_("The appeal %(number)s is linked; its applicant is told in the personal cabinet.",
+                    number=link.appeal.number), "success")
+            return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#links-title")
+    return _render_work(commitment_id, 422, link_form=form)
+
+
+@bp.post("/manage/links/<int:link_id>/unlink")
+@requires("commitment.edit")
+def link_remove(link_id: int):
+    """Remove the link to an appeal."""
+    try:
+        commitments.editable_link(current_user, link_id)
+    except NotFound:
+        abort(404)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    commitment_id = commitments.unlink(current_user, link_id)
+    flash(_("The appeal is no longer linked."), "success")
+    return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#links-title")
