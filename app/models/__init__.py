@@ -22,6 +22,19 @@ from app.models.commitment import (
     CommitmentMilestone,
 )
 from app.models.district import Category, Department, District
+from app.models.eservice import (
+    APPLICATION_SOURCES,
+    APPLICATION_STATUSES,
+    FIELD_TYPES,
+    LIFE_SITUATIONS,
+    OPEN_APPLICATION_STATUSES,
+    ApplicationDocument,
+    ApplicationEvent,
+    ApplicationSequence,
+    Service,
+    ServiceApplication,
+    ServiceForm,
+)
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -42,6 +55,17 @@ from app.models.user import (
 )
 
 __all__ = [
+    "APPLICATION_SOURCES",
+    "APPLICATION_STATUSES",
+    "FIELD_TYPES",
+    "LIFE_SITUATIONS",
+    "OPEN_APPLICATION_STATUSES",
+    "ApplicationDocument",
+    "ApplicationEvent",
+    "ApplicationSequence",
+    "Service",
+    "ServiceApplication",
+    "ServiceForm",
     "Appeal",
     "AppealStat",
     "AppealEvent",
