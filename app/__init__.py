@@ -10,6 +10,7 @@ Blueprints and the URL prefixes they own:
 - ``reception`` ``/reception`` the heads' reception days per district; booking a time
 - ``accountability`` ``/accountability`` public figures: the national table and each district's page
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
+- ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 """
 from __future__ import annotations
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.cabinet import bp as cabinet_bp
     from app.commitments import bp as commitments_bp
+    from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
@@ -105,3 +107,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accountability_bp, url_prefix="/accountability")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(commitments_bp, url_prefix="/commitments")
+    app.register_blueprint(eservices_bp, url_prefix="/services")

@@ -313,3 +313,59 @@ def _commitment_edit(user: Any, obj: Any) -> bool:
 def _commitment_feedback(user: Any, commitment: Any) -> bool:
     """Saying whether a finished commitment was delivered: a resident with a confirmed email."""
     return _citizen_act(user, commitment) and (commitment is None or commitment.status == "completed")
+
+
+# --- E-services ----------------------------------------------------------------------
+
+# Who may move an application from one status to another (the e-service lifecycle).
+APPLICATION_TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("submitted", "in_review"): STAFF,
+    ("resubmitted", "in_review"): STAFF,
+    ("in_review", "documents_requested"): STAFF,
+    ("documents_requested", "resubmitted"): CITIZEN,
+    ("in_review", "approved"): STAFF,
+    ("in_review", "refused"): STAFF,
+    ("approved", "issued"): STAFF,
+    ("submitted", "withdrawn"): CITIZEN,
+    ("in_review", "withdrawn"): CITIZEN,
+    ("documents_requested", "withdrawn"): CITIZEN,
+    ("resubmitted", "withdrawn"): CITIZEN,
+}
+
+
+def application_transition_allowed(user: Any, application: Any, to_status: str) -> bool:
+    """Whether ``user`` may move ``application`` from its status to ``to_status``."""
+    allowed = APPLICATION_TRANSITIONS.get((application.status, to_status), frozenset())
+    return bool(allowed & appeal_roles(user, application))
+
+
+@policy("eservice.apply")
+def _eservice_apply(user: Any, obj: Any) -> bool:
+    """Applying for a service online: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("application.view")
+def _application_view(user: Any, application: Any) -> bool:
+    """An application is seen by its applicant and by the officials and head of its district."""
+    if application is None:
+        return _signed_in(user)
+    return bool(appeal_roles(user, application) & {"citizen", "official"})
+
+
+@policy("application.work")
+def _application_work(user: Any, application: Any) -> bool:
+    """Working applications (the queue, review, front-desk registration): the district's officials and head."""
+    if application is None:
+        return _has_role(user, *STAFF)
+    district_id = getattr(application, "district_id", getattr(application, "id", application))
+    return district_id in staff_districts(user, tuple(STAFF))
+
+
+@policy("application.transition")
+def _application_transition(user: Any, target: Any) -> bool:
+    """Moving an application: ``target`` is ``(application, to_status)``; the transition table decides."""
+    if target is None:
+        return False
+    application, to_status = target
+    return application_transition_allowed(user, application, to_status)

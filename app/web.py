@@ -71,7 +71,7 @@ def init_app(app: Flask) -> None:
             "tr": tr,
         }
 
-    from app.services import appeal_queries, appeals
+    from app.services import appeal_queries, appeals, eservices
 
     app.jinja_env.globals.update(
         STATUS_LABELS=appeals.STATUS_LABELS,
@@ -79,6 +79,8 @@ def init_app(app: Flask) -> None:
         GROUND_LABELS=appeals.GROUND_LABELS,
         ACTION_LABELS=appeals.ACTION_LABELS,
         due_state=appeal_queries.due_state,
+        SERVICE_STATUS_LABELS=eservices.STATUS_LABELS,
+        SERVICE_SOURCE_LABELS=eservices.SOURCE_LABELS,
     )
     app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number)
 

@@ -80,3 +80,40 @@ class Upload:
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE = b"MZ\x90\x00" + b"\x00" * 64
+
+
+SERVICE_FIELDS = [
+    {"key": "purpose", "type": "select", "required": True, "label_az": "Arayışın məqsədi", "label_ru": "Цель справки",
+     "label_en": "Purpose of the certificate",
+     "options": [{"value": "school", "label_az": "Məktəb üçün", "label_ru": "Для школы", "label_en": "For a school"},
+                 {"value": "bank", "label_az": "Bank üçün", "label_ru": "Для банка", "label_en": "For a bank"}]},
+    {"key": "members", "type": "number", "required": True, "min": 1, "max": 20, "label_az": "Ailə üzvlərinin sayı",
+     "label_ru": "Число членов семьи", "label_en": "Number of family members"},
+    {"key": "birth_date", "type": "date", "required": False, "label_az": "Doğum tarixi", "label_ru": "Дата рождения",
+     "label_en": "Date of birth"},
+    {"key": "note", "type": "long_text", "required": False, "max": 500, "label_az": "Əlavə məlumat",
+     "label_ru": "Дополнительные сведения", "label_en": "Additional information"},
+    {"key": "passport", "type": "file", "required": True, "label_az": "Şəxsiyyət vəsiqəsinin surəti",
+     "label_ru": "Копия удостоверения личности", "label_en": "Copy of the identity card"},
+    {"key": "truth", "type": "checkbox", "required": True, "label_az": "Məlumatların doğruluğunu təsdiq edirəm",
+     "label_ru": "Подтверждаю достоверность сведений", "label_en": "I confirm the information is true"},
+]
+
+
+def create_service(districts, code: str = "residence-certificate", fields=None, processing_days: int = 5,
+                   online: bool = True, active: bool = True):
+    """A service offered by ``districts`` with form version 1 (``fields`` or a form using every field type)."""
+    from app.models import Service, ServiceForm
+
+    texts = {f"{stem}_{lang}": f"{stem} {code} {lang}"
+             for stem in ("summary", "eligibility", "documents", "legal_basis") for lang in ("az", "ru", "en")}
+    titles = (("Yaşayış yeri haqqında arayış", "Справка о месте жительства", "Certificate of residence")
+              if code == "residence-certificate" else (f"Xidmət {code}", f"Услуга {code}", f"Service {code}"))
+    service = Service(code=code, title_az=titles[0], title_ru=titles[1], title_en=titles[2],
+                      processing_days=processing_days, life_situation="certificates",
+                      online=online, front_desk=True, active=active, fee=0, **texts)
+    service.districts = list(districts)
+    service.forms.append(ServiceForm(version=1, fields=fields if fields is not None else SERVICE_FIELDS))
+    db.session.add(service)
+    db.session.commit()
+    return service

@@ -52,9 +52,11 @@ def _paginate(query: Select, count_query: Select, page: int, per_page: int) -> P
     return Page(list(items), total, page, per_page)
 
 
-def due_state(appeal: Appeal, now: datetime | None = None) -> tuple[str, int] | None:
-    """("overdue", working days late) or ("due", working days left) for an open appeal, else None."""
-    if appeal.status not in OPEN_STATUSES:
+def due_state(appeal, now: datetime | None = None) -> tuple[str, int] | None:
+    """("overdue", working days late) or ("due", working days left) for an open appeal (or any record with an
+    ``is_open`` property, such as an e-service application), else None."""
+    is_open = getattr(appeal, "is_open", None)
+    if not (is_open if is_open is not None else appeal.status in OPEN_STATUSES):
         return None
     now = now or utcnow()
     today, due_day = local_date(now), local_date(appeal.due_at)

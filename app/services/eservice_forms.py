@@ -12,7 +12,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DecimalField, FileField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, FileField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.forms import BaseForm
@@ -82,7 +82,8 @@ def check_definition(fields: list[dict]) -> dict[str, str]:
 
 def _validators(field: dict, messages: dict) -> list:
     found = []
-    if field.get("required") and field["type"] != "checkbox":
+    # Checkboxes and files are checked apart: a required box must be ticked, a required file attached.
+    if field.get("required") and field["type"] not in ("checkbox", "file"):
         found.append(InputRequired(messages["required"]))
     else:
         found.append(Optional())
@@ -133,7 +134,8 @@ def build_form(fields: list[dict], locale: str, formdata=None, prefix: str = "")
         elif kind == "date":
             unbound = DateField(text, validators=validators, description=help_text, render_kw={"type": "date"})
         elif kind == "select":
-            choices = [("", _("Choose…"))] + [(str(o["value"]), label(o, locale)) for o in field.get("options", [])]
+            choices = [SelectChoice("", _("Choose…"))] + [SelectChoice(str(o["value"]), label(o, locale))
+                                                          for o in field.get("options", [])]
             unbound = SelectField(text, validators=validators, description=help_text, choices=choices,
                                   validate_choice=True)
         elif kind == "checkbox":
@@ -142,7 +144,11 @@ def build_form(fields: list[dict], locale: str, formdata=None, prefix: str = "")
         else:
             unbound = FileField(text, description=help_text or _("PDF, JPEG or PNG, at most 10 MB."))
         setattr(ApplicationForm, name, unbound)
-    return ApplicationForm(formdata=formdata, prefix=prefix) if formdata is not None else ApplicationForm(prefix=prefix)
+    # The page's frame form carries the CSRF token; this one holds only the service's own questions.
+    meta = {"csrf": False}
+    if formdata is not None:
+        return ApplicationForm(formdata=formdata, prefix=prefix, meta=meta)
+    return ApplicationForm(prefix=prefix, meta=meta)
 
 
 def fix_messages(form: BaseForm) -> None:

@@ -1,0 +1,114 @@
+"""The resident's e-service applications in the personal cabinet."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.appeals.forms import ButtonForm
+from app.authz import requires
+from app.cabinet import bp
+from app.errors import Invalid, NotAllowed, NotFound
+from app.eservices.forms import NoteForm, RateServiceForm
+from app.i18n import current_lang
+from app.services import eservice_forms, eservices, files
+
+
+@bp.get("/services")
+@requires("cabinet.view")
+def service_applications():
+    """My applications, newest first, with status and due date."""
+    return render_template("cabinet/services.html", applications=eservices.citizen_applications(current_user))
+
+
+def _render(application_id: int, status: int = 200, **forms):
+    try:
+        application = eservices.get_for(current_user, application_id)
+    except NotFound:
+        abort(404)
+    if application.citizen_id != current_user.id:
+        return redirect(url_for("official.service_application", application_id=application_id))
+    forms.setdefault("resubmit_form", NoteForm(prefix="resubmit"))
+    forms.setdefault("withdraw_form", ButtonForm(prefix="withdraw"))
+    forms.setdefault("rate_form", RateServiceForm(prefix="rate"))
+    answers = eservice_forms.shown(application.form.fields, application.answers, current_lang())
+    return render_template("cabinet/service.html", application=application, answers=answers, **forms), status
+
+
+@bp.get("/services/<int:application_id>")
+@requires("cabinet.view")
+def service_application(application_id: int):
+    """One application: answers as filled in, documents, timeline, what can be done next."""
+    return _render(application_id)
+
+
+def _step(application_id: int, form, form_name: str, action, success: str):
+    if form.validate_on_submit():
+        try:
+            action()
+        except (NotFound, NotAllowed):
+            abort(404)
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(success, "success")
+            return redirect(url_for("cabinet.service_application", application_id=application_id))
+    return _render(application_id, 422, **{form_name: form})
+
+
+@bp.post("/services/<int:application_id>/resubmit")
+@requires("cabinet.view")
+def service_resubmit(application_id: int):
+    """Send the requested documents."""
+    form = NoteForm(prefix="resubmit")
+    uploads = {"requested": [f for f in request.files.getlist(form.documents.name) if f and f.filename]}
+    return _step(application_id, form, "resubmit_form", lambda: eservices.transition(
+        current_user, application_id, "resubmitted", eservices.StepData(note=form.note.data or "", uploads=uploads)),
+        _("The documents are sent to the authority."))
+
+
+@bp.post("/services/<int:application_id>/withdraw")
+@requires("cabinet.view")
+def service_withdraw(application_id: int):
+    """Withdraw the application before a decision."""
+    form = ButtonForm(prefix="withdraw")
+    return _step(application_id, form, "withdraw_form",
+                 lambda: eservices.transition(current_user, application_id, "withdrawn"),
+                 _("Your application is withdrawn."))
+
+
+@bp.post("/services/<int:application_id>/rate")
+@requires("cabinet.view")
+def service_rate(application_id: int):
+    """Rate the service from 1 to 5."""
+    form = RateServiceForm(prefix="rate")
+    return _step(application_id, form, "rate_form",
+                 lambda: eservices.rate(current_user, application_id, form.rating.data, form.comment.data or ""),
+                 _("Thank you for rating the service."))
+
+
+@bp.get("/services/<int:application_id>/documents/<int:document_id>")
+@requires("cabinet.view")
+def service_document(application_id: int, document_id: int):
+    """Download a document of my application."""
+    try:
+        document = eservices.document_for(current_user, application_id, document_id)
+    except NotFound:
+        abort(404)
+    return files.send(document)
+
+
+@bp.get("/services/<int:application_id>/result.pdf")
+@requires("cabinet.view")
+def service_result(application_id: int):
+    """The result document of an issued application, as PDF."""
+    from app.services import documents
+
+    try:
+        application = eservices.get_for(current_user, application_id)
+    except NotFound:
+        abort(404)
+    if application.status != "issued":
+        abort(404)
+    return Response(documents.render_pdf(application), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{application.number}.pdf"'})

@@ -1,0 +1,47 @@
+"""Forms of the e-services module around the data-defined application forms."""
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length
+
+from app.appeals.forms import MAX
+from app.forms import BaseForm, int_or_none
+
+
+class ApplyFrame(BaseForm):
+    """What every application asks besides the service's own fields: the district, and a one-time token."""
+
+    district_id = SelectField(_l("District (city) executive authority"), coerce=int_or_none, validate_choice=False)
+    submission_token = HiddenField()
+    submit = SubmitField(_l("Send the application"))
+
+    def ensure_token(self) -> None:
+        """One token per rendered form: sending it twice files one application."""
+        if not self.submission_token.data:
+            self.submission_token.data = secrets.token_urlsafe(24)
+
+
+class FrontDeskForm(ApplyFrame):
+    """An official registers an application for a resident who came to the front desk."""
+
+    email = StringField(_l("The resident's email address"), description=_l("The resident's account on the portal."))
+
+
+class NoteForm(BaseForm):
+    """A note for a step: what documents are needed, the reason for a refusal, a reply with documents."""
+
+    note = TextAreaField(_l("Text"), validators=[Length(max=2000, message=MAX)])
+    documents = MultipleFileField(_l("Documents"), description=_l("Up to 5 files: PDF, JPEG or PNG, at most 10 MB each."))
+    submit = SubmitField(_l("Send"))
+
+
+class RateServiceForm(BaseForm):
+    """The applicant rates the service."""
+
+    rating = RadioField(_l("Your rating of the service"), coerce=int_or_none, validate_choice=False,
+                        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)], description=_l("5 is the best."))
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000, message=MAX)])
+    submit = SubmitField(_l("Rate the service"))
