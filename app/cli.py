@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent
-from app.services import appeals, commitments, demo, reception, seed, stats
+from app.services import appeals, commitments, demo, eservice_seed, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -105,13 +105,14 @@ def seed_demo() -> None:
         appeals_created = demo.seed_demo_appeals(demo.DEMO_APPEALS, progress=lambda _rows: rows)
     sessions_created = demo.seed_demo_receptions()
     commitments_created = commitments.seed_demo()
+    services_created = eservice_seed.seed_catalogue()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
-        f"{commitments_created} new commitments (password {seed.DEMO_PASSWORD})."
+        f"{commitments_created} new commitments, {services_created} new e-services (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -166,6 +167,15 @@ def stats_rebuild() -> None:
     click.echo(f"Rebuilt {rows} rollup rows from {total} timeline steps.")
 
 
+services_cli = AppGroup("services", help="The e-service catalogue.")
+
+
+@services_cli.command("seed-catalogue")
+def services_seed_catalogue() -> None:
+    """Add the services shipped in app/data/services.json that are missing (never changes edited ones)."""
+    click.echo(f"Added {eservice_seed.seed_catalogue()} services to the catalogue.")
+
+
 reception_cli = AppGroup("reception", help="Scheduled work on reception bookings (run from cron).")
 
 
@@ -182,6 +192,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(appeals_cli)
     app.cli.add_command(reception_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(services_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
 

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import Appeal, Category, Commitment, Department, District, RoleAssignment, User
 from app.services.commitments import DEMO_COMMITMENTS
 from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
+from app.services.eservice_seed import read_catalogue
 from app.services.passwords import verify_password
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
 
@@ -31,6 +32,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
     assert "0 new demo appeals" in second.output and "0 new reception days" in second.output
     assert "10 new reception days" in first.output  # Gəncə and Masallı have a head: today and 4 coming weeks
     assert f"{len(DEMO_COMMITMENTS)} new commitments" in first.output and "0 new commitments" in second.output
+    assert f"{len(read_catalogue())} new e-services" in first.output and "0 new e-services" in second.output
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():

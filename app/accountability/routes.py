@@ -68,5 +68,6 @@ def district(code: str):
         categories_table=accountability.categories(query.period, chosen, public=True),
         reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
         commitments=commitments.status_counts(chosen.id),
+        eservices_table=accountability.eservice_figures(query.period, chosen),
         formula=accountability.INDEX_FORMULA, small=stats.SMALL,
     )

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -207,3 +208,53 @@ def to_xlsx(table: Table) -> bytes:
 
 
 EXPORTS = {"csv": ("text/csv", to_csv), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx)}
+
+
+# --- E-services ----------------------------------------------------------------------------------------
+
+ESERVICE_COLUMNS = [("service", _l("Service")), ("applications", _l("Applications")), ("approved", _l("Approved")),
+                    ("refused", _l("Refused")), ("median_days", _l("Median working days to decision")),
+                    ("on_time_pct", _l("Decided on time, per cent")), ("satisfaction", _l("Satisfaction (1–5)"))]
+
+
+def eservice_figures(period: stats.Period, district: District, public: bool = True) -> Table:
+    """Per service of a district: applications filed in the period and decisions taken in it.
+
+    Counted from the applications themselves (far fewer than appeals); small cells are suppressed in public.
+    """
+    from statistics import median
+
+    from app.models import Service, ServiceApplication
+    from app.services.calendar import local_date, working_days_between
+
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=BAKU)
+    rows = db.session.execute(
+        select(ServiceApplication.service_id, ServiceApplication.status, ServiceApplication.created_at,
+               ServiceApplication.decided_at, ServiceApplication.due_at, ServiceApplication.rating)
+        .where(ServiceApplication.district_id == district.id,
+               ((ServiceApplication.created_at >= start) & (ServiceApplication.created_at <= end))
+               | ((ServiceApplication.decided_at >= start) & (ServiceApplication.decided_at <= end)))
+    ).all()
+    hide = stats.suppress if public else (lambda value: value)
+    table = []
+    services = db.session.scalars(select(Service).order_by(Service.position, Service.id)).all()
+    for service in services:
+        mine = [r for r in rows if r.service_id == service.id]
+        if not mine:
+            continue
+        filed = [r for r in mine if start <= r.created_at <= end]
+        decided = [r for r in mine if r.decided_at and start <= r.decided_at <= end]
+        approved = sum(r.status in ("approved", "issued") for r in decided)
+        refused = sum(r.status == "refused" for r in decided)
+        days = [max(0, working_days_between(local_date(r.created_at), local_date(r.decided_at))) for r in decided]
+        ratings = [r.rating for r in mine if r.rating]
+        small = public and 0 < len(decided) < stats.SMALL
+        table.append({
+            "service": service.text("title", str(get_locale() or "az")), "applications": hide(len(filed)),
+            "approved": hide(approved), "refused": hide(refused),
+            "median_days": None if small or not days else median(days),
+            "on_time_pct": None if small or not decided else _pct(sum(r.decided_at <= r.due_at for r in decided) / len(decided)),
+            "satisfaction": None if (public and 0 < len(ratings) < stats.SMALL) or not ratings else _round(sum(ratings) / len(ratings)),
+        })
+    return Table(ESERVICE_COLUMNS, table)
