@@ -14,13 +14,14 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Appeal, ReceptionBooking, User
-from app.services import commitments, demo, seed
+from app.models import Appeal, District, ReceptionBooking, ServiceApplication, User
+from app.services import commitments, demo, eservice_seed, seed
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 
 LINK_RE = re.compile(r'href="([^"#]+)"')
-# Appeal numbers (GNC-2026-000123) and reception booking numbers (GNC-Q-000123).
+# Appeal numbers (GNC-2026-000123), reception booking numbers (GNC-Q-000123) and e-service application numbers
+# (SRV-2026-000123, whose district is looked up).
 NUMBER_RE = re.compile(r"\b[A-Z]{3}-(?:\d{4}|Q)-\d{6}\b")
 SKIP = ("/static/", "/auth/logout", "/files/")
 MAX_PAGES = 250
@@ -34,6 +35,11 @@ def demo_portal(app):
         demo.seed_demo_appeals(120)
         demo.seed_demo_receptions()
         commitments.seed_demo()
+        eservice_seed.seed_catalogue()
+        residents = list(db.session.scalars(select(User).where(User.email.like("resident%@demo.az"))))
+        officials = {u.roles[0].district_id: u for u in db.session.scalars(
+            select(User).where(User.email.in_(["official.gnc@demo.az", "official.msl@demo.az"])))}
+        eservice_seed.seed_demo_applications(residents, officials)
 
 
 def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:
@@ -86,10 +92,15 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
             user_id = db.session.scalar(select(User.id).where(User.email == email))
             mine = set(db.session.scalars(select(Appeal.number).where(Appeal.citizen_id == user_id)))
             mine |= set(db.session.scalars(select(ReceptionBooking.number).where(ReceptionBooking.citizen_id == user_id)))
+            mine |= set(db.session.scalars(select(ServiceApplication.number).where(ServiceApplication.citizen_id == user_id)))
+    with app.app_context():
+        # An application's number carries no district: map each to its district's code.
+        srv_codes = dict(db.session.execute(select(ServiceApplication.number, District.code)
+                                            .join(District, District.id == ServiceApplication.district_id)).all())
     pages = crawl(client, ["/", "/cabinet/", "/cabinet/appeals", "/office/", "/office/appeals?status=all",
                            "/appeals/public", "/appeals/public/GNC", "/reception/", "/cabinet/receptions",
                            "/office/reception", "/accountability/", "/office/accountability", "/commitments/",
-                           "/commitments/manage"])
+                           "/commitments/manage", "/services/", "/cabinet/services", "/office/services?status=all"])
     assert pages["/"][0] == 200
     assert [p for p, (code, _) in pages.items() if code >= 500] == []
     for path, (_code, numbers) in pages.items():
@@ -102,5 +113,5 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
         if districts is None:
             assert {n for n in numbers} <= mine, f"{email} sees others' appeals on {path}"
         else:
-            shown = {n.split("-")[0] for n in numbers - mine}
+            shown = {srv_codes.get(n, "?") if n.startswith("SRV-") else n.split("-")[0] for n in numbers - mine}
             assert shown <= districts, f"{email} sees appeals of {shown - districts} on {path}"
