@@ -11,6 +11,7 @@ Blueprints and the URL prefixes they own:
 - ``accountability`` ``/accountability`` public figures: the national table and each district's page
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
+- ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 """
 from __future__ import annotations
 
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
+    from app.verify import bp as verify_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -105,3 +107,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accountability_bp, url_prefix="/accountability")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(commitments_bp, url_prefix="/commitments")
+    app.register_blueprint(verify_bp, url_prefix="/verify")
