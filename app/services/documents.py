@@ -57,7 +57,10 @@ def normalize_code(text: str | None) -> str | None:
 
     Lower case, spaces and missing or extra dashes are accepted, as people type them.
     """
-    symbols = SEPARATORS.sub("", text or "").upper()
+    text = (text or "").strip()
+    if len(text) > 4 * CODE_LENGTH:  # a pasted page of text is no code: spend no work on it
+        return None
+    symbols = SEPARATORS.sub("", text).upper()
     if len(symbols) != CODE_LENGTH or any(ch not in ALPHABET for ch in symbols):
         return None
     return "-".join(symbols[i:i + GROUP_SIZE] for i in range(0, CODE_LENGTH, GROUP_SIZE))

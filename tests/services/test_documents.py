@@ -100,9 +100,11 @@ def test_codes_normalize_from_how_people_type_them():
     code = documents.new_code()
     plain = code.replace("-", "")
     for typed in [code, code.lower(), plain, plain.lower(), " ".join(code.split("-")), f"  {code}\n",
-                  code.replace("-", " – "), plain[:7] + "-" + plain[7:]]:
+                  code.replace("-", " – "), plain[:7] + "-" + plain[7:],
+                  f"{code}{' ' * 200}"]:
         assert documents.normalize_code(typed) == code, typed
-    for wrong in [None, "", "   ", plain[:-1], plain + "A", plain[:-1] + "0", plain[:-1] + "O", plain[:-1] + "!"]:
+    for wrong in [None, "", "   ", plain[:-1], plain + "A", plain[:-1] + "0", plain[:-1] + "O", plain[:-1] + "!",
+                  code + "A" * 1000]:
         assert documents.normalize_code(wrong) is None, wrong
 
 
