@@ -62,6 +62,8 @@ class Config:
     # Rate limits (per client address) for sign-in, register and reset.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
     RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "20 per 10 minutes")
+    # Checking result documents by code: plenty for a person, far too few to guess a code.
+    RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "30 per minute")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
 

@@ -12,6 +12,7 @@ Blueprints and the URL prefixes they own:
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
+- ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 """
 from __future__ import annotations
 
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
+    from app.verify import bp as verify_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -108,3 +110,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(commitments_bp, url_prefix="/commitments")
     app.register_blueprint(eservices_bp, url_prefix="/services")
+    app.register_blueprint(verify_bp, url_prefix="/verify")
