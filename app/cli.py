@@ -106,13 +106,14 @@ def seed_demo() -> None:
     sessions_created = demo.seed_demo_receptions()
     commitments_created = commitments.seed_demo()
     services_created = eservice_seed.seed_catalogue()
+    applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
-        f"{commitments_created} new commitments, {services_created} new e-services (password {seed.DEMO_PASSWORD})."
+        f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications (password {seed.DEMO_PASSWORD})."
     )
 
 

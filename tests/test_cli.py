@@ -33,6 +33,8 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
     assert "10 new reception days" in first.output  # Gəncə and Masallı have a head: today and 4 coming weeks
     assert f"{len(DEMO_COMMITMENTS)} new commitments" in first.output and "0 new commitments" in second.output
     assert f"{len(read_catalogue())} new e-services" in first.output and "0 new e-services" in second.output
+    # Gəncə and Masallı have an official: an application in each of the 8 states in each.
+    assert "16 new e-service applications" in first.output and "0 new e-service applications" in second.output
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():

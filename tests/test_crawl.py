@@ -36,10 +36,7 @@ def demo_portal(app):
         demo.seed_demo_receptions()
         commitments.seed_demo()
         eservice_seed.seed_catalogue()
-        residents = list(db.session.scalars(select(User).where(User.email.like("resident%@demo.az"))))
-        officials = {u.roles[0].district_id: u for u in db.session.scalars(
-            select(User).where(User.email.in_(["official.gnc@demo.az", "official.msl@demo.az"])))}
-        eservice_seed.seed_demo_applications(residents, officials)
+        eservice_seed.seed_demo_applications(*demo.demo_service_people())
 
 
 def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:

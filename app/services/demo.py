@@ -218,3 +218,15 @@ def seed_demo_receptions(now: datetime | None = None) -> int:
                                   RECEPTION_TOPICS[(position + index) % len(RECEPTION_TOPICS)], now)
     db.session.commit()
     return created
+
+
+def demo_service_people() -> tuple[list[User], dict[int, User]]:
+    """The demo residents who apply for e-services, and the official who works them in each demo district."""
+    from app.models import RoleAssignment
+
+    residents = [ensure_user(email, name, DEMO_PASSWORD, [])[0] for email, name in DEMO_RESIDENTS]
+    officials = {}
+    for assignment in db.session.scalars(select(RoleAssignment).where(RoleAssignment.role == "official")):
+        if assignment.district_id is not None and assignment.district_id not in officials:
+            officials[assignment.district_id] = assignment.user
+    return residents, officials

@@ -108,6 +108,6 @@ def test_apply_request_resubmit_approve_issue_download_and_verify(page, app, des
         code = db.session.scalar(select(ServiceApplication.verification_code).where(ServiceApplication.number == number))
     page.goto("/verify/?lang=en")
     page.fill("#code", code)
-    page.click("button[type=submit], input[type=submit]")
+    page.click("main form button[type=submit]")
     body = page.locator("main").inner_text()
     assert number in body and "A. H." in body and "Aygün" not in body

@@ -239,3 +239,20 @@ def test_twenty_concurrent_applications_get_twenty_distinct_numbers(app, world):
     assert errors == [] and len(set(numbers)) == 20
     year = datetime.now(BAKU).year
     assert sorted(numbers) == [f"SRV-{year}-{n:06d}" for n in range(1, 21)]
+
+
+def test_issuing_the_result_gives_an_unguessable_code_once_approved(world):
+    from app.services import documents
+
+    application = _at(world, "approved")
+    with pytest.raises(NotAllowed):
+        eservices.transition(world["citizen"], application.id, "issued")
+    issued = eservices.transition(world["official"], application.id, "issued", now=MONDAY)
+    assert issued.status == "issued" and issued.issued_at is not None
+    assert documents.verify(issued.verification_code)["number"] == issued.number
+    with pytest.raises(Invalid):
+        eservices.transition(world["official"], application.id, "issued")
+    refused = _at(world, "refused")
+    with pytest.raises(Invalid):
+        eservices.transition(world["official"], refused.id, "issued")
+    assert db.session.get(ServiceApplication, refused.id).verification_code is None
