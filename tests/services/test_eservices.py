@@ -221,6 +221,7 @@ def test_twenty_concurrent_applications_get_twenty_distinct_numbers(app, world):
                 from app.models import User
 
                 citizen = db.session.get(User, citizen_id)
+                citizen.district, citizen.roles  # noqa: B018 - loaded before the connection goes back to the pool
                 db.session.close()
                 barrier.wait()
                 data = eservices.ApplicationInput(service_id=service_id, district_id=district_id, form_id=form_id,
