@@ -86,6 +86,7 @@ BAD = [
     ({"f-members": ""}, "f-members", "Fill in"),
     ({"f-members": "25"}, "f-members", "from 1 to 20"),
     ({"f-members": "many"}, "f-members", "number"),
+    ({"f-members": "2,5,1"}, "f-members", "number"),
     ({"f-birth_date": "2015-13-45"}, "f-birth_date", "YYYY-MM-DD"),
     ({"f-purpose": "lottery"}, "f-purpose", "offered options"),
     ({"f-truth": None}, "f-truth", "Tick"),
@@ -254,3 +255,10 @@ def test_catalogue_and_queue_cost_the_same_whatever_the_rows(app, web, client, w
                 service_id=world["service"], district_id=world["gnc"], form_id=form.id,
                 answers={"purpose": "bank", "members": "2"}, submission_token=f"t{i}"))
     assert {path: statements(path) for path in before} == before
+
+
+def test_a_decimal_comma_is_a_number(app, web, client, world):
+    web.login("citizen@example.az", PASSWORD)
+    assert apply(web, world, **{"f-members": "4,0"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(ServiceApplication.answers))["members"] == "4.0"

@@ -80,6 +80,13 @@ def check_definition(fields: list[dict]) -> dict[str, str]:
     return errors
 
 
+class CommaDecimalField(DecimalField):
+    """A number field that also takes a decimal comma, as az and ru write it (12,5)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([v.replace(",", ".").strip() if isinstance(v, str) else v for v in valuelist])
+
+
 def _validators(field: dict, messages: dict) -> list:
     found = []
     # Checkboxes and files are checked apart: a required box must be ticked, a required file attached.
@@ -129,7 +136,7 @@ def build_form(fields: list[dict], locale: str, formdata=None, prefix: str = "")
         elif kind == "long_text":
             unbound = TextAreaField(text, validators=validators, description=help_text)
         elif kind == "number":
-            unbound = DecimalField(text, validators=validators, description=help_text, places=None,
+            unbound = CommaDecimalField(text, validators=validators, description=help_text, places=None,
                                    render_kw={"inputmode": "decimal"})
         elif kind == "date":
             unbound = DateField(text, validators=validators, description=help_text, render_kw={"type": "date"})
