@@ -63,7 +63,7 @@ class ServiceInput:
     eligibility_az: str
     documents_az: str
     legal_basis_az: str
-    fee: Decimal | None
+    fee: Decimal | int | None
     processing_days: int | None
     life_situation: str
     title_ru: str = ""
@@ -187,7 +187,7 @@ def _check_service(data: ServiceInput, service_id: int | None) -> dict[str | Non
             name = f"{stem}_{lang}"
             if len((getattr(data, name) or "").strip()) > limit and name not in errors:
                 errors[name] = _("Use at most %(max)d characters.", max=limit)
-    fee = data.fee
+    fee = _decimal(data.fee)
     if fee is None or not fee.is_finite():
         errors["fee"] = _("Enter the fee in manat as a number, 0 when the service is free; for example 2.50.")
     elif fee < 0:
@@ -211,6 +211,16 @@ def _check_service(data: ServiceInput, service_id: int | None) -> dict[str | Non
     return errors
 
 
+def _decimal(value) -> Decimal | None:
+    """A fee given as a whole number (or text) read as a Decimal; None when it is not a number."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
 def _apply_service(service: Service, data: ServiceInput) -> None:
     """Copy checked input onto the row. Empty translations are stored as "" (the columns are NOT NULL),
     which ``Service.text`` reads as "fall back to Azerbaijani"."""
@@ -219,7 +229,7 @@ def _apply_service(service: Service, data: ServiceInput) -> None:
         for lang in LANGS:
             name = f"{stem}_{lang}"
             setattr(service, name, (getattr(data, name) or "").strip())
-    service.fee = data.fee
+    service.fee = _decimal(data.fee)
     service.processing_days = data.processing_days
     service.life_situation = data.life_situation
     service.online, service.front_desk, service.active = bool(data.online), bool(data.front_desk), bool(data.active)
