@@ -11,6 +11,7 @@ Blueprints and the URL prefixes they own:
 - ``accountability`` ``/accountability`` public figures: the national table and each district's page
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
+- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
 """
 from __future__ import annotations
 
@@ -87,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accountability import bp as accountability_bp
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.appeals import bp as appeals_bp
     from app.auth import bp as auth_bp
@@ -105,3 +107,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accountability_bp, url_prefix="/accountability")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(commitments_bp, url_prefix="/commitments")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
