@@ -224,27 +224,32 @@ def _decimal(value) -> Decimal | None:
 def _apply_service(service: Service, data: ServiceInput) -> None:
     """Copy checked input onto the row. Empty translations are stored as "" (the columns are NOT NULL),
     which ``Service.text`` reads as "fall back to Azerbaijani"."""
-    service.code = data.code.strip()
-    for stem in TEXT_STEMS:
-        for lang in LANGS:
-            name = f"{stem}_{lang}"
-            setattr(service, name, (getattr(data, name) or "").strip())
-    service.fee = _decimal(data.fee)
-    service.processing_days = data.processing_days
-    service.life_situation = data.life_situation
-    service.online, service.front_desk, service.active = bool(data.online), bool(data.front_desk), bool(data.active)
     ids = set(data.district_ids or [])
-    service.districts = list(db.session.scalars(
-        select(District).where(District.id.in_(ids)).order_by(District.name_az))) if ids else []
+    # No autoflush while the row changes: loading the districts would write it half-way, and a code taken
+    # meanwhile would fail here instead of at the commit, which reports it.
+    with db.session.no_autoflush:
+        service.code = data.code.strip()
+        for stem in TEXT_STEMS:
+            for lang in LANGS:
+                name = f"{stem}_{lang}"
+                setattr(service, name, (getattr(data, name) or "").strip())
+        service.fee = _decimal(data.fee)
+        service.processing_days = data.processing_days
+        service.life_situation = data.life_situation
+        service.online, service.front_desk, service.active = bool(data.online), bool(data.front_desk), bool(data.active)
+        service.districts = list(db.session.scalars(
+            select(District).where(District.id.in_(ids)).order_by(District.name_az))) if ids else []
 
 
 def _commit_service(service: Service) -> Service:
     """Commit; a code another administrator took a moment ago is refused like any taken code."""
+    # Read before committing: a rollback expires the row, and reloading it would give the old code.
+    code = service.code
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Invalid({"code": _("The code %(code)s is already used by another service.", code=service.code)}) from None
+        raise Invalid({"code": _("The code %(code)s is already used by another service.", code=code)}) from None
     return service
 
 

@@ -262,3 +262,20 @@ def test_bounds_are_read_with_a_decimal_comma(world):
     saved = catalogue_admin.save_form(world["admin"], service.id, [
         a_field("area", type="number", label_az="Sahə", min="0,5", max="1000")])
     assert (saved.fields[0]["min"], saved.fields[0]["max"]) == (0.5, 1000)
+
+
+def test_a_code_taken_at_the_same_moment_is_refused_at_the_commit(world, monkeypatch):
+    admin = world["admin"]
+    catalogue_admin.create_service(admin, service_input(world))
+    other = catalogue_admin.create_service(admin, service_input(world, code="residence-certificate"))
+    # As if another administrator took the code between the check and the commit.
+    monkeypatch.setattr(catalogue_admin, "_check_service", lambda data, service_id: {})
+    errors = refused(lambda: catalogue_admin.create_service(admin, service_input(world)))
+    assert errors == {"code": "The code birth-certificate is already used by another service."}
+    errors = refused(lambda: catalogue_admin.update_service(admin, other.id, service_input(
+        code="birth-certificate", district_ids=[world["msl"].id])))
+    assert errors == {"code": "The code birth-certificate is already used by another service."}
+    db.session.expire_all()
+    assert db.session.get(Service, other.id).code == "residence-certificate"
+    assert [d.code for d in db.session.get(Service, other.id).districts] == ["GNC"]
+    assert count(Service) == 2
