@@ -279,3 +279,14 @@ def test_a_code_taken_at_the_same_moment_is_refused_at_the_commit(world, monkeyp
     assert db.session.get(Service, other.id).code == "residence-certificate"
     assert [d.code for d in db.session.get(Service, other.id).districts] == ["GNC"]
     assert count(Service) == 2
+
+
+def test_a_version_number_taken_at_the_same_moment_is_refused(world, monkeypatch):
+    admin = world["admin"]
+    service = catalogue_admin.create_service(admin, service_input(world))
+    catalogue_admin.save_form(admin, service.id, [a_field()])
+    # As if another administrator saved version 1 between this one's read of the latest version and its commit.
+    monkeypatch.setattr(catalogue_admin, "_latest", lambda service_id: None)
+    errors = refused(lambda: catalogue_admin.save_form(admin, service.id, [a_field(), a_choice()]))
+    assert "at the same moment" in errors[None]
+    assert count(ServiceForm) == 1
