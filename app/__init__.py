@@ -13,6 +13,7 @@ Blueprints and the URL prefixes they own:
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
+- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
 """
 from __future__ import annotations
 
@@ -89,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accountability import bp as accountability_bp
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.appeals import bp as appeals_bp
     from app.auth import bp as auth_bp
@@ -111,3 +113,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(commitments_bp, url_prefix="/commitments")
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

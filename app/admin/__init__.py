@@ -1,0 +1,6 @@
+"""Administration: the screens where administrators manage the portal's reference data (for now the e-service catalogue)."""
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__)
+
+from app.admin import routes  # noqa: E402,F401  (the views register on bp)
