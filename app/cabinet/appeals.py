@@ -1,15 +1,16 @@
 """The citizen's appeals in the personal cabinet: list, one appeal, the applicant's steps."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.appeals.forms import RateForm, TextForm, WithdrawForm
 from app.authz import requires
 from app.cabinet import bp
-from app.errors import Invalid, NotAllowed, NotFound
+from app.errors import NotFound
 from app.services import appeal_queries, appeals, files
+from app.steps import run_step
 
 
 @bp.get("/appeals")
@@ -45,17 +46,8 @@ def appeal(appeal_id: int):
 
 def _step(appeal_id: int, form, form_name: str, action, success: str):
     """Run one applicant step: on success back to the appeal, else the page with the errors beside the fields."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except (NotFound, NotAllowed):
-            abort(404)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(success, "success")
-            return redirect(url_for("cabinet.appeal", appeal_id=appeal_id))
-    return _render(appeal_id, 422, **{form_name: form})
+    return run_step(form, action, success, url_for("cabinet.appeal", appeal_id=appeal_id),
+                    lambda: _render(appeal_id, 422, **{form_name: form}))
 
 
 @bp.post("/appeals/<int:appeal_id>/reply")

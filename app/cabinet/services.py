@@ -1,17 +1,18 @@
 """The resident's e-service applications in the personal cabinet."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.appeals.forms import ButtonForm
 from app.authz import requires
 from app.cabinet import bp
-from app.errors import Invalid, NotAllowed, NotFound
+from app.errors import NotFound
 from app.eservices.forms import NoteForm, RateServiceForm
 from app.i18n import current_lang
 from app.services import eservice_forms, eservices, files
+from app.steps import run_step
 
 
 @bp.get("/services")
@@ -43,17 +44,9 @@ def service_application(application_id: int):
 
 
 def _step(application_id: int, form, form_name: str, action, success: str):
-    if form.validate_on_submit():
-        try:
-            action()
-        except (NotFound, NotAllowed):
-            abort(404)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(success, "success")
-            return redirect(url_for("cabinet.service_application", application_id=application_id))
-    return _render(application_id, 422, **{form_name: form})
+    """Run one applicant step: on success back to the application, else the page with the errors beside the fields."""
+    return run_step(form, action, success, url_for("cabinet.service_application", application_id=application_id),
+                    lambda: _render(application_id, 422, **{form_name: form}))
 
 
 @bp.post("/services/<int:application_id>/resubmit")

@@ -21,13 +21,14 @@ from app.appeals.forms import (
     TextForm,
 )
 from app.authz import requires
-from app.errors import Invalid, NotAllowed, NotFound
+from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.forms import int_or_none
 from app.i18n import tr
 from app.models import Category, Department
 from app.official import bp
 from app.services import appeal_queries, appeals, files
+from app.steps import run_step
 
 
 def _filters() -> appeal_queries.InboxFilters:
@@ -117,19 +118,8 @@ def appeal(appeal_id: int):
 
 def _step(appeal_id: int, form, form_name: str, action: Callable[[], object], success: str):
     """Run one step: back to the appeal on success, else the page again with the errors beside the fields."""
-    if form.validate_on_submit():
-        try:
-            action()
-        except NotFound:
-            abort(404)
-        except NotAllowed:
-            abort(403)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(success, "success")
-            return redirect(url_for("official.appeal", appeal_id=appeal_id))
-    return _render(appeal_id, 422, **{form_name: form})
+    return run_step(form, action, success, url_for("official.appeal", appeal_id=appeal_id),
+                    lambda: _render(appeal_id, 422, **{form_name: form}), not_allowed=403)
 
 
 def _transition(appeal_id: int, to_status: str, **data):

@@ -16,6 +16,7 @@ from app.forms import int_or_none
 from app.i18n import current_lang
 from app.official import bp
 from app.services import accounts, eservice_forms, eservices, files
+from app.steps import run_step
 
 
 @bp.get("/services")
@@ -75,21 +76,13 @@ def service_step(application_id: int, step: str):
         abort(404)
     target, factory, success = STEPS[step]
     form = factory(prefix=step)
-    if form.validate_on_submit():
-        note = getattr(form, "note", None)
-        try:
-            eservices.transition(current_user, application_id, target,
-                                 eservices.StepData(note=note.data if note is not None else ""))
-        except NotFound:
-            abort(404)
-        except NotAllowed:
-            abort(403)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(str(success), "success")
-            return redirect(url_for("official.service_application", application_id=application_id))
-    return _render(application_id, 422, **{f"{step}_form": form})
+    note = getattr(form, "note", None)
+    return run_step(
+        form,
+        lambda: eservices.transition(current_user, application_id, target,
+                                     eservices.StepData(note=note.data if note is not None else "")),
+        success, url_for("official.service_application", application_id=application_id),
+        lambda: _render(application_id, 422, **{f"{step}_form": form}), not_allowed=403)
 
 
 @bp.get("/services/<int:application_id>/documents/<int:document_id>")
