@@ -262,3 +262,18 @@ def test_a_decimal_comma_is_a_number(app, web, client, world):
     assert apply(web, world, **{"f-members": "4,0"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(ServiceApplication.answers))["members"] == "4.0"
+
+
+def test_the_profile_address_is_filled_in_and_kept_with_the_application(app, web, client, world):
+    web.login("citizen@example.az", PASSWORD)
+    saved = web.post("/cabinet/profile", {"full_name": "Aygün Həsənova", "phone": "+994 50 123 45 67",
+                                          "address": "Gəncə ş., Nizami küç. 5", "locale": "az",
+                                          "district_id": str(world["gnc"])})
+    assert saved.status_code == 302
+    form = client.get("/services/residence-certificate/apply").get_data(as_text=True)
+    assert "Gəncə ş., Nizami küç. 5" in form and "+994 50 123 45 67" in form
+    assert apply(web, world).status_code == 302
+    with app.app_context():
+        applicant = db.session.scalar(select(ServiceApplication.applicant))
+    assert applicant["address"] == "Gəncə ş., Nizami küç. 5" and applicant["phone"] == "+994 50 123 45 67"
+    assert "Gəncə ş., Nizami küç. 5" in client.get("/appeals/new").get_data(as_text=True)

@@ -32,6 +32,7 @@ def new():
     if request.method == "GET":
         form.applicant_name.data = current_user.full_name
         form.applicant_phone.data = current_user.phone or ""
+        form.applicant_address.data = current_user.address or ""
         form.district_id.data = current_user.district_id
     _choices(form)
     if form.validate_on_submit():

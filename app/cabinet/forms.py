@@ -25,6 +25,11 @@ class ProfileForm(BaseForm):
         ],
         description=_l("Optional. So that officials can call you about your appeals."),
     )
+    address = StringField(
+        _l("Postal address"),
+        validators=[Optional(), Length(max=300, message=_l("Use at most %(max)d characters."))],
+        description=_l("Optional. Filled in for you on appeals and e-service applications."),
+    )
     locale = SelectField(
         _l("Language"),
         choices=[SelectChoice(code, name) for code, name in LANGUAGE_NAMES.items()],

@@ -29,7 +29,7 @@ def index():
 @bp.route("/profile", methods=["GET", "POST"])
 @requires("account.manage")
 def profile():
-    """Edit name, phone, language and home district."""
+    """Edit name, phone, postal address, language and home district."""
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
     districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
     form.district_id.choices = [SelectChoice("", _("Not chosen"))] + [SelectChoice(d.id, tr(d)) for d in districts]
@@ -39,6 +39,7 @@ def profile():
                 current_user,
                 full_name=form.full_name.data,
                 phone=form.phone.data,
+                address=form.address.data,
                 locale=form.locale.data,
                 district_id=form.district_id.data,
             )

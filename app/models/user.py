@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
+    # The postal address, filled in for the resident on appeals and e-service applications.
+    address: Mapped[str | None] = mapped_column(String(300))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(2), default="az", server_default="az")
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"), index=True)

@@ -191,9 +191,9 @@ def change_password(actor: User, *, current: str, new: str) -> None:
 
 
 def update_profile(
-    actor: User, *, full_name: str, phone: str | None, locale: str, district_id: int | None
+    actor: User, *, full_name: str, phone: str | None, locale: str, district_id: int | None, address: str | None = None
 ) -> None:
-    """Update the actor's own name, phone, language and home district."""
+    """Update the actor's own name, phone, postal address, language and home district."""
     authz.require(actor, "account.manage", actor)
     if locale not in LANGUAGES:
         raise Invalid({"locale": _("Choose one of the offered languages.")})
@@ -201,6 +201,7 @@ def update_profile(
         raise Invalid({"district_id": _("Choose a district from the list.")})
     actor.full_name = full_name.strip()
     actor.phone = (phone or "").strip() or None
+    actor.address = (address or "").strip()[:300] or None
     actor.locale = locale
     actor.district_id = district_id
     db.session.commit()

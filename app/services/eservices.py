@@ -143,7 +143,7 @@ class ApplicationInput:
 def applicant_details(user: User) -> dict:
     """The resident's known details, filled in for them and kept with the application as they were."""
     return {"full_name": user.full_name, "email": user.email, "phone": user.phone or "",
-            "district": user.district.name_az if user.district else "", "address": getattr(user, "address", "") or ""}
+            "district": user.district.name_az if user.district else "", "address": user.address or ""}
 
 
 def _event(application: ServiceApplication, actor: User | None, action: str, from_status: str | None,
