@@ -24,7 +24,7 @@ MAX_FIELDS = 40
 TEXT_LIMIT = 2000
 RESERVED = {"csrf_token", "submit", "submission_token"}
 TYPE_LABELS = {
-    "text": _l("Short text"), "long_text": _l("Long text"), "number": _l("Number"), "date": _l("Date"),
+    "text": _l("Short text"), "long_text": _l("Long text"), "number": _l("Whole or decimal number"), "date": _l("Date"),
     "select": _l("Choice from a list"), "checkbox": _l("Checkbox"), "file": _l("File (PDF, JPEG or PNG)"),
 }
 
