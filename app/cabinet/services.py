@@ -1,7 +1,7 @@
 """The resident's e-service applications in the personal cabinet."""
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -95,13 +95,8 @@ def service_document(application_id: int, document_id: int):
 @requires("cabinet.view")
 def service_result(application_id: int):
     """The result document of an issued application, as PDF."""
-    from app.services import documents
-
     try:
-        application = eservices.get_for(current_user, application_id)
+        document = eservices.result_document(current_user, application_id)
     except NotFound:
         abort(404)
-    if application.status != "issued":
-        abort(404)
-    return Response(documents.render_pdf(application), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{application.number}.pdf"'})
+    return files.send(document)

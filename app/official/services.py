@@ -1,7 +1,7 @@
 """The district's e-service applications in the official cabinet: the queue, review, decisions, the front desk."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -102,16 +102,13 @@ def service_document(application_id: int, document_id: int):
 @requires("application.work")
 def service_result(application_id: int):
     """The result document, as the resident receives it."""
-    from app.services import documents
-
     try:
-        application = eservices.get_for(current_user, application_id)
+        document = eservices.result_document(current_user, application_id)
     except NotFound:
         abort(404)
-    if application.status != "issued" or not authz.can(current_user, "application.work", application):
+    if not authz.can(current_user, "application.work", document.application):
         abort(404)
-    return Response(documents.render_pdf(application), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{application.number}.pdf"'})
+    return files.send(document)
 
 
 @bp.route("/services/front-desk/<code>", methods=["GET", "POST"])

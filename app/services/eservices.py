@@ -283,12 +283,9 @@ def transition(actor: User, application_id: int, to_status: str, data: StepData 
             application.decided_at = now
         if to_status == "refused":
             application.refusal_reason = note
-        if to_status == "issued":
-            from app.services import documents
-
-            application.verification_code = documents.new_code()
-            application.issued_at = now
         application.status, application.updated_at = to_status, now
+        if to_status == "issued":
+            stored.append(_issue_result(application, actor, now))
         _event(application, actor, to_status, from_status, to_status, note=note or None, now=now)
         _tell(application, actor, to_status, note)
         notify.commit()
@@ -297,6 +294,34 @@ def transition(actor: User, application_id: int, to_status: str, data: StepData 
         files.remove(stored)
         raise
     return application
+
+
+RESULT_KEY = "result"
+
+
+def _issue_result(application: ServiceApplication, actor: User, now: datetime) -> str:
+    """Give the application its verification code and keep its result PDF as issued: a document the authority
+    has signed off must read the same on every later download, whatever changes in the catalogue since."""
+    from app.services import documents
+
+    application.verification_code = documents.new_code()
+    application.issued_at = now
+    result = files.CheckedFile(original_name=f"{application.number}.pdf", content_type="application/pdf",
+                               data=documents.render_pdf(application))
+    name = files.write(result)
+    db.session.add(ApplicationDocument(
+        application_id=application.id, field_key=RESULT_KEY, uploaded_by_id=actor.id, original_name=result.original_name,
+        stored_name=name, content_type=result.content_type, size=result.size, sha256=result.sha256, created_at=now))
+    return name
+
+
+def result_document(actor: User, application_id: int) -> ApplicationDocument:
+    """The issued result PDF of an application ``actor`` may see, or ``NotFound``."""
+    application = get_for(actor, application_id)
+    document = next((d for d in application.documents if d.field_key == RESULT_KEY), None)
+    if application.status != "issued" or document is None:
+        raise NotFound("result")
+    return document
 
 
 def _tell(application: ServiceApplication, actor: User, to_status: str, note: str) -> None:

@@ -256,3 +256,17 @@ def test_issuing_the_result_gives_an_unguessable_code_once_approved(world):
     with pytest.raises(Invalid):
         eservices.transition(world["official"], refused.id, "issued")
     assert db.session.get(ServiceApplication, refused.id).verification_code is None
+
+
+def test_the_issued_result_is_kept_as_issued(world):
+    application = _at(world, "approved")
+    eservices.transition(world["official"], application.id, "issued", now=MONDAY)
+    kept = eservices.result_document(world["citizen"], application.id)
+    before = files.path_of(kept.stored_name).read_bytes()
+    assert before.startswith(b"%PDF-") and kept.size == len(before)
+    world["service"].title_az = "Yeni ad"
+    db.session.commit()
+    again = eservices.result_document(world["citizen"], application.id)
+    assert again.id == kept.id and files.path_of(again.stored_name).read_bytes() == before
+    with pytest.raises(NotFound):
+        eservices.result_document(world["stranger"], application.id)
