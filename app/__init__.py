@@ -24,6 +24,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.errors import ConfigError
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -66,6 +67,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)
+    # Ids in addresses fit the 32-bit id columns; a longer number is no page (404), not a database error.
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
 
     from app import cli, errorpages, web
@@ -86,6 +89,14 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Baku")
     limiter.init_app(app)
     login_manager.init_app(app)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: a non-negative whole number that fits a 32-bit id column."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

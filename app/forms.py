@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 
 from app.errors import Invalid
 
+MAX_ID = 2**31 - 1
+
 
 def int_or_none(value) -> int | None:
     """A whole number, None when empty, -1 when it is not a number (which the services refuse).
@@ -15,9 +17,17 @@ def int_or_none(value) -> int | None:
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1
+    # Ids fit a 32-bit column; a longer number (a scanner's 99999999999999999999) is simply no such id.
+    return number if -MAX_ID <= number <= MAX_ID else -1
+
+
+def page_number(value) -> int:
+    """A page number from the query string: 1 when missing or not a page (from 1 to 100,000)."""
+    number = int_or_none(value)
+    return number if number is not None and 1 <= number <= 100_000 else 1
 
 
 def _strip(value):

@@ -8,6 +8,7 @@ from flask import has_request_context, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from app.models import LANGUAGES
 
@@ -47,10 +48,13 @@ def current_lang() -> str:
 
 def switch_url(lang: str) -> str:
     """The current page's address in another language."""
-    args = request.args.to_dict(flat=True)
-    args["lang"] = lang
+    # The path's own values win over a query parameter of the same name (?code=… on /accountability/<code>).
+    values = {**request.args.to_dict(flat=True), **(request.view_args or {}), "lang": lang}
     if request.endpoint and request.url_rule and request.method == "GET":
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        try:
+            return url_for(request.endpoint, **values)
+        except (BuildError, KeyError, TypeError, ValueError):
+            pass  # an error page for an address that does not build again: fall back to home
     return url_for("main.index", lang=lang)
 
 

@@ -126,3 +126,17 @@ def test_home_page_runs_at_most_five_sql_statements(app, web, client, count_quer
         assert client.get("/").status_code == 200
     assert visitor.count <= 5, visitor.statements
     assert resident.count <= 5, resident.statements
+
+
+@pytest.mark.parametrize("path", [
+    "/cabinet/appeals/99999999999999999999", "/office/appeals?page=99999999999999999999",
+    "/accountability/?category=99999999999999999999", "/services/?district=99999999999999999999",
+    "/appeals/public/GNC?page=99999999999999999999", "/reception/sessions/4294967296",
+    "/accountability/GNC?code=GNC&lang=ru",
+])
+def test_what_scanners_send_is_never_a_server_error(app, web, client, path):
+    with app.app_context():
+        districts = create_reference_data()
+        create_user("official@example.az", roles=[("official", districts["GNC"])])
+    web.login("official@example.az", PASSWORD)
+    assert client.get(path).status_code in (200, 302, 400, 404)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.forms import int_or_none
 from app.models import Category
 from app.services import stats
 from app.services.accountability import EXPORTS
@@ -48,11 +49,8 @@ def read_query() -> ReportQuery:
         raise BadParameter(error.field, str(error)) from None
     category_id = None
     if args.get("category"):
-        try:
-            category_id = int(args["category"])
-        except ValueError:
-            category_id = -1
-        if db.session.get(Category, category_id) is None:
+        category_id = int_or_none(args["category"])
+        if category_id is None or db.session.get(Category, category_id) is None:
             raise BadParameter("category", _("Choose one of the listed categories."))
     export = args.get("format") or None
     if export is not None and export not in EXPORTS:

@@ -11,6 +11,7 @@ from app.appeals.forms import AppealForm, coordinate
 from app.authz import can, public, requires
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.forms import page_number
 from app.i18n import current_lang, fmt_datetime, tr
 from app.models import Category, District
 from app.services import appeal_queries, appeals
@@ -83,5 +84,5 @@ def public_list(code: str):
         district = appeal_queries.public_district(code)
     except NotFound:
         abort(404)
-    page = appeal_queries.public_appeals(district, request.args.get("page", 1, type=int))
+    page = appeal_queries.public_appeals(district, page_number(request.args.get("page")))
     return render_template("appeals/public_list.html", district=district, page=page)

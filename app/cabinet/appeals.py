@@ -9,6 +9,7 @@ from app.appeals.forms import RateForm, TextForm, WithdrawForm
 from app.authz import requires
 from app.cabinet import bp
 from app.errors import NotFound
+from app.forms import page_number
 from app.services import appeal_queries, appeals, files
 from app.steps import run_step
 
@@ -17,7 +18,7 @@ from app.steps import run_step
 @requires("cabinet.view")
 def appeals_list():
     """My appeals, newest first, with status and deadline."""
-    page = appeal_queries.citizen_appeals(current_user, request.args.get("page", 1, type=int))
+    page = appeal_queries.citizen_appeals(current_user, page_number(request.args.get("page")))
     return render_template("cabinet/appeals.html", page=page)
 
 

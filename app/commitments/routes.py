@@ -17,7 +17,7 @@ from app.commitments import bp
 from app.commitments.forms import CommitmentForm, DoneForm, FeedbackForm, LinkForm, MilestoneForm, parse_money
 from app.errors import Invalid, NotAllowed, NotFound
 from app.extensions import db
-from app.forms import BaseForm, int_or_none
+from app.forms import BaseForm, int_or_none, page_number
 from app.i18n import current_lang, tr
 from app.models import COMMITMENT_STATUSES, District
 from app.reception.forms import parse_date
@@ -57,7 +57,7 @@ def district(code: str):
         abort(404)
     status = request.args.get("status", "")
     status = status if status in COMMITMENT_STATUSES else ""
-    page = commitments.public_list(chosen, status, request.args.get("page", 1, type=int))
+    page = commitments.public_list(chosen, status, page_number(request.args.get("page")))
     return render_template("commitments/district.html", district=chosen, page=page, status=status,
                            counts=commitments.status_counts(chosen.id))
 

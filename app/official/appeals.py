@@ -23,7 +23,7 @@ from app.appeals.forms import (
 from app.authz import requires
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.forms import int_or_none
+from app.forms import int_or_none, page_number
 from app.i18n import tr
 from app.models import Category, Department
 from app.official import bp
@@ -42,8 +42,8 @@ def _filters() -> appeal_queries.InboxFilters:
         due_within=int_or_none(args.get("due_within")),
         q=args.get("q", "")[:100],
         sort=args.get("sort", "due"),
-        page=max(1, args.get("page", 1, type=int) or 1),
-        per_page=args.get("per_page", appeal_queries.PER_PAGE, type=int) or appeal_queries.PER_PAGE,
+        page=page_number(args.get("page")),
+        per_page=int_or_none(args.get("per_page")) or appeal_queries.PER_PAGE,
     )
 
 

@@ -12,7 +12,7 @@ from app.authz import requires
 from app.errors import Invalid, NotAllowed, NotFound
 from app.eservices.filing import district_choices, submit
 from app.eservices.forms import FrontDeskForm, NoteForm
-from app.forms import int_or_none
+from app.forms import int_or_none, page_number
 from app.i18n import current_lang
 from app.official import bp
 from app.services import accounts, eservice_forms, eservices, files
@@ -26,7 +26,7 @@ def service_queue():
     try:
         box = eservices.queue(current_user, int_or_none(request.args.get("district")),
                               int_or_none(request.args.get("service")), request.args.get("status", ""),
-                              max(1, request.args.get("page", 1, type=int) or 1))
+                              page_number(request.args.get("page")))
     except NotFound:
         abort(404)
     except Invalid:

@@ -91,7 +91,7 @@ class InboxFilters:
             raise Invalid({"kind": "kind"})
         if self.sort not in ("due", "newest", "number"):
             raise Invalid({"sort": "sort"})
-        if self.assignee not in ("", "me", "none") and not self.assignee.isdigit():
+        if self.assignee not in ("", "me", "none") and not (self.assignee.isdigit() and len(self.assignee) <= 9):
             raise Invalid({"assignee": "assignee"})
         if self.due_within is not None and not 0 <= self.due_within <= 60:
             raise Invalid({"due_within": "due_within"})
