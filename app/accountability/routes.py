@@ -9,6 +9,7 @@ from app.authz import public
 from app.errors import NotFound
 from app.services import accountability, charts, commitments, stats
 from app.services.charts import Series
+from app.services.districts import by_code as district_by_code
 
 
 def _invalid(error: BadParameter, title_district=None):
@@ -53,7 +54,7 @@ def national():
 def district(code: str):
     """One district: its figures, 12-month trends, categories (small counts hidden), reception, commitments."""
     try:
-        chosen = accountability.district_by_code(code)
+        chosen = district_by_code(code)
     except NotFound:
         abort(404)
     try:

@@ -9,6 +9,7 @@ from app.api import bp
 from app.authz import public
 from app.errors import NotFound
 from app.services import accountability, stats
+from app.services.districts import by_code as district_by_code
 
 
 def _error(status: int, field: str | None, message: str):
@@ -48,7 +49,7 @@ def national():
 def district(code: str):
     """One district: its figures, month by month, and per category (counts under 5 suppressed as null)."""
     try:
-        chosen = accountability.district_by_code(code)
+        chosen = district_by_code(code)
     except NotFound:
         return _error(404, "code", _("Unknown district code."))
     try:

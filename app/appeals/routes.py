@@ -13,12 +13,14 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.forms import page_number
 from app.i18n import current_lang, fmt_datetime, tr
-from app.models import Category, District
+from app.models import Category
 from app.services import appeal_queries, appeals
+from app.services.districts import active_districts
+from app.services.districts import by_code as district_by_code
 
 
 def _choices(form: AppealForm) -> None:
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     categories = db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.position)).all()
     form.fill_choices(districts, categories, tr)
 
@@ -72,7 +74,7 @@ def new():
 @public
 def public_index():
     """The districts, each with a link to its public appeals."""
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     return render_template("appeals/public_index.html", districts=districts)
 
 
@@ -81,7 +83,7 @@ def public_index():
 def public_list(code: str):
     """A district's appeals whose applicants allowed publication, with the answers; never a name."""
     try:
-        district = appeal_queries.public_district(code)
+        district = district_by_code(code)
     except NotFound:
         abort(404)
     page = appeal_queries.public_appeals(district, page_number(request.args.get("page")))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app.auth.forms import ActionForm
@@ -12,10 +11,9 @@ from app.authz import requires
 from app.cabinet import bp
 from app.cabinet.forms import PasswordForm, ProfileForm
 from app.errors import Invalid
-from app.extensions import db
 from app.i18n import tr
-from app.models import District
 from app.services import accounts, appeal_queries
+from app.services.districts import active_districts
 
 
 @bp.get("/")
@@ -31,7 +29,7 @@ def index():
 def profile():
     """Edit name, phone, postal address, language and home district."""
     form = ProfileForm(obj=current_user if request.method == "GET" else None)
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     form.district_id.choices = [SelectChoice("", _("Not chosen"))] + [SelectChoice(d.id, tr(d)) for d in districts]
     if form.validate_on_submit():
         try:

@@ -10,18 +10,18 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from app.authz import can, public, requires
 from app.commitments import bp
 from app.commitments.forms import CommitmentForm, DoneForm, FeedbackForm, LinkForm, MilestoneForm, parse_money
 from app.errors import Invalid, NotAllowed, NotFound
-from app.extensions import db
 from app.forms import BaseForm, int_or_none, page_number
 from app.i18n import current_lang, tr
-from app.models import COMMITMENT_STATUSES, District
+from app.models import COMMITMENT_STATUSES
 from app.reception.forms import parse_date
-from app.services import appeal_queries, commitments
+from app.services import commitments
+from app.services.districts import active_districts
+from app.services.districts import by_code as district_by_code
 
 
 @bp.record_once
@@ -43,7 +43,7 @@ def percent(value: int | None) -> str:
 @public
 def index():
     """Every district with how many commitments it has published."""
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     return render_template("commitments/index.html", districts=districts, counts=commitments.district_counts())
 
 
@@ -52,7 +52,7 @@ def index():
 def district(code: str):
     """A district's commitments with their progress, ongoing ones first; ``?status=`` narrows the list."""
     try:
-        chosen = appeal_queries.public_district(code)
+        chosen = district_by_code(code)
     except NotFound:
         abort(404)
     status = request.args.get("status", "")

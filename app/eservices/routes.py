@@ -4,18 +4,16 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.authz import can, public, requires
 from app.errors import NotFound
 from app.eservices import bp
 from app.eservices.filing import district_choices, submit
 from app.eservices.forms import ApplyFrame
-from app.extensions import db
 from app.forms import int_or_none
 from app.i18n import current_lang
-from app.models import District
 from app.services import eservice_forms, eservices
+from app.services.districts import active_districts
 
 
 @bp.get("/")
@@ -25,7 +23,7 @@ def catalogue():
     filters = eservices.CatalogueFilters(q=request.args.get("q", "")[:100],
                                          district_id=int_or_none(request.args.get("district")),
                                          situation=request.args.get("situation", ""))
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     return render_template("services/catalogue.html", services=eservices.catalogue(filters, current_lang()),
                            filters=filters, districts=districts, situations=eservices.SITUATION_LABELS)
 

@@ -2,21 +2,19 @@
 from __future__ import annotations
 
 from flask import jsonify, render_template
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from app.authz import public
 from app.extensions import db
 from app.main import bp
-from app.models import District
+from app.services.districts import active_districts
 
 
 @bp.get("/")
 @public
 def index():
     """The home page: what the portal offers and the district authorities."""
-    districts = db.session.scalars(
-        select(District).where(District.active.is_(True)).order_by(District.name_az)
-    ).all()
+    districts = active_districts()
     return render_template("main/index.html", districts=districts)
 
 

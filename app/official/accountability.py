@@ -14,6 +14,7 @@ from app.i18n import tr
 from app.models import Category
 from app.official import bp
 from app.services import accountability, stats
+from app.services.districts import by_code as district_by_code
 
 
 def _export(table: accountability.Table, name: str, export: str) -> Response:
@@ -53,7 +54,7 @@ def supervision():
 def supervision_district(code: str):
     """One district per category, for the supervisor (nothing suppressed: no resident is named anyway)."""
     try:
-        district = accountability.district_by_code(code)
+        district = district_by_code(code)
     except NotFound:
         abort(404)
     try:
@@ -74,7 +75,7 @@ def supervision_district(code: str):
 def supervision_overdue(code: str):
     """A district's overdue appeals (optionally of one category): number, category, department, days overdue."""
     try:
-        district = accountability.district_by_code(code)
+        district = district_by_code(code)
     except NotFound:
         abort(404)
     try:

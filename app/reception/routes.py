@@ -4,23 +4,22 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.authz import can, public, requires
 from app.errors import Invalid, NotFound
-from app.extensions import db
 from app.i18n import fmt_datetime
-from app.models import District
 from app.reception import bp
 from app.reception.forms import BookForm
-from app.services import appeal_queries, reception
+from app.services import reception
+from app.services.districts import active_districts
+from app.services.districts import by_code as district_by_code
 
 
 @bp.get("/")
 @public
 def index():
     """Every district with how many reception days it has coming."""
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     return render_template("reception/index.html", districts=districts, counts=reception.upcoming_counts())
 
 
@@ -29,7 +28,7 @@ def index():
 def district(code: str):
     """A district's coming reception days: host, place, free places; never a resident's name."""
     try:
-        chosen = appeal_queries.public_district(code)
+        chosen = district_by_code(code)
     except NotFound:
         abort(404)
     return render_template("reception/district.html", district=chosen, sessions=reception.upcoming(chosen))

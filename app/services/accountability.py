@@ -15,7 +15,6 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app.errors import NotFound
 from app.extensions import db
 from app.i18n import fmt_date, tr
 from app.models import Category, District, ReceptionBooking, ReceptionSession, utcnow
@@ -105,13 +104,6 @@ def compare(current: Table, previous: Table) -> None:
             a, b = row.get(key), old.get(key)
             row[f"delta_{key}"] = None if a is None or b is None else round(a - b, 1)
 
-
-def district_by_code(code: str) -> District:
-    """An active district by its code, or ``NotFound``."""
-    district = db.session.scalar(select(District).where(District.code == code.upper(), District.active.is_(True)))
-    if district is None:
-        raise NotFound("district")
-    return district
 
 
 def categories(period: stats.Period, district: District, public: bool, now: datetime | None = None) -> Table:

@@ -269,13 +269,6 @@ def citizen_appeals(actor: User, page: int = 1, per_page: int = PER_PAGE) -> Pag
     return _paginate(query, count, page, per_page)
 
 
-def public_district(code: str) -> District:
-    """An active district by its code, or ``NotFound``."""
-    district = db.session.scalar(select(District).where(District.code == code.upper(), District.active.is_(True)))
-    if district is None:
-        raise NotFound("district")
-    return district
-
 
 def public_appeals(district: District, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """The district's appeals whose applicants allowed publication; never a name or a contact."""

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.models import OPEN_STATUSES, Appeal, AppealEvent, District, utcnow
 from app.models.stats import BUCKET_COLUMNS, COUNTERS, DAY_BUCKETS, AppealStat, bucket_for
 from app.services.calendar import local_date, working_days_between
+from app.services.districts import active_districts
 
 SMALL = 5  # breakdown cells counting fewer appeals are suppressed in public output
 MIN_RANKED = 20  # districts with fewer answered appeals in the period are shown but not ranked
@@ -394,7 +395,7 @@ class Ranked:
 def ranking(period: Period, category_id: int | None = None, sort: str = "index", descending: bool = True,
             now: datetime | None = None) -> list[Ranked]:
     """Every active district with its figures; ranks by the service index among those with enough answers."""
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)).all()
+    districts = active_districts()
     figures = by_district(period, category_id, now)
     rows = [Ranked(d, figures.get(d.id) or Figures(overdue_now=0)) for d in districts]
     ranked = sorted((r for r in rows if r.figures.ranked), key=lambda r: -(r.figures.index or 0))
