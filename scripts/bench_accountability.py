@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from collections import defaultdict
@@ -23,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 import click
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +32,7 @@ from app.extensions import db  # noqa: E402
 from app.models import Appeal, Category, District  # noqa: E402
 from app.services import seed, stats  # noqa: E402
 from app.services.calendar import add_working_days, end_of_day, local_date  # noqa: E402
+from scripts.benchkit import measure, report  # noqa: E402
 
 CHUNK = 10_000
 PASSWORD = "Bench-Accountability-2026"
@@ -128,28 +128,6 @@ def rollups_from_appeals() -> int:
     return stats.write_rows(totals)
 
 
-def measure(client, url: str, runs: int) -> tuple[list[float], int]:
-    """Server times (ms) of ``runs`` requests after two warm-ups, and the SQL statements of one."""
-    for _ in range(2):
-        assert client.get(url).status_code == 200, url
-    statements = 0
-
-    def counter(*_args, **_kwargs):
-        nonlocal statements
-        statements += 1
-
-    with client.application.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    client.get(url)
-    event.remove(engine, "before_cursor_execute", counter)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        assert client.get(url).status_code == 200
-        times.append((time.perf_counter() - started) * 1000)
-    return times, statements
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -174,16 +152,10 @@ def main() -> None:
         backend = db.engine.dialect.name
     print(f"\n{backend}: {total:,} appeals; seeding and rollups took {seeded_in:.0f} s this run"
           f"{f' ({rows:,} rollup rows)' if rows else ''}; {args.runs} requests per page after 2 warm-ups\n")
-    print(f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'SQL':>4}")
     client = app.test_client()
     with click.progressbar(PAGES, label="Measuring", file=sys.stderr) as pages:
         results = [(label, *measure(client, url, args.runs)) for label, url in pages]
-    medians = []
-    for label, times, statements in results:
-        times.sort()
-        medians.append(statistics.median(times))
-        print(f"{label:36} {statistics.median(times):10.1f} {times[max(0, int(len(times) * 0.95) - 1)]:8.1f} "
-              f"{times[-1]:8.1f} {statements:4d}")
+    medians = report(results)
     print(f"\nSummary: {backend}, {total:,} appeals, slowest median {max(medians):.1f} ms (target: under 200 ms).")
 
 

@@ -16,14 +16,12 @@ import argparse
 import functools
 import random
 import re
-import statistics
 import sys
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +31,7 @@ from app.extensions import db  # noqa: E402
 from app.models import Appeal, AppealSequence, Category, District, User  # noqa: E402,F401
 from app.services import seed  # noqa: E402
 from app.services.calendar import BAKU, add_working_days, end_of_day  # noqa: E402
+from scripts.benchkit import measure, report  # noqa: E402
 
 DISTRICT = "GNC"
 PASSWORD = "Bench-Inbox-2026"
@@ -159,30 +158,6 @@ def signed_in_client(app):
     return client
 
 
-def measure(client, url: str, runs: int) -> tuple[list[float], int]:
-    """Server times (ms) of ``runs`` requests after two warm-ups, and the SQL statements of one."""
-    statements = 0
-
-    def counter(*_args, **_kwargs):
-        nonlocal statements
-        statements += 1
-
-    for _ in range(2):
-        assert client.get(url).status_code == 200, url
-    with client.application.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    response = client.get(url)
-    event.remove(engine, "before_cursor_execute", counter)
-    assert response.status_code == 200, url
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200
-    return times, statements
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -209,16 +184,10 @@ def main() -> None:
         backend = db.engine.dialect.name
 
     print(f"\n{backend}: {total:,} appeals in {DISTRICT}; {args.runs} requests per view after 2 warm-ups\n")
-    print(f"{'inbox view':34} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'SQL':>4}")
-    medians = []
     with click.progressbar(SCENARIOS, label="Measuring", file=sys.stderr) as scenarios:
         client = signed_in_client(app)
         results = [(label, *measure(client, url, args.runs)) for label, url in scenarios]
-    for label, times, statements in results:
-        times.sort()
-        p95 = times[max(0, int(len(times) * 0.95) - 1)]
-        medians.append(statistics.median(times))
-        print(f"{label:34} {statistics.median(times):10.1f} {p95:8.1f} {times[-1]:8.1f} {statements:4d}")
+    medians = report(results, width=34)
     print(f"\nSummary: {backend}, {total:,} appeals, slowest median {max(medians):.1f} ms, "
           f"default view {medians[0]:.1f} ms ({added:,} appeals seeded this run).")
 
