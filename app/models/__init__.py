@@ -36,6 +36,16 @@ from app.models.eservice import (
     ServiceForm,
 )
 from app.models.outbox import OutboxMessage
+from app.models.poll import (
+    DIRECTIONS,
+    POLL_KINDS,
+    RESULTS_VISIBILITY,
+    TOPIC_STATUSES,
+    Poll,
+    PollOption,
+    PollParticipation,
+    PollTopic,
+)
 from app.models.reception import (
     BOOKING_STATUSES,
     HOLDING,
@@ -91,6 +101,14 @@ __all__ = [
     "LINK_KINDS",
     "NATIONAL_ROLES",
     "OutboxMessage",
+    "DIRECTIONS",
+    "POLL_KINDS",
+    "RESULTS_VISIBILITY",
+    "TOPIC_STATUSES",
+    "Poll",
+    "PollOption",
+    "PollParticipation",
+    "PollTopic",
     "BOOKING_STATUSES",
     "HOLDING",
     "SESSION_STATUSES",
