@@ -9,7 +9,7 @@ Revises: 0007
 import sqlalchemy as sa
 from alembic import op
 
-from app.models.base import UTCDateTime
+TS = sa.DateTime(timezone=True)
 
 revision = '0010_polls'
 down_revision = '0007'
@@ -38,8 +38,8 @@ def upgrade():
         sa.Column('status', sa.String(length=20), server_default='submitted', nullable=False),
         sa.Column('reason', sa.String(length=1000), nullable=True),
         sa.Column('decided_by_id', sa.Integer(), nullable=True),
-        sa.Column('created_at', UTCDateTime(), nullable=False),
-        sa.Column('updated_at', UTCDateTime(), nullable=False),
+        sa.Column('created_at', TS, nullable=False),
+        sa.Column('updated_at', TS, nullable=False),
         sa.CheckConstraint(_one_of('status', ('submitted', 'changes_requested', 'rejected', 'approved')),
                            name='poll_topic_status_known'),
         sa.CheckConstraint(_one_of('kind', ('single', 'multiple')), name='poll_topic_kind_known'),
@@ -66,13 +66,13 @@ def upgrade():
         sa.Column('description_az', sa.Text(), nullable=True),
         sa.Column('description_ru', sa.Text(), nullable=True),
         sa.Column('description_en', sa.Text(), nullable=True),
-        sa.Column('opens_at', UTCDateTime(), nullable=False),
-        sa.Column('closes_at', UTCDateTime(), nullable=False),
+        sa.Column('opens_at', TS, nullable=False),
+        sa.Column('closes_at', TS, nullable=False),
         sa.Column('results_visibility', sa.String(length=12), server_default='after_vote', nullable=False),
         sa.Column('topic_id', sa.Integer(), nullable=True),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
-        sa.Column('created_at', UTCDateTime(), nullable=False),
-        sa.Column('updated_at', UTCDateTime(), nullable=False),
+        sa.Column('created_at', TS, nullable=False),
+        sa.Column('updated_at', TS, nullable=False),
         sa.CheckConstraint(_one_of('kind', ('single', 'multiple')), name='poll_kind_known'),
         sa.CheckConstraint(_one_of('results_visibility', ('after_vote', 'after_close')),
                            name='poll_results_visibility_known'),
@@ -110,7 +110,7 @@ def upgrade():
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('poll_id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.Column('created_at', UTCDateTime(), nullable=False),
+        sa.Column('created_at', TS, nullable=False),
         sa.ForeignKeyConstraint(['poll_id'], ['polls.id'], ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id'),
