@@ -57,8 +57,9 @@ class SingleVoteForm(BaseForm):
 
     @property
     def chosen(self) -> list[int | None]:
-        """The chosen option ids (empty when none)."""
-        return [] if self.options.data is None else [self.options.data]
+        """Every option id sent (empty when none): a radio group sends one, but a crafted request may send two,
+        which the service refuses rather than quietly counting the first."""
+        return [int_or_none(v) for v in (self.options.raw_data or []) if v != ""]
 
 
 class MultipleVoteForm(BaseForm):

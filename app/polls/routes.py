@@ -98,7 +98,7 @@ def _render_poll(poll_id: int, form=None, status: int = 200):
         "polls/poll.html", poll=poll, state=poll.state(now), mine=mine, problem=problem,
         form=form or vote_form(poll, lang), result=result, participants=polls.participants(poll.id),
         chart=results_chart(poll, result, lang) if result else None,
-        may_vote=can("poll.vote") if current_user.is_authenticated else False,
+        may_vote=can(current_user, "poll.vote"),
     ), status
 
 
