@@ -53,6 +53,7 @@ from app.models.poll import (
 )
 from app.services import notify
 from app.services.appeal_queries import Page
+from app.services.calendar import BAKU
 
 PER_PAGE = 20
 STATES = ("open", "upcoming", "closed")
@@ -666,3 +667,10 @@ def district_figures(start: datetime, end: datetime, district_id: int, now: date
         User.district_id == district_id, User.confirmed_at.is_not(None), User.active.is_(True))) or 0
     turnout = round(100 * votes / (held * residents), 1) if held and residents else None
     return {"held": held or 0, "votes": votes or 0, "turnout_pct": turnout}
+
+
+def period_figures(period, district_id: int) -> dict:
+    """``district_figures`` for an accountability period (inclusive Baku days)."""
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=BAKU)
+    return district_figures(start, end, district_id)
