@@ -51,7 +51,7 @@ from app.models.poll import (
     QUESTION_LIMIT,
     REASON_LIMIT,
 )
-from app.services import notify
+from app.services import audit, notify, participation
 from app.services.appeal_queries import Page
 from app.services.calendar import BAKU
 
@@ -146,17 +146,12 @@ class Results:
 # --- Rules every participation action shares ------------------------------------------------------
 
 
-def _ensure_can_take_part(user: User) -> None:
-    """A resident takes part only with a confirmed email and while not blocked."""
-    # TODO(contract): participation.ensure_can_take_part(user) once the moderation helper lands it on main.
-    if not user.is_confirmed:
-        raise Invalid({None: _("Confirm your email address to take part; the link is in the email we sent you.")})
+TOPICS_PER_DAY = 5
 
 
-def _audit(action: str, actor: User, obj, summary: str = "") -> None:
+def _audit(action: str, actor: User, obj, summary: str = "", after: dict | None = None) -> None:
     """Record a moderation step in the audit trail (joins the caller's transaction)."""
-    # TODO(contract): audit.record(action, actor=actor, obj=obj, summary=summary) once the audit helper lands it.
-    return None
+    audit.record(action, actor=actor, obj=obj, summary=summary, after=after)
 
 
 # --- Checking input ----------------------------------------------------------------------------------
@@ -271,8 +266,11 @@ def _moderators(district_id: int) -> list[User]:
 def propose(actor: User, data: TopicInput, now: datetime | None = None) -> PollTopic:
     """A resident proposes a poll to a district authority; its moderators see it in their queue."""
     now = now or utcnow()
-    _ensure_can_take_part(actor)
+    participation.ensure_can_take_part(actor)
     authz.require(actor, "poll.propose")
+    recent = db.session.scalar(select(func.count()).select_from(PollTopic).where(
+        PollTopic.author_id == actor.id, PollTopic.created_at >= now - timedelta(days=1))) or 0
+    participation.ensure_rate(actor, "poll.propose", recent, limit=TOPICS_PER_DAY)
     errors = _check_topic(data)
     if errors:
         raise Invalid(errors)
@@ -307,7 +305,7 @@ def resubmit(actor: User, topic_id: int, data: TopicInput, now: datetime | None 
     """The resident changes a topic the moderator sent back and submits it again."""
     now = now or utcnow()
     topic = my_topic(actor, topic_id)
-    _ensure_can_take_part(actor)
+    participation.ensure_can_take_part(actor)
     if topic.status != "changes_requested":
         raise Invalid({None: _("Only a topic sent back for changes can be changed.")})
     data.district_id = topic.district_id
@@ -406,7 +404,8 @@ def approve(actor: User, topic_id: int, data: PollInput, now: datetime | None = 
     notify.notify(author, lambda: _("Your poll topic “%(question)s” is approved: the poll opens on %(when)s.",
                                     question=topic.question, when=format_datetime(opens, "short")),
                   link=f"/polls/{poll.id}")
-    _audit("poll.approve", actor, poll, f"topic {topic.id}")
+    _audit("poll.approve", actor, poll, f"topic {topic.id}: {topic.question}",
+           after={"opens_at": poll.opens_at, "closes_at": poll.closes_at})
     notify.commit()
     return poll
 
@@ -454,7 +453,7 @@ def create_poll(actor: User, district_id: int | None, data: PollInput, now: date
     _apply_poll(poll, data)
     db.session.add(poll)
     db.session.flush()
-    _audit("poll.create", actor, poll)
+    _audit("poll.create", actor, poll, poll.question_az, after={"opens_at": poll.opens_at, "closes_at": poll.closes_at})
     notify.commit()
     return poll
 
@@ -470,7 +469,7 @@ def update_poll(actor: User, poll_id: int, data: PollInput, now: datetime | None
         raise Invalid(errors)
     _apply_poll(poll, data)
     poll.updated_at = now
-    _audit("poll.update", actor, poll)
+    _audit("poll.update", actor, poll, poll.question_az, after={"opens_at": poll.opens_at, "closes_at": poll.closes_at})
     notify.commit()
     return poll
 
@@ -482,7 +481,7 @@ def close_poll(actor: User, poll_id: int, now: datetime | None = None) -> Poll:
     if poll.state(now) != "open":
         raise Invalid({None: _("Only an open poll can be closed.")})
     poll.closes_at, poll.updated_at = now, now
-    _audit("poll.close", actor, poll)
+    _audit("poll.close", actor, poll, poll.question_az, after={"closes_at": now})
     notify.commit()
     return poll
 
@@ -525,7 +524,7 @@ def vote(actor: User, poll_id: int, option_ids: list[int | None], now: datetime 
     one, also from two tabs at the same moment (the poll row is locked while voting on PostgreSQL).
     """
     now = now or utcnow()
-    _ensure_can_take_part(actor)
+    participation.ensure_can_take_part(actor)
     authz.require(actor, "poll.vote")
     poll = db.session.get(Poll, poll_id)
     if poll is None:

@@ -4,7 +4,7 @@ The secret ballot is in the shape: participations (who took part, when) and the
 options' tallies (how many chose what) share no column, key or time.
 
 Revision ID: 0010_polls
-Revises: 0007
+Revises: 0009_moderation
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0010_polls'
-down_revision = '0007'
+down_revision = '0009_moderation'
 branch_labels = None
 depends_on = None
 

@@ -370,3 +370,54 @@ def test_district_figures_count_polls_held_votes_and_turnout(world):
     residents = 1 + len(world["voters"])
     assert figures == {"held": 2, "votes": 3, "turnout_pct": round(100 * 3 / (2 * residents), 1)}
     assert polls.district_figures(NOW - timedelta(days=30), NOW, world["msl"].id, now=NOW)["held"] == 0
+
+
+# --- The participation guard and the audit trail -----------------------------------------------------------
+
+
+def test_a_blocked_resident_neither_votes_nor_proposes_and_proposals_are_rate_limited(world):
+    from app.models import UserBlock, utcnow
+
+    poll = open_poll(world)
+    blocked = world["voters"][0]
+    db.session.add(UserBlock(user_id=blocked.id, reason="Təhqiramiz şərhlər", ends_at=utcnow() + timedelta(days=3),
+                             created_by_id=world["moderator"].id))
+    db.session.commit()
+    with pytest.raises(Invalid) as refused:
+        polls.vote(blocked, poll.id, [options(poll.id)[0]], now=NOW)
+    assert "Təhqiramiz şərhlər" in refused.value.errors[None]
+    with pytest.raises(Invalid):
+        polls.propose(blocked, topic_input(world), now=NOW)
+    assert count(PollParticipation) == 0 and count(PollTopic) == 0 and tallies(poll.id) == [0, 0, 0]
+    for i in range(polls.TOPICS_PER_DAY):
+        polls.propose(world["author"], topic_input(world, question=f"Sual {i}?"), now=NOW)
+    with pytest.raises(Invalid) as refused:
+        polls.propose(world["author"], topic_input(world), now=NOW)
+    assert "too many" in refused.value.errors[None]
+    assert count(PollTopic) == polls.TOPICS_PER_DAY
+
+
+def test_every_moderation_step_is_in_the_audit_trail_and_votes_are_not(world):
+    from app.models import AuditEntry
+
+    first = polls.propose(world["author"], topic_input(world), now=NOW)
+    second = polls.propose(world["author"], topic_input(world, question="İkinci sual?"), now=NOW)
+    third = polls.propose(world["author"], topic_input(world, question="Üçüncü sual?"), now=NOW)
+    poll = polls.approve(world["moderator"], first.id, poll_input(opens_at=NOW - timedelta(minutes=1)), now=NOW)
+    polls.ask_changes(world["moderator"], second.id, "Daha dəqiq yazın.", now=NOW)
+    polls.reject(world["moderator"], third.id, "Səlahiyyətimizə aid deyil.", now=NOW)
+    direct = polls.create_poll(world["moderator"], world["gnc"].id, poll_input(), now=NOW)
+    polls.update_poll(world["moderator"], direct.id, poll_input(), now=NOW)
+    polls.vote(world["voters"][0], poll.id, [options(poll.id)[0]], now=NOW)
+    polls.close_poll(world["moderator"], poll.id, now=NOW + timedelta(hours=1))
+    entries = db.session.execute(select(AuditEntry.action, AuditEntry.object_type, AuditEntry.object_id,
+                                        AuditEntry.actor_id, AuditEntry.district_id).order_by(AuditEntry.id)).all()
+    moderator, gnc = world["moderator"].id, world["gnc"].id
+    assert entries == [
+        ("poll.approve", "poll", str(poll.id), moderator, gnc),
+        ("poll.ask_changes", "poll_topic", str(second.id), moderator, gnc),
+        ("poll.reject", "poll_topic", str(third.id), moderator, gnc),
+        ("poll.create", "poll", str(direct.id), moderator, gnc),
+        ("poll.update", "poll", str(direct.id), moderator, gnc),
+        ("poll.close", "poll", str(poll.id), moderator, gnc),
+    ]
