@@ -335,3 +335,14 @@ def test_the_list_filters_and_runs_a_fixed_number_of_statements(app, client, wor
     assert client.get("/polls/").get_data(as_text=True).count('class="card"') == polls.PER_PAGE
     page_two = client.get("/polls/?page=2").get_data(as_text=True)
     assert page_two.count('class="card"') == 22 - polls.PER_PAGE and 'rel="prev"' in page_two
+
+
+def test_the_districts_accountability_page_counts_polls_and_turnout(app, client, world):
+    html = main(client.get("/accountability/GNC?lang=en").get_data(as_text=True))
+    # Two polls of Gəncə have opened (the open and the closed one; the upcoming has not), with one vote.
+    figures = html.split("Polls held", 1)[1]
+    assert "<dd>2</dd>" in figures.split("</dl>", 1)[0]
+    assert "Votes cast</dt><dd>1</dd>" in figures
+    assert 'href="/polls/?district=GNC"' in html
+    empty = main(client.get("/accountability/QBA?lang=en").get_data(as_text=True)).split("Polls held", 1)[1]
+    assert "Votes cast</dt><dd>0</dd>" in empty and "—" in empty.split("</dl>", 1)[0]
