@@ -31,6 +31,7 @@ from app.models import AuditChainHead, AuditEntry, utcnow
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
 GENESIS = ""  # the "previous hash" of the first entry
 SUMMARY_MAX = 500
+VALUE_MAX = 120  # a before/after value longer than this is shortened: a summary, not a copy
 
 
 def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
@@ -71,6 +72,23 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
     )
     db.session.add(entry)
     return entry
+
+
+def snapshot(obj: Any, fields: tuple[str, ...] | list[str]) -> dict:
+    """The values of ``fields`` of ``obj`` for a before/after summary (long texts shortened)."""
+    values = {}
+    for name in fields:
+        value = getattr(obj, name, None)
+        if isinstance(value, str) and len(value) > VALUE_MAX:
+            value = value[:VALUE_MAX - 1] + "…"
+        values[name] = value
+    return values
+
+
+def diff(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the fields that changed between two snapshots: (before, after)."""
+    changed = [key for key in after if canonical({"v": before.get(key)}) != canonical({"v": after.get(key)})]
+    return {key: before.get(key) for key in changed}, {key: after.get(key) for key in changed}
 
 
 def object_type_of(obj: Any) -> str:
