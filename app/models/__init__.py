@@ -36,6 +36,7 @@ from app.models.eservice import (
     ServiceApplication,
     ServiceForm,
 )
+from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
@@ -57,6 +58,10 @@ from app.models.user import (
 )
 
 __all__ = [
+    "REPORT_OUTCOMES",
+    "Moderated",
+    "Report",
+    "UserBlock",
     "APPLICATION_SOURCES",
     "APPLICATION_STATUSES",
     "FIELD_TYPES",
