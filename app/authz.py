@@ -404,3 +404,18 @@ def _moderation_work(user: Any, obj: Any) -> bool:
 def _moderation_block(user: Any, obj: Any) -> bool:
     """Blocking a user from taking part: any district's moderator, or an administrator."""
     return _has_role(user, "moderator", "admin")
+
+
+# --- Audit trail and operations (helper "audit") ----------------------------------------------------
+
+
+@policy("audit.view")
+def _audit_view(user: Any, obj: Any) -> bool:
+    """The audit trail and its export: supervisors and administrators (national roles)."""
+    return _has_role(user, "supervisor", "admin")
+
+
+@policy("operations.manage")
+def _operations_manage(user: Any, obj: Any) -> bool:
+    """The operations page (database, Redis, outbox, scheduled commands) and resending mail: administrators."""
+    return _has_role(user, "admin")
