@@ -13,7 +13,8 @@ Blueprints and the URL prefixes they own:
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
-- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
+- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
+                              (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``)
 - ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
   resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
 """

@@ -439,3 +439,18 @@ def _poll_moderate(user: Any, obj: Any) -> bool:
     if scope is None:
         return _has_role(user, "admin")
     return scope in staff_districts(user, ("moderator",))
+
+
+# --- Audit trail and operations (helper "audit") ----------------------------------------------------
+
+
+@policy("audit.view")
+def _audit_view(user: Any, obj: Any) -> bool:
+    """The audit trail and its export: supervisors and administrators (national roles)."""
+    return _has_role(user, "supervisor", "admin")
+
+
+@policy("operations.manage")
+def _operations_manage(user: Any, obj: Any) -> bool:
+    """The operations page (database, Redis, outbox, scheduled commands) and resending mail: administrators."""
+    return _has_role(user, "admin")

@@ -135,6 +135,9 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     if problem and find_by_email(email) is None:
         raise click.ClickException(problem)
     user, created = seed.ensure_user(email, full_name, password, [("admin", None)])
+    audit.record("user.role", obj=user, summary=f"{user.email} made an administrator by flask create-admin",
+                 after={"roles": sorted(user.role_names)})
+    db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
 
 
