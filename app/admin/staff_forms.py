@@ -6,7 +6,7 @@ not exist or a national role with a district is refused beside the field with th
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, FieldList, FormField, SelectField, StringField, SubmitField
+from wtforms import EmailField, FieldList, FormField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.auth.forms import EMAIL_INVALID
@@ -20,7 +20,7 @@ INVITE_ROWS = 3
 
 
 def _choose(text):
-    return [("", text)]
+    return [SelectChoice("", text)]
 
 
 class RoleFields:
@@ -28,11 +28,11 @@ class RoleFields:
 
     def fill(self, districts, departments, tr) -> None:
         """Offer the roles, the active districts and their departments (grouped by district), in the current language."""
-        self.role.choices = _choose(_l("Choose a role")) + [(role, ROLE_LABELS[role]) for role in STAFF_ROLES]
-        self.district_id.choices = _choose(_l("None: a national role")) + [(d.id, tr(d)) for d in districts]
+        self.role.choices = _choose(_l("Choose a role")) + [SelectChoice(role, ROLE_LABELS[role]) for role in STAFF_ROLES]
+        self.district_id.choices = _choose(_l("None: a national role")) + [SelectChoice(d.id, tr(d)) for d in districts]
         names = {d.id: tr(d) for d in districts}
         self.department_id.choices = _choose(_l("None")) + [
-            (department.id, f"{names[department.district_id]}: {tr(department)}")
+            SelectChoice(department.id, f"{names[department.district_id]}: {tr(department)}")
             for department in sorted(departments, key=lambda dep: (names.get(dep.district_id, ""), tr(dep)))
             if department.district_id in names]
 
@@ -83,7 +83,7 @@ class InviteForm(BaseForm):
         DataRequired(_l("Enter the email address.")), Email(EMAIL_INVALID, check_deliverability=False),
         Length(max=254, message=_l("Use at most %(max)d characters."))],
         description=_l("The invitation goes to this address; it is also the person's sign-in name."))
-    locale = SelectField(_l("Language of the invitation"), choices=[(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
+    locale = SelectField(_l("Language of the invitation"), choices=[SelectChoice(c, LANGUAGE_NAMES[c]) for c in LANGUAGES],
                          default="az", validate_choice=False)
     roles = FieldList(FormField(RoleRowForm), min_entries=INVITE_ROWS, max_entries=INVITE_ROWS)
     submit = SubmitField(_l("Send the invitation"))

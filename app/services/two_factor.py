@@ -265,3 +265,23 @@ def _signed_in(user: User, now: datetime) -> None:
     user.failed_logins = 0
     user.last_login_at = now
     db.session.commit()
+
+
+# --- Demo ---------------------------------------------------------------------------------------------
+
+# The published TOTP secret of the demo administrator and supervisor (README), like the demo password:
+# `flask seed-demo` is refused in production.
+DEMO_TOTP_SECRET = "DEMOICRADEMOICRADEMOICRADEMOICRA"
+DEMO_TWO_FACTOR = ("admin@demo.az", "supervisor@demo.az")
+
+
+def seed_demo() -> int:
+    """Set up two-factor sign-in with ``DEMO_TOTP_SECRET`` for the demo accounts whose role requires it;
+    return how many were set up now (idempotent)."""
+    done = 0
+    for user in db.session.scalars(select(User).where(User.email.in_(DEMO_TWO_FACTOR))):
+        if not user.two_factor_enabled:
+            set_secret(user, DEMO_TOTP_SECRET)
+            done += 1
+    db.session.commit()
+    return done
