@@ -258,7 +258,7 @@ def test_five_wrong_codes_lock_the_account_as_for_passwords(app, web, client, wo
     web.post("/auth/login", {"email": "admin@example.az", "password": PASSWORD})
     good = pyotp.TOTP(TOTP_SECRET)
     wrong = next(c for c in ("000000", "111111", "222222") if all(good.at(time.time() + d) != c for d in (-30, 0, 30)))
-    for attempt in range(4):
+    for _attempt in range(4):
         response = web.post("/auth/two-factor", {"code": wrong})
         assert response.status_code == 422 and "not correct" in field_error(response.get_data(as_text=True), "code")
     locked = web.post("/auth/two-factor", {"code": wrong})

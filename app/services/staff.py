@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app import authz
@@ -23,13 +23,14 @@ from app.models import (
     LANGUAGES,
     NATIONAL_ROLES,
     STAFF_ROLES,
+    AuditEntry,
     Department,
     District,
     RoleAssignment,
     User,
     utcnow,
 )
-from app.services import mail, notify
+from app.services import audit, mail, notify
 from app.services.accounts import find_by_email, normalize_email
 from app.services.appeal_queries import Page
 from app.services.passwords import hash_password, password_problem
@@ -40,11 +41,6 @@ PER_PAGE = 25
 NO_PASSWORD = "!invited"
 SIGN_IN_FILTERS = ("7", "30", "90plus", "never")
 ACTIVE_FILTERS = ("yes", "no")
-
-
-def _audit(action: str, **details) -> None:
-    """Record ``action`` in the audit trail, in the caller's transaction."""
-    # TODO(contract): audit.record(action, **details) once app/services/audit.py is on main
 
 
 @dataclass
@@ -138,7 +134,7 @@ def invite(actor: User, *, email: str, full_name: str, locale: str, roles: list[
         # Two administrators invited the same address at once; the database decided.
         db.session.rollback()
         raise Invalid({"email": _("An account with this email address already exists. Give it roles on its page.")}) from None
-    _audit("user.invite", actor=actor, obj=user, summary=email,
+    audit.record("user.invite", actor=actor, obj=user, summary=email,
            after={"roles": [_describe(r) for r in user.roles]})
     notify.commit()
     send_invitation(user)
@@ -159,7 +155,7 @@ def resend_invitation(actor: User, user_id: int) -> User:
     user = _get(user_id)
     if not is_pending(user) or not user.active:
         raise Invalid({None: _("This person has already accepted the invitation.")})
-    _audit("user.invite_resend", actor=actor, obj=user, summary=user.email)
+    audit.record("user.invite_resend", actor=actor, obj=user, summary=user.email)
     notify.commit()
     send_invitation(user)
     return user
@@ -191,7 +187,7 @@ def accept_invitation(token: str, password: str) -> User:
     now = utcnow()
     user.confirmed_at = user.confirmed_at or now
     user.privacy_accepted_at = user.privacy_accepted_at or now
-    _audit("user.invite_accept", actor=user, obj=user, summary=user.email)
+    audit.record("user.invite_accept", actor=user, obj=user, summary=user.email)
     notify.commit()
     return user
 
@@ -245,7 +241,7 @@ def add_role(actor: User, user_id: int, item: RoleInput) -> RoleAssignment:
     except IntegrityError:
         db.session.rollback()
         raise Invalid({"role": _("The person already holds this role in this district.")}) from None
-    _audit("user.role_add", actor=actor, obj=user, summary=user.email, after=_describe(assignment))
+    audit.record("user.role_add", actor=actor, obj=user, summary=user.email, after=_describe(assignment))
     notify.commit()
     return assignment
 
@@ -261,7 +257,7 @@ def remove_role(actor: User, user_id: int, assignment_id: int) -> None:
         raise _refuse_last_admin()
     before = _describe(assignment)
     user.roles.remove(assignment)
-    _audit("user.role_remove", actor=actor, obj=user, summary=user.email, before=before)
+    audit.record("user.role_remove", actor=actor, obj=user, summary=user.email, before=before)
     notify.commit()
 
 
@@ -276,7 +272,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
             raise _refuse_last_admin()
         user.session_version += 1
     user.active = active
-    _audit("user.activate" if active else "user.deactivate", actor=actor, obj=user, summary=user.email,
+    audit.record("user.activate" if active else "user.deactivate", actor=actor, obj=user, summary=user.email,
            before={"active": not active}, after={"active": active})
     notify.commit()
     return user
@@ -334,16 +330,18 @@ class UserPage:
     """What an administrator sees of one user: the account, their roles and their recent actions."""
 
     user: User
-    recent: list
-    about: list
+    recent: list  # audit entries by the person or about their account, newest first
 
 
 def user_page(actor: User, user_id: int, limit: int = 20) -> UserPage:
     """One user with their roles, the actions they took and the actions taken on their account."""
     authz.require(actor, "staff.manage")
     user = _get(user_id)
-    # TODO(contract): the audit trail's entries by this user (actor) and about this account (object)
-    return UserPage(user=user, recent=[], about=[])
+    entries = db.session.scalars(
+        select(AuditEntry).where(or_(AuditEntry.actor_id == user.id,
+                                     and_(AuditEntry.object_type == "user", AuditEntry.object_id == str(user.id))))
+        .order_by(AuditEntry.id.desc()).limit(limit)).all()
+    return UserPage(user=user, recent=list(entries))
 
 
 def districts() -> list[District]:

@@ -25,7 +25,7 @@ from app import authz
 from app.errors import Invalid
 from app.extensions import db
 from app.models import RecoveryCode, User, utcnow
-from app.services import notify
+from app.services import audit, notify
 
 # Administrators and supervisors must use a second factor; every other staff role may.
 REQUIRED_ROLES = ("admin", "supervisor")
@@ -42,11 +42,6 @@ def is_required(user: User) -> bool:
 def needs_setup(user: User) -> bool:
     """A signed-in user who must set up a second factor before anything else."""
     return is_required(user) and not user.two_factor_enabled
-
-
-def _audit(action: str, **details) -> None:
-    """Record ``action`` in the audit trail, in the caller's transaction."""
-    # TODO(contract): audit.record(action, **details) once app/services/audit.py is on main
 
 
 # --- Secrets -------------------------------------------------------------------------------------------
@@ -159,7 +154,7 @@ def finish_setup(user: User, code: str) -> list[str]:
     user.totp_enabled_at = utcnow()
     user.totp_failures = 0
     codes = _new_recovery_codes(user)
-    _audit("user.two_factor_enable", actor=user, obj=user, summary=user.email)
+    audit.record("user.two_factor_enable", actor=user, obj=user, summary=user.email)
     notify.commit()
     return codes
 
@@ -169,7 +164,7 @@ def regenerate_codes(user: User, code: str) -> list[str]:
     authz.require(user, "account.two_factor", user)
     _check_current_code(user, code)
     codes = _new_recovery_codes(user)
-    _audit("user.recovery_codes", actor=user, obj=user, summary=user.email)
+    audit.record("user.recovery_codes", actor=user, obj=user, summary=user.email)
     notify.commit()
     return codes
 
@@ -181,7 +176,7 @@ def disable(user: User, code: str) -> None:
         raise Invalid({None: _("Your role requires two-factor sign-in; it cannot be turned off.")})
     _check_current_code(user, code)
     _clear(user)
-    _audit("user.two_factor_disable", actor=user, obj=user, summary=user.email)
+    audit.record("user.two_factor_disable", actor=user, obj=user, summary=user.email)
     notify.commit()
 
 
@@ -207,7 +202,7 @@ def reset(actor: User, user: User) -> None:
     authz.require(actor, "staff.manage", user)
     _clear(user)
     user.session_version += 1
-    _audit("user.two_factor_reset", actor=actor, obj=user, summary=user.email)
+    audit.record("user.two_factor_reset", actor=actor, obj=user, summary=user.email)
     notify.commit()
 
 
@@ -248,12 +243,15 @@ def verify_sign_in(user: User, code: str) -> str:
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _code_hash(normalized))) if normalized else None
     if recovery is not None and recovery.used_at is None:
         recovery.used_at = now
+        audit.record("user.recovery_code_used", actor=user, obj=user, summary=user.email)
         _signed_in(user, now)
         return "recovery"
     user.totp_failures += 1
     if user.totp_failures >= config["LOGIN_MAX_FAILURES"]:
         user.totp_failures = 0
         user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        audit.record("user.two_factor_locked", actor=user, obj=user, summary=user.email,
+                     after={"locked_until": user.locked_until})
         db.session.commit()
         raise CodeRefused("locked", user.locked_until)
     db.session.commit()

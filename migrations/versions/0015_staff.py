@@ -1,14 +1,14 @@
 """Staff accounts: invitations, a session version that ends sessions, two-factor sign-in and recovery codes.
 
 Revision ID: 0015_staff
-Revises: 0007
+Revises: 0009_moderation
 """
 import sqlalchemy as sa
 from alembic import op
 
 
 revision = '0015_staff'
-down_revision = '0007'
+down_revision = '0009_moderation'
 branch_labels = None
 depends_on = None
 
