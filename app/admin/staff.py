@@ -60,6 +60,9 @@ def invite():
         else:
             flash(_("The invitation is sent to %(email)s.", email=person.email), "success")
             return redirect(url_for("admin.user", user_id=person.id))
+    elif request.method == "POST" and not form.csrf_token.errors:
+        # The fields' own checks failed: say what is wrong with the roles too, all in one answer.
+        form.apply(Invalid(staff.roles_problems(form.role_inputs())))
     return _invite_page(form, 200 if request.method == "GET" else 422)
 
 

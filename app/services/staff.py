@@ -100,6 +100,22 @@ def is_pending(user: User) -> bool:
     return user.password_hash == NO_PASSWORD
 
 
+def roles_problems(roles: list[RoleInput]) -> dict[str | None, str]:
+    """The messages about an invitation's role rows (blank rows skipped), keyed ``roles-<row>-<field>``."""
+    errors: dict[str | None, str] = {}
+    rows = [(index, item) for index, item in enumerate(roles) if not item.is_blank]
+    if not rows:
+        errors["roles-0-role"] = _("Give the person at least one role.")
+    seen = set()
+    for index, item in rows:
+        problems = _role_problems(item, f"roles-{index}-")
+        if not problems and (item.role, item.district_id) in seen:
+            problems[f"roles-{index}-role"] = _("This role is given twice for the same district.")
+        seen.add((item.role, item.district_id))
+        errors.update(problems)
+    return errors
+
+
 def invite(actor: User, *, email: str, full_name: str, locale: str, roles: list[RoleInput]) -> User:
     """Create the account of a staff member with ``roles`` and email them a link to choose a password."""
     authz.require(actor, "staff.manage")
@@ -111,16 +127,8 @@ def invite(actor: User, *, email: str, full_name: str, locale: str, roles: list[
         errors["full_name"] = _("Enter the person's full name.")
     if locale not in LANGUAGES:
         errors["locale"] = _("Choose one of the offered languages.")
+    errors.update(roles_problems(roles))
     rows = [(index, item) for index, item in enumerate(roles) if not item.is_blank]
-    if not rows:
-        errors["roles-0-role"] = _("Give the person at least one role.")
-    seen = set()
-    for index, item in rows:
-        problems = _role_problems(item, f"roles-{index}-")
-        if not problems and (item.role, item.district_id) in seen:
-            problems[f"roles-{index}-role"] = _("This role is given twice for the same district.")
-        seen.add((item.role, item.district_id))
-        errors.update(problems)
     if errors:
         raise Invalid(errors)
     user = User(email=email, full_name=full_name.strip(), password_hash=NO_PASSWORD, locale=locale,
