@@ -109,7 +109,7 @@ def start_setup(user: User) -> Pending:
         user.totp_secret = _seal(secret)
         notify.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    svg = segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff", border=2, omitsize=False)
+    svg = segno.make(uri, error="m").svg_inline(scale=5, dark="#111", light="#fff", border=2, omitsize=False)
     return Pending(secret=" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), uri=uri, svg=svg)
 
 
