@@ -217,15 +217,16 @@ def get_user(actor: User, user_id: int) -> User:
 
 
 def _other_active_admins(user_id: int) -> int:
-    """Active administrators (who have accepted) other than ``user_id``; their rows are locked on PostgreSQL,
-    so two administrators removing themselves at once cannot both win."""
-    rows = db.session.scalars(
-        select(RoleAssignment.id).join(User, User.id == RoleAssignment.user_id)
-        .where(RoleAssignment.role == "admin", User.active.is_(True), User.confirmed_at.is_not(None),
-               User.id != user_id)
+    """Active administrators (who have accepted) other than ``user_id``. Every active administrator's rows are
+    locked, in one order, on PostgreSQL: two administrators removing themselves at once queue here, and the
+    second sees the first gone."""
+    rows = db.session.execute(
+        select(RoleAssignment.id, User.id).join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.role == "admin", User.active.is_(True), User.confirmed_at.is_not(None))
+        .order_by(RoleAssignment.id)
         .with_for_update()
     ).all()
-    return len(rows)
+    return sum(1 for _role_id, holder in rows if holder != user_id)
 
 
 def _refuse_last_admin() -> Invalid:
