@@ -3,7 +3,7 @@
 Blueprints and the URL prefixes they own:
 
 - ``main``     ``/``          home, about, accessibility, privacy, language, /healthz
-- ``auth``     ``/auth``      register, confirm, sign in/out, password reset
+- ``auth``     ``/auth``      register, confirm, sign in/out, password reset, two-factor sign-in, staff invitations
 - ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile
 - ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception
 - ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
@@ -13,7 +13,7 @@ Blueprints and the URL prefixes they own:
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
-- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
+- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; users, roles (/admin/users)
 """
 from __future__ import annotations
 
