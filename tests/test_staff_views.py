@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import OutboxMessage, RecoveryCode, RoleAssignment, User
+from app.models import AuditEntry, OutboxMessage, RecoveryCode, RoleAssignment, User
 from app.services import two_factor
 from tests.conftest import Browserless
 from tests.factories import PASSWORD, TOTP_SECRET, create_appeal, create_reference_data, create_user
@@ -85,6 +85,7 @@ def test_invite_accept_set_up_sign_in_see_own_district_then_deactivated(app, web
         assert [(r.role, r.district_id, r.department_id) for r in person.roles] == [
             ("official", world["gnc"], world["gnc_department"])]
         assert not person.is_confirmed and person.invited_at is not None
+    assert "user.invite" in admin.client.get(f"/admin/users/{kamran}").get_data(as_text=True)
 
     # The official follows the emailed link in another browser and chooses a password.
     official = Browserless(app.test_client())
@@ -127,6 +128,14 @@ def test_invite_accept_set_up_sign_in_see_own_district_then_deactivated(app, web
     assert after.status_code == 302 and "/auth/login" in after.headers["Location"]
     refused = official.post("/auth/login", {"email": "kamran@example.az", "password": NEW_PASSWORD})
     assert refused.status_code == 422 and "deactivated" in refused.get_data(as_text=True)
+    # Every step is in the audit trail, and the person's page lists it.
+    with app.app_context():
+        trail = db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "user",
+                                                                   AuditEntry.object_id == str(kamran))
+                                   .order_by(AuditEntry.id)).all()
+    assert trail == ["user.invite", "user.invite_accept", "user.two_factor_enable", "user.deactivate"]
+    page = admin.client.get(f"/admin/users/{kamran}").get_data(as_text=True)
+    assert all(action in page for action in trail)
 
 
 def test_invitation_used_twice_expired_or_altered_is_refused_with_the_reason(app, web, world):
@@ -352,6 +361,8 @@ def test_administrator_resets_a_second_factor(app, web, world):
         person = db.session.get(User, target)
         assert not person.two_factor_enabled and person.totp_secret is None
         assert db.session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == target)) == 0
+        reset = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.two_factor_reset"))
+        assert reset.object_id == str(target) and reset.actor_email == "admin@example.az"
     # The open session ended; signing in again leads to set-up.
     assert "/auth/login" in supervisor.client.get("/office/").headers["Location"]
     supervisor.login("supervisor@example.az", PASSWORD)

@@ -34,6 +34,11 @@ ISSUER = "Rəqəmsal İcra"
 STEP_SECONDS = 30
 
 
+def _real(user):
+    """The user object itself when given Flask-Login's ``current_user`` proxy (the audit trail names its type)."""
+    return user._get_current_object() if hasattr(user, "_get_current_object") else user
+
+
 def is_required(user: User) -> bool:
     """Whether ``user``'s roles oblige them to sign in with a second factor."""
     return bool(user.role_names & set(REQUIRED_ROLES))
@@ -141,6 +146,7 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 def finish_setup(user: User, code: str) -> list[str]:
     """Enable the pending secret when ``code`` is right; return the ten recovery codes (shown once)."""
+    user = _real(user)
     authz.require(user, "account.two_factor", user)
     if user.two_factor_enabled:
         raise Invalid({None: _("Two-factor sign-in is already set up.")})
@@ -161,6 +167,7 @@ def finish_setup(user: User, code: str) -> list[str]:
 
 def regenerate_codes(user: User, code: str) -> list[str]:
     """Ten new recovery codes in place of the old ones, after a current code from the app."""
+    user = _real(user)
     authz.require(user, "account.two_factor", user)
     _check_current_code(user, code)
     codes = _new_recovery_codes(user)
@@ -171,6 +178,7 @@ def regenerate_codes(user: User, code: str) -> list[str]:
 
 def disable(user: User, code: str) -> None:
     """Turn two-factor sign-in off (only for roles that do not require it), after a current code."""
+    user = _real(user)
     authz.require(user, "account.two_factor", user)
     if is_required(user):
         raise Invalid({None: _("Your role requires two-factor sign-in; it cannot be turned off.")})
