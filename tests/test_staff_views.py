@@ -245,11 +245,20 @@ def test_administrator_and_supervisor_must_set_up_a_second_factor_first(app, web
     assert wrong.status_code == 422 and field_error(wrong.get_data(as_text=True), "code")
     assert web.post("/auth/two-factor/setup", {"code": pyotp.TOTP(secret).now()}).status_code == 200
     assert client.get("/office/accountability").status_code == 200
-    # Signing out stays possible during set-up (checked above by the gate's list); the supervisor may not turn it off.
+    # The supervisor may not turn it off.
     off = web.post("/auth/two-factor/account", {"off-code": pyotp.TOTP(secret).now(), "off-submit": "1"})
     assert off.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "newboss@example.az")).two_factor_enabled
+
+
+def test_signing_out_stays_possible_before_set_up(app, web, client, world):
+    with app.app_context():
+        create_user("newboss@example.az", roles=[("admin", None)], two_factor=False)
+    web.login("newboss@example.az", PASSWORD)
+    assert client.get("/admin/users").headers["Location"].endswith("/auth/two-factor/setup")
+    assert web.post("/auth/logout", {}, form_url="/auth/two-factor/setup").headers["Location"].endswith("/")
+    assert "/auth/login" in client.get("/admin/users").headers["Location"]
 
 
 def test_a_promoted_official_is_sent_to_set_up_on_the_next_request(app, web, client, world):
