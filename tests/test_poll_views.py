@@ -173,7 +173,12 @@ def test_bad_votes_are_refused_with_the_reason_and_nothing_is_stored(app, web, c
 
     sign_in(web, client, "new@example.az")
     assert "Confirm your email" in client.get(poll).get_data(as_text=True)
-    assert web.post(f"{poll}/vote", {"vote-options": str(world["options"][0])}, form_url=poll).status_code == 403
+    response = web.post(f"{poll}/vote", {"vote-options": str(world["options"][0])}, form_url=poll)
+    assert response.status_code == 422 and "Confirm your email" in response.get_data(as_text=True)
+    response = web.post("/cabinet/poll-topics/new", {"district_id": str(world["gnc"]), "direction": "transport",
+                                                     "kind": "single", "question": "Sual?", "options": "Bəli\nXeyr"})
+    assert response.status_code == 422 and "Confirm your email" in response.get_data(as_text=True)
+    assert count(app, PollTopic) == 1
     # One participation (voter1 in the open poll) besides the closed poll's.
     assert count(app, PollParticipation) == 2
 

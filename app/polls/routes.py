@@ -110,9 +110,12 @@ def poll(poll_id: int):
 
 
 @bp.post("/polls/<int:poll_id>/vote")
-@requires("poll.vote")
+@requires("cabinet.view")
 def vote(poll_id: int):
-    """Cast the ballot (one per resident; secret: the choice is never stored with the voter)."""
+    """Cast the ballot (one per resident; secret: the choice is never stored with the voter).
+
+    Any signed-in user may send it: the service's participation guard says why an unconfirmed or blocked
+    resident may not, beside the form."""
     try:
         poll = polls.public_poll(poll_id)
     except NotFound:
@@ -159,9 +162,10 @@ def _topic_input(form: TopicForm, district_id=None) -> polls.TopicInput:
 
 
 @bp.route("/cabinet/poll-topics/new", methods=["GET", "POST"])
-@requires("poll.propose")
+@requires("cabinet.view")
 def propose():
-    """Propose a poll to a district authority: direction, question, answers."""
+    """Propose a poll to a district authority: direction, question, answers (the participation guard refuses an
+    unconfirmed or blocked resident with the reason)."""
     form = _topic_form(request.form if request.method == "POST" else None)
     if request.method == "GET" and current_user.district_id:
         form.district_id.data = current_user.district_id

@@ -571,14 +571,12 @@ def participants(poll_id: int) -> int:
 
 
 def results_visible(viewer: User, poll: Poll, now: datetime, voted: bool) -> bool:
-    """The poll's own rule: after closing for everyone; before, only to voters (``after_vote``) and moderators."""
-    if poll.state(now) == "closed":
+    """The poll's own rule, the same for everyone, moderators included: after closing, all see the results;
+    while open, only residents who voted, and only when the rule is ``after_vote``."""
+    state = poll.state(now)
+    if state == "closed":
         return True
-    if poll.state(now) == "upcoming":
-        return False
-    if authz.can(viewer, "poll.moderate", poll):
-        return True
-    return poll.results_visibility == "after_vote" and voted
+    return state == "open" and poll.results_visibility == "after_vote" and voted
 
 
 def results(poll: Poll) -> Results:
