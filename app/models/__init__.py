@@ -35,6 +35,17 @@ from app.models.eservice import (
     ServiceApplication,
     ServiceForm,
 )
+from app.models.news import (
+    ARTICLE_KINDS,
+    ARTICLE_LANGS,
+    ARTICLE_STATUSES,
+    Article,
+    ArticleImage,
+    ArticleText,
+    ArticleVersion,
+    Tag,
+    article_tags,
+)
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -55,6 +66,15 @@ from app.models.user import (
 )
 
 __all__ = [
+    "ARTICLE_KINDS",
+    "ARTICLE_LANGS",
+    "ARTICLE_STATUSES",
+    "Article",
+    "ArticleImage",
+    "ArticleText",
+    "ArticleVersion",
+    "Tag",
+    "article_tags",
     "APPLICATION_SOURCES",
     "APPLICATION_STATUSES",
     "FIELD_TYPES",
