@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent
-from app.services import appeals, commitments, demo, eservice_seed, reception, seed, stats
+from app.services import appeals, commitments, demo, eservice_seed, news, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -187,6 +187,17 @@ def reception_remind() -> None:
     click.echo(f"Reminded {count} booked residents.")
 
 
+news_cli = AppGroup("news", help="Scheduled work on news articles (run from cron).")
+
+
+@news_cli.command("publish-due")
+def news_publish_due() -> None:
+    """Publish the scheduled articles whose time has come (idempotent; safe every minute)."""
+    # TODO(contract): wrap in app.services.ops.command_run("news publish-due") once ops is on main.
+    published = news.publish_due()
+    click.echo(f"Published {len(published)} scheduled articles.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with the ``flask`` CLI."""
     app.cli.add_command(translate)
@@ -194,6 +205,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reception_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(services_cli)
+    app.cli.add_command(news_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
 
