@@ -463,12 +463,14 @@ class OfficeScope:
 def office_scope(actor: User, choice: str | None) -> OfficeScope:
     """The scope asked for (a district id or "national") if ``actor`` writes for it, else their first; else ``NotFound``."""
     districts = writer_districts(actor)
-    if choice == "national" and writes_national(actor):
-        return OfficeScope(None, True)
+    if choice == "national":
+        if writes_national(actor):
+            return OfficeScope(None, True)
+        raise NotFound("district")
     for district in districts:
         if choice is not None and str(district.id) == choice:
             return OfficeScope(district, False)
-    if choice not in (None, "") and choice != "national":
+    if choice not in (None, ""):
         # Asked for a district they do not write for: it does not exist for them.
         raise NotFound("district")
     if districts:
@@ -611,24 +613,20 @@ def latest(lang: str, district: District | None, count: int = HOME_LATEST) -> li
 
 
 def _related(article: Article, lang: str) -> list[dict]:
-    """Up to three published articles sharing the most tags with ``article``, then the same district's newest."""
+    """Up to three published articles sharing the most tags with ``article``, then the same district's newest.
+
+    Two statements whatever the numbers: one ranks, one loads.
+    """
     tag_ids = [t.id for t in article.tags]
     same_place = (Article.district_id.is_(None) if article.district_id is None
                   else Article.district_id == article.district_id)
-    ids: list[int] = []
-    if tag_ids:
-        shared = func.count(article_tags.c.tag_id)
-        ids = list(db.session.scalars(
-            select(Article.id).join(article_tags, article_tags.c.article_id == Article.id)
-            .where(Article.public(), Article.id != article.id, article_tags.c.tag_id.in_(tag_ids))
-            .group_by(Article.id, Article.published_at)
-            .order_by(shared.desc(), Article.published_at.desc(), Article.id.desc()).limit(RELATED)))
-    if len(ids) < RELATED:
-        ids += list(db.session.scalars(
-            select(Article.id).where(Article.public(), same_place, Article.id != article.id, Article.id.not_in(ids or [0]))
-            .order_by(Article.published_at.desc(), Article.id.desc()).limit(RELATED - len(ids))))
-    if not ids:
-        return []
+    shared = func.count(article_tags.c.tag_id)
+    ids = list(db.session.scalars(
+        select(Article.id)
+        .outerjoin(article_tags, (article_tags.c.article_id == Article.id) & article_tags.c.tag_id.in_(tag_ids))
+        .where(Article.public(), Article.id != article.id, or_(same_place, article_tags.c.tag_id.is_not(None)))
+        .group_by(Article.id, Article.published_at)
+        .order_by(shared.desc(), Article.published_at.desc(), Article.id.desc()).limit(RELATED)))
     rows = {a.id: a for a in db.session.scalars(_public_query().where(Article.id.in_(ids))).unique()}
     return [_item(rows[i], lang) for i in ids if i in rows]
 
