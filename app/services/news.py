@@ -40,7 +40,7 @@ from app.models import (
     utcnow,
 )
 from app.models.news import ALT_LIMIT, BODY_LIMIT, PLACE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT
-from app.services import files, news_cache, news_images, news_render, notify
+from app.services import audit, files, news_cache, news_images, news_render, notify
 from app.services.appeal_queries import Page
 from app.services.calendar import BAKU
 from app.services.news_signals import article_changed
@@ -356,8 +356,9 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
         _apply(article, data)
         article.updated_at = now
         db.session.flush()
-        _record_version(article, actor, before, now)
-        _audit("article.save" if before else "article.create", actor, article)
+        version = _record_version(article, actor, before, now)
+        _audit("article.update" if before else "article.create", actor, article,
+               summary=f"version {version.number}: {version.changed_fields}"[:200])
         notify.commit()
     except Exception:
         db.session.rollback()
@@ -368,10 +369,14 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
     return article
 
 
-def _audit(action: str, actor: User | None, article: Article, summary: str = "") -> None:
-    """Leave the step in the audit trail (it joins this transaction)."""
-    # TODO(contract): app.services.audit.record(action, actor=actor, obj=article, summary=summary) once audit is on main.
-    return None
+ACTION_NAMES = {"review": "article.review", "draft": "article.draft", "scheduled": "article.schedule",
+                "published": "article.publish", "archived": "article.archive"}
+
+
+def _audit(action: str, actor: User | None, article: Article, summary: str = "", before: dict | None = None,
+           after: dict | None = None) -> None:
+    """Leave the step in the audit trail (it joins this transaction; no actor: a scheduled command)."""
+    audit.record(action, actor=actor, obj=article, summary=summary, before=before, after=after)
 
 
 def _move(actor: User | None, article: Article, to_status: str, now: datetime) -> None:
@@ -395,6 +400,7 @@ def transition(actor: User, article_id: int, to_status: str, publish_at: datetim
                                    "this.")})
         raise Invalid({None: _("This step is not possible from the article's current status.")})
     was_public = article.status == "published"
+    from_status = article.status
     if to_status == "scheduled":
         if publish_at is None:
             raise Invalid({"publish_at": _("Enter the day and time to publish the article.")})
@@ -407,7 +413,10 @@ def transition(actor: User, article_id: int, to_status: str, publish_at: datetim
     elif to_status == "draft":
         article.publish_at = None
     _move(actor, article, to_status, now)
-    _audit(f"article.{to_status}" if to_status != "published" else "article.publish", actor, article)
+    after = {"status": to_status}
+    if to_status == "scheduled":
+        after["publish_at"] = _iso(article.publish_at)
+    _audit(ACTION_NAMES[to_status], actor, article, before={"status": from_status}, after=after)
     notify.commit()
     if was_public or to_status == "published":
         article_changed.send(article.id)
@@ -441,7 +450,8 @@ def publish_due(now: datetime | None = None) -> list[int]:
         db.session.add(ArticleVersion(article_id=article.id, number=number, status="published", changed_by_id=None,
                                       created_at=now, changed_fields=",".join(_changed(before, after)),
                                       snapshot=after))
-        _audit("article.publish", None, article, "publish-due")
+        _audit("article.publish", None, article, "publish-due", before={"status": "scheduled"},
+               after={"status": "published"})
         published.append(article.id)
     notify.commit()
     for article_id in published:
