@@ -332,3 +332,27 @@ def test_the_local_cache_forgets_everything_on_invalidation():
     generation = cache.generation()
     cache.bump()
     assert cache.generation() == generation + 1 and cache.get("c") is None
+
+
+def test_the_newsrooms_steps_are_audited(world):
+    from app.models import AuditEntry
+
+    editor = world["editor"]
+    article = news.save(editor, None, three_languages(world["gnc"].id), now=NOW)
+    news.transition(editor, article.id, "scheduled", publish_at=NOW + timedelta(hours=1), now=NOW)
+    news.publish_due(now=NOW + timedelta(hours=2))
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["article.create", "article.schedule", "article.publish"]
+    assert entries[0].actor_id == editor.id and entries[0].district_id == world["gnc"].id
+    assert entries[0].object_id == str(article.id)
+    assert entries[-1].actor_id is None and "publish-due" in entries[-1].summary
+
+
+def test_publish_due_from_cron_records_its_run(app, runner):
+    from app.models import CommandRun
+
+    result = runner.invoke(args=["news", "publish-due"])
+    assert result.exit_code == 0 and "Published 0 scheduled articles." in result.output
+    with app.app_context():
+        run = db.session.scalars(select(CommandRun)).one()
+        assert run.name == "news publish-due" and run.outcome == "ok" and run.summary == "0 published"
