@@ -15,6 +15,7 @@ one are the same thing; ``revive`` turns their timestamps back into datetimes.
 from __future__ import annotations
 
 import calendar as month_calendar
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -45,6 +46,7 @@ from app.services.appeal_queries import Page
 from app.services.calendar import BAKU
 from app.services.news_signals import article_changed
 
+TAG_SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 PER_PAGE = 10
 OFFICE_PER_PAGE = 25
 RELATED = 3
@@ -137,6 +139,19 @@ def local_to_utc(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=BAKU)
     return value.astimezone(UTC)
+
+
+def _without_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text; nobody types one, so it is simply dropped.
+    return (value or "").replace("\x00", "")
+
+
+def _normalise(data: ArticleInput) -> None:
+    """Drop NUL characters from every text of the input."""
+    for text in data.texts.values():
+        text.title, text.summary = _without_nul(text.title), _without_nul(text.summary)
+        text.body, text.alt = _without_nul(text.body), _without_nul(text.alt)
+    data.place = _without_nul(data.place)
 
 
 def _check(data: ArticleInput, has_cover: bool) -> dict[str | None, str]:
@@ -313,6 +328,7 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
     An archived article is not edited (return it to draft first).
     """
     now = now or utcnow()
+    _normalise(data)
     if article_id is None:
         district_id = _scope(actor, data)
         article = None
@@ -590,8 +606,10 @@ def public_list(lang: str, district: District | None = None, kind: str = "", tag
     district's; ``kind`` and ``tag`` narrow the list. An unknown tag gives an empty list, never an error."""
     kind = kind if kind in ARTICLE_KINDS else ""
     tag = (tag or "").strip().lower()[:60]
+    # Slugs are lower-case letters, digits and dashes; anything else is no tag (and never reaches the database).
+    bad_tag = bool(tag) and not TAG_SLUG_RE.fullmatch(tag)
     page = max(1, page)
-    key = f"list:{lang}:{district.id if district else '*'}:{kind}:{tag}:{page}:{per_page}"
+    key = f"list:{lang}:{district.id if district else '*'}:{kind}:{'?' if bad_tag else tag}:{page}:{per_page}"
 
     def build() -> dict:
         conditions = [Article.public()]
@@ -600,6 +618,8 @@ def public_list(lang: str, district: District | None = None, kind: str = "", tag
         if kind:
             conditions.append(Article.kind == kind)
         tag_info = None
+        if bad_tag:
+            return {"items": [], "total": 0, "tag": None, "unknown_tag": True}
         if tag:
             found = db.session.scalar(select(Tag).where(Tag.slug == tag))
             if found is None:
