@@ -3,6 +3,7 @@ scheduling and publish-due with a controlled clock, Azerbaijani fallback, the ca
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import datetime, timedelta
 
@@ -356,3 +357,35 @@ def test_publish_due_from_cron_records_its_run(app, runner):
     with app.app_context():
         run = db.session.scalars(select(CommandRun)).one()
         assert run.name == "news publish-due" and run.outcome == "ok" and run.summary == "0 published"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="overlapping publish-due runs are tested on PostgreSQL (SQLite serialises writers)")
+def test_overlapping_publish_due_runs_publish_each_article_once(app, world):
+    import threading
+
+    editor, gnc = world["editor"], world["gnc"]
+    ids = [create_article(editor, gnc, status="scheduled", title=f"Xəbər {i}",
+                          publish_at=NOW + timedelta(minutes=i)).id for i in range(5)]
+    db.session.remove()
+    barrier = threading.Barrier(6)
+    published, errors = [], []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                published.extend(news.publish_due(now=NOW + timedelta(hours=1)))
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(published) == sorted(ids)
+    assert db.session.scalar(select(func.count()).select_from(ArticleVersion)) == 5
