@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent, AuditEntry
-from app.services import appeals, audit, commitments, demo, eservice_seed, news, news_demo, ops, reception, seed, stats
+from app.services import appeals, audit, commitments, demo, eservice_seed, news, news_demo, ops, poll_demo, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -110,6 +110,7 @@ def seed_demo() -> None:
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
     with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
         articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
+    polls_created = poll_demo.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
@@ -117,7 +118,7 @@ def seed_demo() -> None:
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
         f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
-        f"{articles_created} new news articles (password {seed.DEMO_PASSWORD})."
+        f"{articles_created} new news articles, {polls_created} new polls (password {seed.DEMO_PASSWORD})."
     )
 
 
