@@ -16,6 +16,8 @@ Blueprints and the URL prefixes they own:
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
                               (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``),
                               users and roles (``/admin/users``)
+- ``news``     ``/news``      published news, announcements and events: lists, articles, events calendar, covers
+- ``news_office`` ``/office/news`` the newsroom: write, review, schedule, publish, archive articles
 - ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
   resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
 """
@@ -113,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.commitments import bp as commitments_bp
     from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
+    from app.news import bp as news_bp
+    from app.news import office_bp as news_office_bp
     from app.official import bp as official_bp
     from app.polls import bp as polls_bp
     from app.reception import bp as reception_bp
@@ -130,4 +134,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(news_bp, url_prefix="/news")
+    app.register_blueprint(news_office_bp, url_prefix="/office/news")
     app.register_blueprint(polls_bp)

@@ -15,7 +15,21 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent, AuditEntry
-from app.services import appeals, audit, commitments, demo, eservice_seed, ops, poll_demo, reception, seed, stats, two_factor
+from app.services import (
+    appeals,
+    audit,
+    commitments,
+    demo,
+    eservice_seed,
+    news,
+    news_demo,
+    ops,
+    poll_demo,
+    reception,
+    seed,
+    stats,
+    two_factor,
+)
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -109,6 +123,8 @@ def seed_demo() -> None:
     commitments_created = commitments.seed_demo()
     services_created = eservice_seed.seed_catalogue()
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
+    with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
+        articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
     polls_created = poll_demo.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
@@ -117,7 +133,7 @@ def seed_demo() -> None:
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
         f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
-        f"{polls_created} new polls (password {seed.DEMO_PASSWORD})."
+        f"{articles_created} new news articles, {polls_created} new polls (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -200,6 +216,18 @@ def reception_remind() -> None:
     click.echo(f"Reminded {count} booked residents.")
 
 
+news_cli = AppGroup("news", help="Scheduled work on news articles (run from cron).")
+
+
+@news_cli.command("publish-due")
+def news_publish_due() -> None:
+    """Publish the scheduled articles whose time has come (idempotent; safe every minute)."""
+    with ops.command_run("news publish-due") as run:
+        published = news.publish_due()
+        run.summary = f"{len(published)} published"
+    click.echo(f"Published {len(published)} scheduled articles.")
+
+
 audit_cli = AppGroup("audit", help="The audit trail.")
 
 
@@ -223,6 +251,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reception_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(services_cli)
+    app.cli.add_command(news_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
 

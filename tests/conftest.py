@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db, limiter
+from app.services import news_cache
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +59,8 @@ def _empty_tables(app):
                 else:
                     conn.execute(table.delete())
         limiter.reset()
+        # Cached news pages describe rows that are gone now.
+        news_cache.clear(app)
     for stored in Path(app.config["ATTACHMENTS_DIR"]).iterdir():
         stored.unlink()
 

@@ -37,6 +37,17 @@ from app.models.eservice import (
     ServiceForm,
 )
 from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
+from app.models.news import (
+    ARTICLE_KINDS,
+    ARTICLE_LANGS,
+    ARTICLE_STATUSES,
+    Article,
+    ArticleImage,
+    ArticleText,
+    ArticleVersion,
+    Tag,
+    article_tags,
+)
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
 from app.models.poll import (
@@ -69,6 +80,15 @@ from app.models.user import (
 )
 
 __all__ = [
+    "ARTICLE_KINDS",
+    "ARTICLE_LANGS",
+    "ARTICLE_STATUSES",
+    "Article",
+    "ArticleImage",
+    "ArticleText",
+    "ArticleVersion",
+    "Tag",
+    "article_tags",
     "REPORT_OUTCOMES",
     "Moderated",
     "Report",
