@@ -36,6 +36,13 @@ from app.models.eservice import (
     ServiceForm,
 )
 from app.models.outbox import OutboxMessage
+from app.models.proposal import (
+    DECISIONS,
+    PROPOSAL_STATES,
+    Proposal,
+    ProposalSettings,
+    ProposalSupport,
+)
 from app.models.reception import (
     BOOKING_STATUSES,
     HOLDING,
@@ -91,6 +98,11 @@ __all__ = [
     "LINK_KINDS",
     "NATIONAL_ROLES",
     "OutboxMessage",
+    "DECISIONS",
+    "PROPOSAL_STATES",
+    "Proposal",
+    "ProposalSettings",
+    "ProposalSupport",
     "BOOKING_STATUSES",
     "HOLDING",
     "SESSION_STATUSES",
