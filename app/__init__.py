@@ -12,6 +12,8 @@ Blueprints and the URL prefixes they own:
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
+- ``proposals`` ``/proposals``, ``/cabinet/proposals``, ``/office/proposals`` citizen proposals: public list and page,
+  writing and supporting; the resident's proposals and supports; the district's answer and threshold (full paths, no prefix)
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
 """
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
     from app.official import bp as official_bp
+    from app.proposals import bp as proposals_bp
     from app.reception import bp as reception_bp
     from app.verify import bp as verify_bp
 
@@ -125,3 +128,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(proposals_bp)

@@ -256,7 +256,8 @@ def create(actor: User, data: ProposalInput, publish_now: bool = False, now: dat
     authz.require(actor, "proposal.create")
     _guard(actor)
     recent = db.session.scalar(select(func.count()).select_from(Proposal).where(
-        Proposal.author_id == actor.id, Proposal.created_at >= now - CREATE_WINDOW)) or 0
+        Proposal.author_id == actor.id, Proposal.created_at > now - CREATE_WINDOW,
+        Proposal.created_at <= now)) or 0
     _rate(actor, "proposal.create", recent, CREATE_LIMIT)
     errors, image = _check(data)
     if errors:
@@ -371,7 +372,8 @@ def support(actor: User, proposal_id: int, now: datetime | None = None) -> Propo
     _visible(actor, proposal_id)
     _guard(actor)
     recent = db.session.scalar(select(func.count()).select_from(ProposalSupport).where(
-        ProposalSupport.citizen_id == actor.id, ProposalSupport.created_at >= now - SUPPORT_WINDOW)) or 0
+        ProposalSupport.citizen_id == actor.id, ProposalSupport.created_at > now - SUPPORT_WINDOW,
+        ProposalSupport.created_at <= now)) or 0
     _rate(actor, "proposal.support", recent, SUPPORT_LIMIT)
     already = _("You already support this proposal; each resident supports it once.")
     # The row lock makes concurrent supports of one proposal take turns: each sees the count the previous one left.
@@ -690,7 +692,7 @@ def office_list(actor: User, district_id: int | None, state: str = "", page: int
     district = office_district(actor, district_id)
     counts = dict(db.session.execute(
         select(Proposal.state, func.count()).where(Proposal.district_id == district.id, Proposal.state != "draft")
-        .group_by(Proposal.state)).tuples())
+        .group_by(Proposal.state)).all())
     conditions = [Proposal.district_id == district.id, Proposal.state != "draft"]
     if state in PUBLIC_STATES:
         conditions.append(Proposal.state == state)
