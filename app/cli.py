@@ -13,8 +13,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import LANGUAGES, AppealEvent
-from app.services import appeals, commitments, demo, eservice_seed, reception, seed, stats
+from app.models import LANGUAGES, AppealEvent, utcnow
+from app.services import appeals, commitments, demo, eservice_seed, proposal_demo, proposals, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -107,13 +107,14 @@ def seed_demo() -> None:
     commitments_created = commitments.seed_demo()
     services_created = eservice_seed.seed_catalogue()
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
+    proposals_created = proposal_demo.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
-        f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications (password {seed.DEMO_PASSWORD})."
+        f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, {proposals_created} new proposals (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -187,6 +188,22 @@ def reception_remind() -> None:
     click.echo(f"Reminded {count} booked residents.")
 
 
+proposals_cli = AppGroup("proposals", help="Scheduled work on citizen proposals (run from cron).")
+
+
+@proposals_cli.command("expire")
+def proposals_expire() -> None:
+    """Close published proposals whose support period ended below the threshold (idempotent, safe to interrupt)."""
+    now = utcnow()
+    due = proposals.due_to_expire(now)
+    closed = 0
+    with click.progressbar(due, label="Proposals past their period", show_pos=True) as bar:
+        for proposal_id in bar:
+            # One transaction each: an interruption keeps what was closed, and a rerun finishes the rest.
+            closed += proposals.expire_one(proposal_id, now)
+    click.echo(f"Closed {closed} of {len(due)} proposals whose support period ended below the threshold.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with the ``flask`` CLI."""
     app.cli.add_command(translate)
@@ -194,6 +211,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reception_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(services_cli)
+    app.cli.add_command(proposals_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
 

@@ -2,6 +2,7 @@
 the head's answer (another district's proposal is a 404), lists at a fixed number of statements."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -261,3 +262,27 @@ def test_lists_run_a_fixed_number_of_statements(app, web, client, world, count_q
     web.post("/auth/logout", {}, form_url="/cabinet/")
     sign_in(web, client, "head@example.az")
     assert statements("/office/proposals") == statements("/office/proposals?page=2")
+
+
+def test_the_expire_command_closes_what_ran_out_once(app, runner, world):
+    with app.app_context():
+        db.session.get(Proposal, world["open"]).support_until = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+    first = runner.invoke(args=["proposals", "expire"])
+    assert first.exit_code == 0 and "Closed 1 of 1 proposals" in first.output
+    second = runner.invoke(args=["proposals", "expire"])
+    assert second.exit_code == 0 and "Closed 0 of 0 proposals" in second.output
+    with app.app_context():
+        assert db.session.get(Proposal, world["open"]).state == "expired"
+        # The one that reached its threshold is not closed, whatever its period.
+        assert db.session.get(Proposal, world["reached"]).state == "threshold_reached"
+
+
+def test_the_accountability_page_counts_the_districts_proposals(app, web, client, world):
+    with app.app_context():
+        proposals.answer(user("head@example.az"), world["reached"], "accepted", "Bəli.")
+    html = client.get("/accountability/GNC?lang=en").get_data(as_text=True)
+    section = html.split("Citizen proposals</h2>", 1)[1].split("</dl>", 1)[0]
+    assert re.search(r"Reached their threshold</dt><dd>1<", section)
+    assert re.search(r"Answered on time \(15 working days\)</dt><dd>1<", section)
+    assert re.search(r"Accepted</dt><dd>1<", section)

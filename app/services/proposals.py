@@ -739,3 +739,12 @@ def figures(district_id: int, start: datetime, end: datetime, now: datetime | No
         func.count(), func.count(case((Proposal.response_due_at < now, 1))),
     ).where(Proposal.district_id == district_id, Proposal.state == "threshold_reached")).one()
     return Figures(*row, awaiting=awaiting, overdue_now=overdue)
+
+
+def period_figures(period, district_id: int, now: datetime | None = None) -> Figures:
+    """``figures`` for an accountability period (an inclusive range of Baku days)."""
+    from app.services.calendar import BAKU
+
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tzinfo=BAKU)
+    return figures(district_id, start, end, now)
