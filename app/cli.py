@@ -228,13 +228,15 @@ proposals_cli = AppGroup("proposals", help="Scheduled work on citizen proposals 
 @proposals_cli.command("expire")
 def proposals_expire() -> None:
     """Close published proposals whose support period ended below the threshold (idempotent, safe to interrupt)."""
-    now = utcnow()
-    due = proposals.due_to_expire(now)
-    closed = 0
-    with click.progressbar(due, label="Proposals past their period", show_pos=True) as bar:
-        for proposal_id in bar:
-            # One transaction each: an interruption keeps what was closed, and a rerun finishes the rest.
-            closed += proposals.expire_one(proposal_id, now)
+    with ops.command_run("proposals expire") as run:
+        now = utcnow()
+        due = proposals.due_to_expire(now)
+        closed = 0
+        with click.progressbar(due, label="Proposals past their period", show_pos=True) as bar:
+            for proposal_id in bar:
+                # One transaction each: an interruption keeps what was closed, and a rerun finishes the rest.
+                closed += proposals.expire_one(proposal_id, now)
+        run.summary = f"{closed} closed"
     click.echo(f"Closed {closed} of {len(due)} proposals whose support period ended below the threshold.")
 
 

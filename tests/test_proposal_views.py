@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Category, Proposal, ProposalSupport, User, utcnow
+from app.models import Category, District, Proposal, ProposalSupport, User, utcnow
 from app.services import proposals
 from tests.factories import EXE, PASSWORD, PNG, create_reference_data, create_user
 from tests.test_appeal_views import field_error
@@ -286,3 +286,50 @@ def test_the_accountability_page_counts_the_districts_proposals(app, web, client
     assert re.search(r"Reached their threshold</dt><dd>1<", section)
     assert re.search(r"Answered on time \(15 working days\)</dt><dd>1<", section)
     assert re.search(r"Accepted</dt><dd>1<", section)
+
+
+def test_a_blocked_resident_is_told_on_the_page(app, web, client, world):
+    from app.services import moderation
+
+    with app.app_context():
+        moderator = create_user("moderator@example.az", roles=[("moderator", db.session.get(District, world["gnc"]))])
+        moderation.block(moderator, user("neighbour@example.az").id, "Spam", utcnow() + timedelta(days=3))
+    sign_in(web, client, "neighbour@example.az")
+    page = f"/proposals/{world['open']}"
+    response = web.post(f"{page}/support", {}, form_url=page)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "You may not take part until" in html and "Spam" in html
+    response = web.post("/proposals/new", {"district_id": world["gnc"], "category_id": world["category"],
+                                           "title": "Başlıq", "body": "Mətn", "publish": "1"})
+    assert response.status_code == 422 and "You may not take part until" in response.get_data(as_text=True)
+    assert count(app, ProposalSupport) == 2
+
+
+def test_report_then_hidden_shows_the_reason_in_its_place(app, web, client, world):
+    from app.services import moderation
+
+    sign_in(web, client, "neighbour@example.az")
+    page = f"/proposals/{world['open']}"
+    empty = web.post(f"{page}/report", {"report-reason": ""}, form_url=page)
+    assert empty.status_code == 422 and "Give a reason" in field_error(empty.get_data(as_text=True), "report-reason")
+    assert web.post(f"{page}/report", {"report-reason": "Reklamdır"}, form_url=page).status_code == 302
+    with app.app_context():
+        moderator = create_user("moderator@example.az", roles=[("moderator", db.session.get(District, world["gnc"]))])
+        moderation.hide(moderator, "proposal", world["open"], "Kommersiya reklamı")
+    html = client.get(f"{page}?lang=en").get_data(as_text=True)
+    assert "Hidden by the moderator: Kommersiya reklamı" in html and "Parkda velosiped yolu" not in html
+    assert "Hidden by the moderator" in client.get("/proposals/").get_data(as_text=True)
+    web.post("/auth/logout", {}, form_url="/cabinet/")
+    sign_in(web, client, "moderator@example.az")
+    html = client.get(page).get_data(as_text=True)
+    assert "Parkda velosiped yolu" in html and "you still see the original" in html
+
+
+def test_the_expire_run_is_recorded(app, runner, world):
+    from app.models import CommandRun
+
+    assert runner.invoke(args=["proposals", "expire"]).exit_code == 0
+    with app.app_context():
+        run = db.session.scalars(select(CommandRun)).one()
+        assert (run.name, run.outcome, run.summary) == ("proposals expire", "ok", "0 closed")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import UTCDateTime, one_of, utcnow
 from app.models.district import Category, District
+from app.models.moderation import Moderated
 from app.models.user import User
 
 # draft → published → threshold_reached → answered → in_progress → implemented; published → expired.
@@ -57,8 +58,11 @@ class ProposalSettings(db.Model):
     district: Mapped[District] = relationship()
 
 
-class Proposal(db.Model):
-    """A resident's proposal to their district authority, with its supports and the authority's answer."""
+class Proposal(Moderated, db.Model):
+    """A resident's proposal to their district authority, with its supports and the authority's answer.
+
+    A moderator of its district may hide it (``Moderated``): the public then reads the reason in its place.
+    """
 
     __tablename__ = "proposals"
     __table_args__ = (

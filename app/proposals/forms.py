@@ -78,3 +78,10 @@ class SettingsForm(BaseForm):
     period_days = StringField(_l("Support period in days"), description=_l(
         "How long a published proposal collects supports. Proposals already published keep their rules."))
     submit = SubmitField(_l("Save"))
+
+
+class ReportForm(BaseForm):
+    """A resident reports a proposal that breaks the rules."""
+
+    reason = TextAreaField(_l("What breaks the rules?"), description=_l("A moderator of the district reads it."))
+    submit = SubmitField(_l("Report to the moderator"))

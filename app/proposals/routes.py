@@ -17,8 +17,8 @@ from app.forms import int_or_none, page_number
 from app.i18n import tr
 from app.models import Category, utcnow
 from app.proposals import bp
-from app.proposals.forms import AdvanceForm, AnswerForm, LinkForm, ProposalForm, SettingsForm, StepForm
-from app.services import files, proposals
+from app.proposals.forms import AdvanceForm, AnswerForm, LinkForm, ProposalForm, ReportForm, SettingsForm, StepForm
+from app.services import files, moderation, proposals
 from app.services.districts import active_districts
 from app.steps import run_step
 
@@ -61,14 +61,17 @@ def index():
                            categories=categories, district=district, state=state, category=category, args=args)
 
 
-def _render_page(proposal_id: int, form: StepForm | None = None, status: int = 200):
+def _render_page(proposal_id: int, form: StepForm | None = None, status: int = 200,
+                 report_form: ReportForm | None = None):
     try:
         proposal = proposals.public_view(current_user, proposal_id)
     except NotFound:
         abort(404)
     return render_template(
         "proposals/page.html", proposal=proposal, form=form or StepForm(prefix="support"),
-        supported=proposals.supports(current_user, proposal.id), supportable=proposal.supportable(utcnow()),
+        report_form=report_form or ReportForm(prefix="report"), original=proposals.shows_original(current_user, proposal),
+        supported=proposals.supports(current_user, proposal.id),
+        supportable=proposal.supportable(utcnow()) and not proposal.is_hidden,
         commitments=proposals.linked_commitments(proposal.id),
     ), status
 
@@ -109,6 +112,20 @@ def withdraw(proposal_id: int):
     return run_step(form, lambda: proposals.withdraw_support(current_user, proposal_id),
                     _("Your support is withdrawn."), url_for(".page", proposal_id=proposal_id) + "#support",
                     lambda: _render_page(proposal_id, form, 422))
+
+
+@bp.post("/proposals/<int:proposal_id>/report")
+@requires("participation.take_part")
+def report(proposal_id: int):
+    """Report the proposal to the moderators of its district, with the reason."""
+    try:
+        proposals.public_view(current_user, proposal_id)
+    except NotFound:
+        abort(404)
+    form = ReportForm(prefix="report")
+    return run_step(form, lambda: moderation.report(current_user, "proposal", proposal_id, form.reason.data or ""),
+                    _("Thank you: a moderator of the district will look at your report."),
+                    url_for(".page", proposal_id=proposal_id), lambda: _render_page(proposal_id, status=422, report_form=form))
 
 
 def _proposal_input(form: ProposalForm) -> proposals.ProposalInput:

@@ -56,7 +56,7 @@ from app.models.proposal import (
     THRESHOLD_MAX,
     TITLE_LIMIT,
 )
-from app.services import files, notify
+from app.services import audit, files, moderation, notify, participation
 from app.services.appeal_queries import Page
 from app.services.calendar import deadline
 
@@ -147,13 +147,16 @@ def update_settings(actor: User, district_id: int | None, threshold: int | None,
                                   min=PERIOD_MIN, max=PERIOD_MAX)
     if errors:
         raise Invalid(errors)
+    old = settings_for(district.id)
     row = db.session.get(ProposalSettings, district.id)
     if row is None:
         row = ProposalSettings(district_id=district.id)
         db.session.add(row)
     row.threshold, row.period_days, row.updated_by_id, row.updated_at = threshold, period_days, actor.id, now
-    _audit("proposal.settings", actor, None, district_id=district.id,
-           summary=f"threshold {threshold}, period {period_days} days")
+    before = {"threshold": old.threshold, "period_days": old.period_days}
+    _audit("proposal.settings", actor, None, object_type="proposal_settings", object_id=district.id,
+           district_id=district.id, summary=f"threshold {threshold}, period {period_days} days", before=before,
+           after={"threshold": threshold, "period_days": period_days})
     notify.commit()
     return Settings(district.id, threshold, period_days)
 
@@ -174,23 +177,18 @@ class ProposalInput:
 
 
 def _audit(action: str, actor: User | None, proposal: Proposal | None, **kwargs) -> None:
-    """Record a step in the audit trail."""
-    # TODO(contract): audit.record(action, actor=actor, obj=proposal, **kwargs) once app/services/audit.py is on main.
-    return None
+    """Record a step in the audit trail, in the caller's transaction."""
+    audit.record(action, actor=actor, obj=proposal, **kwargs)
 
 
 def _guard(actor: User) -> None:
-    """Who may take part at all: a confirmed email, and no block in force."""
-    # TODO(contract): participation.ensure_can_take_part(actor) once app/services/participation.py is on main.
-    if not getattr(actor, "is_confirmed", False):
-        raise Invalid({None: _("Confirm your email address to take part; the link is in the email we sent you.")})
+    """Who may take part at all: a confirmed email, and no block in force (the message says until when and why)."""
+    participation.ensure_can_take_part(actor)
 
 
 def _rate(actor: User, action: str, recent: int, limit: int) -> None:
-    """Refuse when ``actor`` did ``action`` ``limit`` times recently."""
-    # TODO(contract): participation.ensure_rate(actor, action, recent, limit=limit).
-    if recent >= limit:
-        raise Invalid({None: _("You have done this too often just now; try again later.")})
+    """Refuse when ``actor`` did ``action`` ``limit`` times in the caller's window."""
+    participation.ensure_rate(actor, action, recent, limit=limit)
 
 
 def _check(data: ProposalInput) -> tuple[dict[str | None, str], files.CheckedFile | None]:
@@ -378,6 +376,9 @@ def support(actor: User, proposal_id: int, now: datetime | None = None) -> Propo
     already = _("You already support this proposal; each resident supports it once.")
     # The row lock makes concurrent supports of one proposal take turns: each sees the count the previous one left.
     proposal = _locked(proposal_id)
+    if proposal.is_hidden:
+        db.session.rollback()
+        raise Invalid({None: _("The moderator has hidden this proposal; it takes no supports.")})
     if not proposal.supportable(now):
         message = _closed_message(proposal)
         db.session.rollback()  # let go of the lock at once
@@ -637,10 +638,15 @@ def public_view(actor: User | None, proposal_id: int) -> Proposal:
     return proposal
 
 
+def shows_original(actor: User | None, proposal: Proposal) -> bool:
+    """Whether ``actor`` reads the proposal itself: always unless hidden; hidden, only its district's moderators."""
+    return not proposal.is_hidden or moderation.can_moderate(actor, proposal.district_id)
+
+
 def image_of(actor: User | None, proposal_id: int) -> Proposal:
-    """A proposal with a picture the actor may see; else ``NotFound``."""
+    """A proposal with a picture the actor may see (not a hidden one's, except to its moderators); else ``NotFound``."""
     proposal = _visible(actor, proposal_id)
-    if not proposal.image_name:
+    if not proposal.image_name or not shows_original(actor, proposal):
         raise NotFound("image")
     return proposal
 
@@ -748,3 +754,13 @@ def period_figures(period, district_id: int, now: datetime | None = None) -> Fig
     start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
     end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tzinfo=BAKU)
     return figures(district_id, start, end, now)
+
+
+# Residents may report a proposal; the moderators of its district hide it (the public reads the reason) or restore it.
+moderation.register_target(
+    "proposal", Proposal,
+    district_of=lambda proposal: proposal.district_id,
+    title_of=lambda proposal: proposal.title,
+    url_of=lambda proposal: f"/proposals/{proposal.id}",
+    author_of=lambda proposal: proposal.author_id,
+)

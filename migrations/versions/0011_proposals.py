@@ -2,7 +2,7 @@
 the commitment links' proposal column gains its foreign key.
 
 Revision ID: 0011_proposals
-Revises: 0007
+Revises: 0009_moderation
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0011_proposals'
-down_revision = '0007'
+down_revision = '0009_moderation'
 branch_labels = None
 depends_on = None
 
@@ -53,6 +53,9 @@ def upgrade():
     sa.Column('expired_at', TS, nullable=True),
     sa.Column('created_at', TS, nullable=False),
     sa.Column('updated_at', TS, nullable=False),
+    sa.Column('hidden_at', TS, nullable=True),
+    sa.Column('hidden_reason', sa.String(length=500), nullable=True),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("decision IS NULL OR decision IN ('accepted', 'partly_accepted', 'rejected')", name=op.f('ck_proposals_decision_known')),
     sa.CheckConstraint("state = 'draft' OR (published_at IS NOT NULL AND support_until IS NOT NULL)", name=op.f('ck_proposals_published_has_period')),
     sa.CheckConstraint("state IN ('draft', 'published', 'threshold_reached', 'answered', 'in_progress', 'implemented', 'expired')", name=op.f('ck_proposals_state_known')),
@@ -63,6 +66,7 @@ def upgrade():
     sa.CheckConstraint('threshold BETWEEN 1 AND 1000000', name=op.f('ck_proposals_threshold_range')),
     sa.CheckConstraint('threshold_reached_at IS NULL OR response_due_at IS NOT NULL', name=op.f('ck_proposals_reached_has_due')),
     sa.ForeignKeyConstraint(['answered_by_id'], ['users.id'], name=op.f('fk_proposals_answered_by_id_users')),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['users.id'], name=op.f('fk_proposals_hidden_by_id_users')),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_proposals_author_id_users')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_proposals_category_id_categories')),
     sa.ForeignKeyConstraint(['district_id'], ['districts.id'], name=op.f('fk_proposals_district_id_districts')),

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.errors import Invalid, NotAllowed, NotFound
 from app.extensions import db
-from app.models import Category, Commitment, CommitmentLink, Notification, Proposal, ProposalSupport
+from app.models import Category, Commitment, CommitmentLink, Notification, Proposal, ProposalSupport, utcnow
 from app.services import proposals
 from app.services.calendar import BAKU, add_working_days, end_of_day
 from tests.factories import EXE, PDF, PNG, Upload, create_reference_data, create_user
@@ -321,3 +321,47 @@ def test_fifty_residents_supporting_at_once_count_fifty_and_cross_once(app, worl
     # Crossed once: one notification to the author, one to the head.
     told = db.session.scalars(select(Notification.user_id).where(Notification.link.like("%/proposals/%"))).all()
     assert sorted(told) == sorted([world["author"].id, world["head"].id])
+
+
+def test_a_blocked_resident_is_told_until_when_and_why(world):
+    from app.services import moderation
+
+    moderator = create_user("moderator@example.az", roles=[("moderator", world["gnc"])])
+    proposal = published(world, threshold=5)
+    moderation.block(moderator, world["resident"].id, "Təhqiramiz şərhlər", utcnow() + timedelta(days=7))
+    for attempt in (lambda: proposals.support(world["resident"], proposal.id, now=NOW),
+                    lambda: proposals.create(world["resident"], data(world), now=NOW)):
+        with pytest.raises(Invalid) as refused:
+            attempt()
+        assert "You may not take part until" in refused.value.errors[None]
+        assert "Təhqiramiz şərhlər" in refused.value.errors[None]
+    assert count(ProposalSupport) == 0 and count(Proposal) == 1
+
+
+def test_a_reported_proposal_hidden_by_the_moderator_takes_no_support(world):
+    from app.services import moderation
+
+    moderator = create_user("moderator@example.az", roles=[("moderator", world["gnc"])])
+    other_moderator = create_user("moderator.msl@example.az", roles=[("moderator", world["msl"])])
+    proposal = published(world, threshold=5)
+    moderation.report(world["resident"], "proposal", proposal.id, "Reklam")
+    with pytest.raises(NotFound):
+        moderation.hide(other_moderator, "proposal", proposal.id, "Reklamdır")
+    moderation.hide(moderator, "proposal", proposal.id, "Reklamdır")
+    assert proposal.is_hidden and proposal.hidden_reason == "Reklamdır"
+    assert proposals.shows_original(moderator, proposal) and not proposals.shows_original(world["resident"], proposal)
+    with pytest.raises(Invalid) as refused:
+        proposals.support(world["resident"], proposal.id, now=NOW)
+    assert "hidden" in refused.value.errors[None]
+
+
+def test_the_authoritys_steps_are_audited(world):
+    from app.models import AuditEntry
+
+    proposal = published(world, threshold=1)
+    proposals.support(world["resident"], proposal.id, now=NOW)
+    proposals.answer(world["head"], proposal.id, "accepted", "Bəli.", now=NOW)
+    actions = db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["proposal.settings", "proposal.publish", "proposal.threshold", "proposal.answer"]
+    answer = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "proposal.answer")).one()
+    assert answer.actor_id == world["head"].id and answer.district_id == world["gnc"].id
