@@ -224,6 +224,9 @@ def test_the_head_answers_and_carries_out_an_accepted_proposal(world):
     link = db.session.scalar(select(CommitmentLink))
     assert link.kind == "proposal" and link.proposal_id == proposal.id
     assert [c.id for c in proposals.linked_commitments(proposal.id)] == [commitment.id]
+    from app.services import commitments
+
+    assert commitments.public_view(commitment.id).proposals == [(proposal.id, proposal.title)]
     with pytest.raises(Invalid):
         proposals.advance(world["head"], proposal.id, "implemented", now=answered_at)
     proposals.advance(world["head"], proposal.id, "in_progress", now=answered_at)
