@@ -12,6 +12,8 @@ Blueprints and the URL prefixes they own:
 - ``api``      ``/api/v1``    open data as JSON (accountability figures)
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
+- ``proposals`` ``/proposals``, ``/cabinet/proposals``, ``/office/proposals`` citizen proposals: public list and page,
+  writing and supporting; the resident's proposals and supports; the district's answer and threshold (full paths, no prefix)
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
                               (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``),
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.news import office_bp as news_office_bp
     from app.official import bp as official_bp
     from app.polls import bp as polls_bp
+    from app.proposals import bp as proposals_bp
     from app.reception import bp as reception_bp
     from app.verify import bp as verify_bp
 
@@ -137,3 +140,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(news_bp, url_prefix="/news")
     app.register_blueprint(news_office_bp, url_prefix="/office/news")
     app.register_blueprint(polls_bp)
+    app.register_blueprint(proposals_bp)

@@ -510,3 +510,70 @@ def _news_write(user: Any, obj: Any) -> bool:
 def _news_publish(user: Any, obj: Any) -> bool:
     """Scheduling, publishing and archiving a district's articles: its editors; national ones: administrators."""
     return _news_may(user, obj, NEWS_PUBLISHERS)
+
+
+# --- Proposals (e-participation) ------------------------------------------------------
+# Residents propose and support; the head of the district answers, because the answer is the authority's
+# formal position (like extending a deadline), and moves an accepted proposal into work; its officials
+# read the district's proposals in the office. The threshold is set by the head or an administrator.
+
+
+def _proposal_district(obj: Any) -> int | None:
+    """The district id of a proposal or a district (or a bare id)."""
+    return getattr(obj, "district_id", getattr(obj, "id", obj))
+
+
+@policy("proposal.create")
+def _proposal_create(user: Any, obj: Any) -> bool:
+    """Writing a proposal: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("proposal.edit")
+def _proposal_edit(user: Any, proposal: Any) -> bool:
+    """A draft is changed (and published) only by its author."""
+    if proposal is None:
+        return _citizen_act(user, None)
+    return _signed_in(user) and proposal.author_id == user.id and proposal.state == "draft"
+
+
+@policy("proposal.support")
+def _proposal_support(user: Any, obj: Any) -> bool:
+    """Supporting a proposal (and withdrawing the support): a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("proposal.view")
+def _proposal_view(user: Any, proposal: Any) -> bool:
+    """Published proposals are public; a draft is seen by its author only."""
+    if proposal is None:
+        return True
+    if proposal.state != "draft":
+        return True
+    return _signed_in(user) and proposal.author_id == user.id
+
+
+@policy("proposal.office")
+def _proposal_office(user: Any, obj: Any) -> bool:
+    """The district's proposals in the office: its officials and head."""
+    if obj is None:
+        return _has_role(user, *STAFF)
+    return _proposal_district(obj) in staff_districts(user, tuple(STAFF))
+
+
+@policy("proposal.answer")
+def _proposal_answer(user: Any, obj: Any) -> bool:
+    """Answering a proposal, marking it in progress or implemented, linking a commitment: the district's head."""
+    if obj is None:
+        return _has_role(user, "head")
+    return _proposal_district(obj) in staff_districts(user, ("head",))
+
+
+@policy("proposal.settings")
+def _proposal_settings(user: Any, obj: Any) -> bool:
+    """A district's threshold and support period: its head, or an administrator."""
+    if _has_role(user, "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "head")
+    return _proposal_district(obj) in staff_districts(user, ("head",))

@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import LANGUAGES, AppealEvent, AuditEntry
+from app.models import LANGUAGES, AppealEvent, AuditEntry, utcnow
 from app.services import (
     appeals,
     audit,
@@ -25,6 +25,8 @@ from app.services import (
     news_demo,
     ops,
     poll_demo,
+    proposal_demo,
+    proposals,
     reception,
     seed,
     stats,
@@ -126,6 +128,7 @@ def seed_demo() -> None:
     with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
         articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
     polls_created = poll_demo.seed_demo()
+    proposals_created = proposal_demo.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
@@ -133,7 +136,7 @@ def seed_demo() -> None:
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
         f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
-        f"{articles_created} new news articles, {polls_created} new polls (password {seed.DEMO_PASSWORD})."
+        f"{articles_created} new news articles, {polls_created} new polls, {proposals_created} new proposals (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -243,6 +246,24 @@ def audit_verify() -> None:
     click.echo(f"OK: {result.checked} entries, chain intact; last #{result.last_id} hash {result.last_hash or '-'}.")
 
 
+proposals_cli = AppGroup("proposals", help="Scheduled work on citizen proposals (run from cron).")
+
+
+@proposals_cli.command("expire")
+def proposals_expire() -> None:
+    """Close published proposals whose support period ended below the threshold (idempotent, safe to interrupt)."""
+    with ops.command_run("proposals expire") as run:
+        now = utcnow()
+        due = proposals.due_to_expire(now)
+        closed = 0
+        with click.progressbar(due, label="Proposals past their period", show_pos=True) as bar:
+            for proposal_id in bar:
+                # One transaction each: an interruption keeps what was closed, and a rerun finishes the rest.
+                closed += proposals.expire_one(proposal_id, now)
+        run.summary = f"{closed} closed"
+    click.echo(f"Closed {closed} of {len(due)} proposals whose support period ended below the threshold.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with the ``flask`` CLI."""
     app.cli.add_command(translate)
@@ -252,6 +273,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats_cli)
     app.cli.add_command(services_cli)
     app.cli.add_command(news_cli)
+    app.cli.add_command(proposals_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Appeal, District, ReceptionBooking, ServiceApplication, User
-from app.services import commitments, demo, eservice_seed, poll_demo, seed, two_factor
+from app.services import commitments, demo, eservice_seed, poll_demo, proposal_demo, seed, two_factor
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 
@@ -39,6 +39,7 @@ def demo_portal(app):
         eservice_seed.seed_catalogue()
         eservice_seed.seed_demo_applications(*demo.demo_service_people())
         poll_demo.seed_demo()
+        proposal_demo.seed_demo()
 
 
 def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:
@@ -104,7 +105,8 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
                            "/office/reception", "/accountability/", "/office/accountability", "/commitments/",
                            "/commitments/manage", "/services/", "/cabinet/services", "/office/services?status=all",
                            "/polls/", "/cabinet/polls", "/cabinet/poll-topics", "/office/polls",
-                           "/admin/users", "/auth/two-factor/account"])
+                           "/admin/users", "/auth/two-factor/account",
+                           "/proposals/", "/cabinet/proposals", "/office/proposals"])
     assert pages["/"][0] == 200
     assert [p for p, (code, _) in pages.items() if code >= 500] == []
     for path, (_code, numbers) in pages.items():

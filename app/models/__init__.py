@@ -59,6 +59,12 @@ from app.models.poll import (
     PollOption,
     PollParticipation,
     PollTopic,
+from app.models.proposal import (
+    DECISIONS,
+    PROPOSAL_STATES,
+    Proposal,
+    ProposalSettings,
+    ProposalSupport,
 )
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -141,6 +147,11 @@ __all__ = [
     "PollOption",
     "PollParticipation",
     "PollTopic",
+    "DECISIONS",
+    "PROPOSAL_STATES",
+    "Proposal",
+    "ProposalSettings",
+    "ProposalSupport",
     "BOOKING_STATUSES",
     "HOLDING",
     "SESSION_STATUSES",

@@ -24,8 +24,7 @@ from app.models.base import UTCDateTime, one_of, utcnow
 from app.models.district import Department, District
 
 COMMITMENT_STATUSES = ("planned", "in_progress", "completed", "cancelled")
-# What a commitment can answer. Proposals belong to e-participation, which does not exist yet:
-# the vocabulary and the ``proposal_id`` column are their reserved place (see CommitmentLink).
+# What a commitment can answer: a resident's appeal or a citizen proposal (e-participation).
 LINK_KINDS = ("appeal", "proposal")
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 5000
@@ -124,11 +123,9 @@ class CommitmentMilestone(TranslatedText, db.Model):
 
 
 class CommitmentLink(db.Model):
-    """What a commitment answers: an appeal of the same district, later a citizen proposal.
+    """What a commitment answers: an appeal or an accepted citizen proposal of the same district.
 
-    ``kind`` says which column points at the target. Proposals (e-participation) do not
-    exist yet: ``proposal_id`` is their reserved place, without a foreign key until the
-    proposals table arrives with its own migration.
+    ``kind`` says which column points at the target.
     """
 
     __tablename__ = "commitment_links"
@@ -148,7 +145,8 @@ class CommitmentLink(db.Model):
     kind: Mapped[str] = mapped_column(String(10), default="appeal", server_default="appeal")
     # "Which commitments answer this appeal" reads this index.
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), index=True)
-    proposal_id: Mapped[int | None] = mapped_column(Integer)
+    # "Which commitments carry out this proposal" reads this index.
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

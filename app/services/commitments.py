@@ -145,6 +145,8 @@ class CommitmentView:
     milestones: list[CommitmentMilestone]
     links: list[PublicLink]
     feedback: FeedbackSummary
+    # The citizen proposals it carries out, as (id, title); hidden ones are left out.
+    proposals: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def milestones_done(self) -> int:
@@ -592,7 +594,16 @@ def public_view(commitment_id: int) -> CommitmentView:
     )
     if commitment is None:
         raise NotFound("commitment")
-    return CommitmentView(commitment, list(commitment.milestones), _links(commitment.id), _feedback(commitment.id))
+    return CommitmentView(commitment, list(commitment.milestones), _links(commitment.id), _feedback(commitment.id),
+                          _proposals(commitment.id))
+
+
+def _proposals(commitment_id: int) -> list[tuple[int, str]]:
+    from app.models import Proposal
+
+    return [(proposal_id, title) for proposal_id, title in db.session.execute(
+        select(Proposal.id, Proposal.title).join(CommitmentLink, CommitmentLink.proposal_id == Proposal.id)
+        .where(CommitmentLink.commitment_id == commitment_id, Proposal.hidden_at.is_(None)).order_by(Proposal.id))]
 
 
 def work_view(actor: User, commitment_id: int) -> CommitmentView:

@@ -1,0 +1,12 @@
+"""Citizen proposals: one blueprint for the three places they live.
+
+``/proposals/…`` (public list, a proposal's page, writing one, supporting), ``/cabinet/proposals…``
+(the resident's proposals and supports) and ``/office/proposals…`` (the district's officials and head:
+the answer, carrying out, the threshold). One blueprint keeps the area in one package; its routes spell
+their full paths, so it is registered without a prefix.
+"""
+from flask import Blueprint
+
+bp = Blueprint("proposals", __name__)
+
+from app.proposals import routes  # noqa: E402,F401  (the views register on bp)
