@@ -59,6 +59,7 @@ from app.models.poll import (
     PollOption,
     PollParticipation,
     PollTopic,
+)
 from app.models.proposal import (
     DECISIONS,
     PROPOSAL_STATES,
