@@ -46,6 +46,7 @@ from app.models.news import (
     Tag,
     article_tags,
 )
+from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -110,6 +111,8 @@ __all__ = [
     "LANGUAGES",
     "LINK_KINDS",
     "NATIONAL_ROLES",
+    "NewsSubscription",
+    "SUBSCRIPTION_STATUSES",
     "OutboxMessage",
     "BOOKING_STATUSES",
     "HOLDING",
