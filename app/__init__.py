@@ -14,6 +14,8 @@ Blueprints and the URL prefixes they own:
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
+- ``newsfeeds`` ``/news/feed``, ``/news/<code>/feed``, ``/news/search``, ``/news/<code>/subscribe``,
+  ``/news/subscription``, ``/news/unsubscribe``, ``/sitemap.xml``: Atom feeds, the sitemap, news search, subscriptions
 """
 from __future__ import annotations
 
@@ -109,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.commitments import bp as commitments_bp
     from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
+    from app.newsfeeds import bp as newsfeeds_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
     from app.verify import bp as verify_bp
@@ -125,3 +128,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    # Full paths: the feeds and search live under /news beside the newsroom's pages, the sitemap at the root.
+    app.register_blueprint(newsfeeds_bp)

@@ -196,4 +196,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(services_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    # Last: the news feeds' commands join the newsroom's "flask news" group.
+    from app.newsfeeds.cli import attach
 
+    attach(app)
