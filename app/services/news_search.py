@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload
 
 from app.errors import Invalid
 from app.extensions import db
-from app.models import Article, ArticleText
+from app.models import LANGUAGES, Article, ArticleText
 from app.services.appeal_queries import Page
 from app.services.news_signals import article_changed
 
@@ -97,6 +97,7 @@ def search(query: str, lang: str, page: int = 1, district_id: int | None = None,
     over ``MAX_QUERY`` characters. Three statements, whatever the number of articles found.
     """
     terms = check_query(query)
+    lang = lang if lang in LANGUAGES else "az"
     page = max(1, page)
     if _engine() == "postgresql":
         ids, total = _search_postgresql(terms, lang, page, per_page, district_id)
@@ -110,9 +111,12 @@ def search(query: str, lang: str, page: int = 1, district_id: int | None = None,
     return Page(hits, total, page, per_page)
 
 
-def _sqlite_match(terms: list[str]) -> str:
-    """An FTS5 query: every term quoted (so no word is read as an operator), as a prefix for words of 2+ letters."""
-    return " ".join(f'"{_trim(term)}"*' if len(term) > 1 else f'"{term}"' for term in terms)
+def _sqlite_match(terms: list[str], lang: str, district_id: int | None) -> str:
+    """An FTS5 query: the language (and district) keys, then every term quoted (so no word is read as an
+    operator) as a prefix for words of 2+ letters, looked for in the title, summary and body only."""
+    words = " AND ".join(f'"{_trim(term)}"*' if len(term) > 1 else f'"{term}"' for term in terms)
+    keys = f'lang : "{lang}"' + (f' AND district : "d{int(district_id)}"' if district_id is not None else "")
+    return f"{keys} AND {{title summary body}} : ({words})"
 
 
 def _district_sql(district_id: int | None) -> str:
@@ -120,18 +124,18 @@ def _district_sql(district_id: int | None) -> str:
 
 
 def _search_sqlite(terms, lang, page, per_page, district_id) -> tuple[list[int], int]:
-    # Joined on the text's id, article and language: a row left over from a text since deleted never counts.
-    source = ("FROM news_fts JOIN article_texts t ON t.id = news_fts.rowid AND t.article_id = news_fts.article_id "
-              "AND t.lang = news_fts.lang JOIN articles a ON a.id = t.article_id "
-              "WHERE news_fts MATCH :match AND news_fts.lang = :lang AND a.status = 'published'"
-              + _district_sql(district_id))
-    params = {"match": _sqlite_match(terms), "lang": lang, "district": district_id}
-    total = db.session.execute(text(f"SELECT count(*) {source}"), params).scalar_one()
+    # Language and district are keys inside the index, so the count and the ranking (bm25, weights set by
+    # migration 0014) never leave it. The page's rows are checked against the articles: a text whose article
+    # is no longer published, or that no longer exists, is dropped even if its row lingered in the index.
+    params = {"match": _sqlite_match(terms, lang, district_id)}
+    total = db.session.execute(text("SELECT count(*) FROM news_fts WHERE news_fts MATCH :match"), params).scalar_one()
     if not total:
         return [], 0
     rows = db.session.execute(text(
-        f"SELECT t.id {source} ORDER BY bm25(news_fts, 10.0, 4.0, 1.0), a.published_at DESC, t.id DESC "
-        "LIMIT :limit OFFSET :offset"), {**params, "limit": per_page, "offset": (page - 1) * per_page})
+        "SELECT t.id FROM (SELECT rowid AS id, rank FROM news_fts WHERE news_fts MATCH :match ORDER BY rank "
+        "LIMIT :limit OFFSET :offset) found JOIN article_texts t ON t.id = found.id "
+        "JOIN articles a ON a.id = t.article_id AND a.status = 'published' ORDER BY found.rank"),
+        {**params, "limit": per_page, "offset": (page - 1) * per_page})
     return [row[0] for row in rows], total
 
 
@@ -233,13 +237,17 @@ def _hit(article_text: ArticleText, terms: list[str]) -> Hit:
 # --- Keeping the SQLite index up to date ----------------------------------------------------------------
 
 
-def _index_rows(texts: Iterable[ArticleText]) -> list[dict]:
+def _index_rows(texts: Iterable[ArticleText], district_of: Callable[[int], int | None]) -> list[dict]:
     return [{"id": t.id, "title": t.title, "summary": t.summary or "", "body": t.body_md or "", "lang": t.lang,
-             "article": t.article_id} for t in texts]
+             "district": _district_key(district_of(t.article_id)), "article": str(t.article_id)} for t in texts]
 
 
-_INSERT = text("INSERT INTO news_fts (rowid, title, summary, body, lang, article_id) "
-               "VALUES (:id, :title, :summary, :body, :lang, :article)")
+def _district_key(district_id: int | None) -> str:
+    return "national" if district_id is None else f"d{district_id}"
+
+
+_INSERT = text("INSERT INTO news_fts (rowid, title, summary, body, lang, district, article_id) "
+               "VALUES (:id, :title, :summary, :body, :lang, :district, :article)")
 
 
 def reindex_article(article_id: int) -> int:
@@ -250,12 +258,11 @@ def reindex_article(article_id: int) -> int:
     if _engine() != "sqlite":
         return 0
     article = db.session.get(Article, article_id)
-    texts = list(article.texts) if article is not None else []
-    if texts:
-        # By rowid: the FTS table has no index on article_id, and a text's id is its row there.
-        db.session.execute(text("DELETE FROM news_fts WHERE rowid IN ({})".format(
-            ", ".join(str(int(t.id)) for t in texts))))
-    rows = _index_rows(texts) if article is not None and article.is_public else []
+    # Every row of the article, found by its key inside the index (texts since deleted included).
+    db.session.execute(text("DELETE FROM news_fts WHERE rowid IN (SELECT rowid FROM news_fts WHERE news_fts MATCH :key)"),
+                       {"key": f'article_id : "{int(article_id)}"'})
+    rows = _index_rows(article.texts, lambda _id: article.district_id) \
+        if article is not None and article.is_public else []
     if rows:
         db.session.execute(_INSERT, rows)
     db.session.commit()
@@ -287,12 +294,14 @@ def reindex_all(progress: Callable[[int], None] = lambda _n: None, batch: int = 
     done = 0
     last_id = 0
     while True:
-        texts = list(db.session.scalars(
-            select(ArticleText).join(Article).where(Article.public(), ArticleText.id > last_id)
-            .order_by(ArticleText.id).limit(batch)))
-        if not texts:
+        found = db.session.execute(
+            select(ArticleText, Article.district_id).join(Article).where(Article.public(), ArticleText.id > last_id)
+            .order_by(ArticleText.id).limit(batch)).all()
+        if not found:
             break
-        db.session.execute(_INSERT, _index_rows(texts))
+        texts = [row[0] for row in found]
+        districts = {row[0].article_id: row[1] for row in found}
+        db.session.execute(_INSERT, _index_rows(texts, districts.get))
         last_id = texts[-1].id
         done += len(texts)
         progress(len(texts))

@@ -53,12 +53,17 @@ def upgrade():
     dialect = op.get_bind().dialect.name
     if dialect == 'sqlite':
         # Diacritics folded (ü = u, ş = s) so a search typed without them still finds the word; ə stays ə.
+        # lang ("az"), district ("d12", "national") and article_id are indexed too, so that a search narrows
+        # by language and district, and the service finds an article's rows, inside the index.
         op.execute("CREATE VIRTUAL TABLE news_fts USING fts5("
-                   "title, summary, body, lang UNINDEXED, article_id UNINDEXED, "
+                   "title, summary, body, lang, district, article_id, "
                    "tokenize = 'unicode61 remove_diacritics 2')")
+        # Ranked by bm25: the title weighs most, then the summary, then the body; the keys not at all.
+        op.execute("INSERT INTO news_fts (news_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0, 0.0, 0.0, 0.0)')")
         # Whatever is already published becomes searchable at once.
-        op.execute("INSERT INTO news_fts (rowid, title, summary, body, lang, article_id) "
-                   "SELECT t.id, t.title, t.summary, t.body_md, t.lang, t.article_id "
+        op.execute("INSERT INTO news_fts (rowid, title, summary, body, lang, district, article_id) "
+                   "SELECT t.id, t.title, t.summary, t.body_md, t.lang, "
+                   "coalesce('d' || a.district_id, 'national'), t.article_id "
                    "FROM article_texts t JOIN articles a ON a.id = t.article_id WHERE a.status = 'published'")
     elif dialect == 'postgresql':
         op.execute(f"CREATE INDEX ix_article_texts_search ON article_texts USING gin (({PG_VECTOR}))")
