@@ -85,6 +85,12 @@ class Config:
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
+    # News pages are served from a cache: Redis when REDIS_URL is set (shared by every worker and by
+    # cron's publish-due), else a small in-process cache. Publishing, editing and archiving clear it;
+    # the timeout bounds how stale an in-process cache can be when another process made the change.
+    NEWS_CACHE_URL = os.environ.get("REDIS_URL", "")
+    NEWS_CACHE_TIMEOUT = int(os.environ.get("NEWS_CACHE_TIMEOUT", "300"))
+
     # Seeding demo data is allowed outside production only.
     ALLOW_DEMO_SEED = True
     TEMPLATES_STRICT = False
@@ -105,6 +111,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    NEWS_CACHE_URL = ""
     MAIL_SERVER = ""
     TEMPLATES_STRICT = True
     SERVER_NAME = None

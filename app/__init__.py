@@ -14,6 +14,8 @@ Blueprints and the URL prefixes they own:
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
+- ``news``     ``/news``      published news, announcements and events: lists, articles, events calendar, covers
+- ``news_office`` ``/office/news`` the newsroom: write, review, schedule, publish, archive articles
 - ``newsfeeds`` ``/news/feed``, ``/news/<code>/feed``, ``/news/search``, ``/news/<code>/subscribe``,
   ``/news/subscription``, ``/news/unsubscribe``, ``/sitemap.xml``: Atom feeds, the sitemap, news search, subscriptions
 """
@@ -111,6 +113,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.commitments import bp as commitments_bp
     from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
+    from app.news import bp as news_bp
+    from app.news import office_bp as news_office_bp
     from app.newsfeeds import bp as newsfeeds_bp
     from app.official import bp as official_bp
     from app.reception import bp as reception_bp
@@ -128,5 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(news_bp, url_prefix="/news")
+    app.register_blueprint(news_office_bp, url_prefix="/office/news")
     # Full paths: the feeds and search live under /news beside the newsroom's pages, the sitemap at the root.
     app.register_blueprint(newsfeeds_bp)

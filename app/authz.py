@@ -369,3 +369,44 @@ def _application_transition(user: Any, target: Any) -> bool:
         return False
     application, to_status = target
     return application_transition_allowed(user, application, to_status)
+
+
+# --- News (informing) -------------------------------------------------------------------
+
+# Who writes a district's articles (drafts, sending for review) and who publishes them.
+NEWS_WRITERS = ("editor", "head", "official")
+NEWS_PUBLISHERS = ("editor",)
+# ``obj`` for a national article that does not exist yet.
+NATIONAL = "national"
+
+
+def _news_scope(obj: Any) -> tuple[bool, int | None]:
+    """(is national, district id) of an article, an image, a district, a district id or ``NATIONAL``."""
+    if obj == NATIONAL:
+        return True, None
+    if hasattr(obj, "district_id"):  # an article or a cover image
+        return obj.district_id is None, obj.district_id
+    district_id = getattr(obj, "id", obj)
+    return False, district_id
+
+
+def _news_may(user: Any, obj: Any, district_roles: tuple[str, ...]) -> bool:
+    if obj is None:
+        return _has_role(user, *district_roles, "admin")
+    national, district_id = _news_scope(obj)
+    if national:
+        return _has_role(user, "admin")
+    return district_id in staff_districts(user, district_roles)
+
+
+@policy("news.write")
+def _news_write(user: Any, obj: Any) -> bool:
+    """Writing a district's articles and sending them for review: its editors, head and officials;
+    national articles: administrators."""
+    return _news_may(user, obj, NEWS_WRITERS)
+
+
+@policy("news.publish")
+def _news_publish(user: Any, obj: Any) -> bool:
+    """Scheduling, publishing and archiving a district's articles: its editors; national ones: administrators."""
+    return _news_may(user, obj, NEWS_PUBLISHERS)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent
-from app.services import appeals, commitments, demo, eservice_seed, reception, seed, stats
+from app.services import appeals, commitments, demo, eservice_seed, news, news_demo, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -107,13 +107,16 @@ def seed_demo() -> None:
     commitments_created = commitments.seed_demo()
     services_created = eservice_seed.seed_catalogue()
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
+    with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
+        articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
         f"Seeded: {added['districts']} new districts, {added['departments']} new departments, "
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
-        f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications (password {seed.DEMO_PASSWORD})."
+        f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
+        f"{articles_created} new news articles (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -187,6 +190,17 @@ def reception_remind() -> None:
     click.echo(f"Reminded {count} booked residents.")
 
 
+news_cli = AppGroup("news", help="Scheduled work on news articles (run from cron).")
+
+
+@news_cli.command("publish-due")
+def news_publish_due() -> None:
+    """Publish the scheduled articles whose time has come (idempotent; safe every minute)."""
+    # TODO(contract): wrap in app.services.ops.command_run("news publish-due") once ops is on main.
+    published = news.publish_due()
+    click.echo(f"Published {len(published)} scheduled articles.")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands with the ``flask`` CLI."""
     app.cli.add_command(translate)
@@ -194,6 +208,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(reception_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(services_cli)
+    app.cli.add_command(news_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
     # Last: the news feeds' commands join the newsroom's "flask news" group.

@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db, limiter
+from app.services import news_cache
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +55,8 @@ def _empty_tables(app):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         limiter.reset()
+        # Cached news pages describe rows that are gone now.
+        news_cache.clear(app)
     for stored in Path(app.config["ATTACHMENTS_DIR"]).iterdir():
         stored.unlink()
 

@@ -117,3 +117,68 @@ def create_service(districts, code: str = "residence-certificate", fields=None, 
     db.session.add(service)
     db.session.commit()
     return service
+
+
+# --- News -----------------------------------------------------------------------------------------
+
+TAGS = [("roads", "Yollar", "Дороги", "Roads"), ("culture", "Mədəniyyət", "Культура", "Culture"),
+        ("health", "Səhiyyə", "Здравоохранение", "Health")]
+
+
+def create_tags() -> dict:
+    """A few tags; by slug."""
+    from app.models import Tag
+
+    tags = {}
+    for slug, az, ru, en in TAGS:
+        tag = Tag(slug=slug, name_az=az, name_ru=ru, name_en=en)
+        db.session.add(tag)
+        tags[slug] = tag
+    db.session.commit()
+    return tags
+
+
+def create_article(author: User, district: District | None, *, status: str = "published", kind: str = "news",
+                   title: str = "Yeni park açıldı", langs=("az", "ru", "en"), tags=(), published_at=None,
+                   publish_at=None, starts_at=None, ends_at=None, place=None, body: str = "Parkda **100** ağac əkildi."):
+    """An article written straight into the database (texts rendered as the service does), committed."""
+    from datetime import timedelta
+
+    from app.models import Article, ArticleText
+    from app.services import news_render
+
+    now = utcnow()
+    if status in ("published", "archived") and published_at is None:
+        published_at = now - timedelta(hours=1)
+    if kind == "event" and starts_at is None:
+        starts_at = now + timedelta(days=3)
+        place = place or "Mərkəzi park"
+    article = Article(district_id=district.id if district else None, kind=kind, status=status, author_id=author.id,
+                      published_at=published_at, publish_at=publish_at, starts_at=starts_at, ends_at=ends_at,
+                      place=place, created_at=now, updated_at=now)
+    for lang in langs:
+        label = "" if lang == "az" else f" ({lang})"
+        article.texts.append(ArticleText(lang=lang, title=f"{title}{label}", summary=f"Qısa məzmun{label}",
+                                         body_md=body, body_html=news_render.render(body)))
+    article.tags = list(tags)
+    db.session.add(article)
+    db.session.commit()
+    return article
+
+
+def image_bytes(width: int = 1200, height: int = 800, fmt: str = "JPEG", exif: bool = True) -> bytes:
+    """A picture made with Pillow; a JPEG carries EXIF (camera make and a GPS tag) to prove it is stripped."""
+    import io
+
+    from PIL import Image
+
+    picture = Image.new("RGB", (width, height), (30, 120, 200))
+    out = io.BytesIO()
+    if fmt == "JPEG" and exif:
+        data = Image.Exif()
+        data[0x010F] = "SecretCam"  # Make
+        data[0x8825] = {1: "N"}  # GPS IFD
+        picture.save(out, fmt, exif=data.tobytes())
+    else:
+        picture.save(out, fmt)
+    return out.getvalue()

@@ -5,10 +5,11 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Appeal, Category, Commitment, Department, District, RoleAssignment, User
+from app.models import Appeal, Article, Category, Commitment, Department, District, RoleAssignment, User
 from app.services.commitments import DEMO_COMMITMENTS
 from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
 from app.services.eservice_seed import read_catalogue
+from app.services.news_demo import DEMO_ARTICLES
 from app.services.passwords import verify_password
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
 
@@ -35,6 +36,11 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
     assert f"{len(read_catalogue())} new e-services" in first.output and "0 new e-services" in second.output
     # Gəncə and Masallı have an official: an application in each of the 8 states in each.
     assert "16 new e-service applications" in first.output and "0 new e-service applications" in second.output
+    assert f"{len(DEMO_ARTICLES)} new news articles" in first.output and "0 new news articles" in second.output
+    with app.app_context():
+        statuses = set(db.session.scalars(select(Article.status)))
+        assert statuses == {"draft", "review", "scheduled", "published", "archived"}
+        assert db.session.scalar(select(func.count()).select_from(Article).where(Article.cover_image_id.is_not(None))) >= 6
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():
