@@ -12,6 +12,7 @@ from app.models.appeal import (
     Attachment,
     Notification,
 )
+from app.models.audit import AuditChainHead, AuditEntry
 from app.models.base import UTCDateTime, utcnow
 from app.models.commitment import (
     COMMITMENT_STATUSES,
@@ -35,6 +36,7 @@ from app.models.eservice import (
     ServiceApplication,
     ServiceForm,
 )
+from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
 from app.models.news import (
     ARTICLE_KINDS,
     ARTICLE_LANGS,
@@ -47,6 +49,7 @@ from app.models.news import (
     article_tags,
 )
 from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
+from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -76,6 +79,10 @@ __all__ = [
     "ArticleVersion",
     "Tag",
     "article_tags",
+    "REPORT_OUTCOMES",
+    "Moderated",
+    "Report",
+    "UserBlock",
     "APPLICATION_SOURCES",
     "APPLICATION_STATUSES",
     "FIELD_TYPES",
@@ -88,6 +95,10 @@ __all__ = [
     "ServiceApplication",
     "ServiceForm",
     "Appeal",
+    "AuditChainHead",
+    "AuditEntry",
+    "CommandRun",
+    "RUN_OUTCOMES",
     "AppealStat",
     "AppealEvent",
     "AppealMessage",

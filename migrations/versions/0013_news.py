@@ -1,7 +1,7 @@
 """The newsroom: articles (news, announcements, events) in az/ru/en, tags, cover images and every saved version.
 
 Revision ID: 0013_news
-Revises: 0007
+Revises: 0009_moderation
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0013_news'
-down_revision = '0007'
+down_revision = '0009_moderation'
 branch_labels = None
 depends_on = None
 
