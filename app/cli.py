@@ -15,7 +15,20 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent, AuditEntry
-from app.services import appeals, audit, commitments, demo, eservice_seed, news, news_demo, ops, reception, seed, stats
+from app.services import (
+    appeals,
+    audit,
+    commitments,
+    demo,
+    eservice_seed,
+    news,
+    news_demo,
+    news_subscriptions,
+    ops,
+    reception,
+    seed,
+    stats,
+)
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -110,6 +123,7 @@ def seed_demo() -> None:
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
     with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
         articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
+    news_subscriptions.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(

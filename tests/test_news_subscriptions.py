@@ -291,3 +291,21 @@ def test_a_forged_unsubscribe_link_does_nothing(app, client, districts):
         token = news_subscriptions._token(news_subscriptions.CONFIRM_PURPOSE, row)
     assert client.post(f"/news/unsubscribe/{token}").status_code == 400
     assert _subscription(app, "other@example.az", districts["GNC"], "az").status == "active"
+
+
+def test_demo_subscriptions_are_idempotent(app, districts):
+    from app.services import seed
+
+    with app.app_context():
+        seed.seed_demo_users()
+        from app.services.demo import DEMO_RESIDENTS
+        from app.services.seed import ensure_user
+
+        for email, name in DEMO_RESIDENTS:
+            ensure_user(email, name, seed.DEMO_PASSWORD, [])
+        assert news_subscriptions.seed_demo() == 3
+        assert news_subscriptions.seed_demo() == 0
+        rows = list(db.session.scalars(select(NewsSubscription)))
+        assert {(r.email, r.lang, r.status) for r in rows} == {
+            ("resident1@demo.az", "az", "active"), ("resident2@demo.az", "ru", "active"),
+            ("resident3@demo.az", "en", "active")}

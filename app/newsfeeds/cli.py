@@ -5,19 +5,21 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.services import news_search, news_subscriptions
+from app.services import news_search, news_subscriptions, ops
 
 
 @click.command("digest")
 @with_appcontext
 def digest() -> None:
     """Send this week's digest to each confirmed subscriber (once per week per subscription; safe to rerun)."""
-    # TODO(contract): wrap in ops.command_run("news digest") once app/services/ops.py is on main.
+
     def progress(items):
         with click.progressbar(items, label="Digests", show_pos=True) as bar:
             yield from bar
 
-    summary = news_subscriptions.send_digests(progress=progress)
+    with ops.command_run("news digest") as run:
+        summary = news_subscriptions.send_digests(progress=progress)
+        run.summary = f"{summary.period}: {summary.sent} sent, {summary.nothing_new} nothing new, {summary.failed} failed"
     for error in summary.errors:
         click.echo(f"failed: {error}", err=True)
     click.echo(summary.line())

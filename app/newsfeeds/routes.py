@@ -30,8 +30,9 @@ FEED_MAX_AGE = 300
 
 @bp.record_once
 def _template_globals(state) -> None:
-    """A language's name in itself, for the subscription pages."""
+    """A language's name in itself, for the subscription pages; the subscription form for the newsroom's pages."""
     state.app.jinja_env.globals["language_name"] = LANGUAGE_NAMES.get
+    state.app.jinja_env.globals["news_subscribe_form"] = subscribe_form
 
 
 def _district_or_404(code: str):
@@ -142,7 +143,7 @@ def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
 
 
-def subscribe_form(district=None) -> SubscribeForm:
+def subscribe_form() -> SubscribeForm:
     """The form as the district's news page shows it: the signed-in resident's address and the page's language."""
     form = SubscribeForm(formdata=None)
     form.lang.data = current_lang()
@@ -157,7 +158,7 @@ def subscribe_form(district=None) -> SubscribeForm:
 def subscribe(code: str):
     """Subscribe an email address to the district's news in a language (a confirmation link is emailed)."""
     district = _district_or_404(code)
-    form = SubscribeForm() if request.method == "POST" else subscribe_form(district)
+    form = SubscribeForm() if request.method == "POST" else subscribe_form()
     if form.validate_on_submit():
         try:
             outcome = news_subscriptions.subscribe(current_user, form.email.data or "", district.id,
@@ -171,7 +172,7 @@ def subscribe(code: str):
             else:
                 flash(_("We have sent a link to %(email)s. The subscription starts when you open it.",
                         email=form.email.data), "success")
-            return redirect(url_for("newsfeeds.subscribe", code=district.code))
+            return redirect(url_for("news.district", code=district.code))
     return render_template("newsfeeds/subscribe.html", form=form, district=district), \
         200 if request.method == "GET" else 422
 

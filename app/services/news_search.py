@@ -261,8 +261,12 @@ def reindex_article(article_id: int) -> int:
     # Every row of the article, found by its key inside the index (texts since deleted included).
     db.session.execute(text("DELETE FROM news_fts WHERE rowid IN (SELECT rowid FROM news_fts WHERE news_fts MATCH :key)"),
                        {"key": f'article_id : "{int(article_id)}"'})
-    rows = _index_rows(article.texts, lambda _id: article.district_id) \
-        if article is not None and article.is_public else []
+    texts = list(article.texts) if article is not None else []
+    if texts:
+        # And whatever holds these texts' rows: a row left by a deleted article whose text id was reused.
+        db.session.execute(text("DELETE FROM news_fts WHERE rowid IN ({})".format(
+            ", ".join(str(int(t.id)) for t in texts))))
+    rows = _index_rows(texts, lambda _id: article.district_id) if article is not None and article.is_public else []
     if rows:
         db.session.execute(_INSERT, rows)
     db.session.commit()

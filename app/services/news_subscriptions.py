@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
@@ -243,3 +243,31 @@ def _digest_entry(article: Article, lang: str) -> dict:
     return {"title": text.title, "summary": text.summary, "published_at": article.published_at,
             "url": url_for("news.article", article_id=article.id, lang=lang, _external=True)}
 
+
+
+# --- Demo ------------------------------------------------------------------------------------------------
+
+# (email, district code, language): demo residents subscribed to their district's news, confirmed.
+DEMO_SUBSCRIPTIONS = [("resident1@demo.az", "GNC", "az"), ("resident2@demo.az", "GNC", "ru"),
+                      ("resident3@demo.az", "MSL", "en")]
+
+
+def seed_demo(now: datetime | None = None) -> int:
+    """The demo subscriptions (idempotent); confirmed eight days ago, so the first digest has the demo news."""
+    now = now or utcnow()
+    created = 0
+    for email, code, lang in DEMO_SUBSCRIPTIONS:
+        user = db.session.scalar(select(User).where(User.email == email))
+        district = db.session.scalar(select(District).where(District.code == code))
+        if user is None or district is None:
+            continue
+        exists = db.session.scalar(select(NewsSubscription.id).where(
+            NewsSubscription.email == email, NewsSubscription.district_id == district.id, NewsSubscription.lang == lang))
+        if exists is None:
+            confirmed = now - timedelta(days=8)
+            db.session.add(NewsSubscription(email=email, district_id=district.id, lang=lang, user_id=user.id,
+                                            status="active", nonce=new_nonce(), created_at=confirmed,
+                                            confirmed_at=confirmed))
+            created += 1
+    db.session.commit()
+    return created
