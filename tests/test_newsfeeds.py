@@ -8,7 +8,7 @@ import feedparser
 import pytest
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import User, utcnow
 from app.services import news_search
 from tests.factories import create_reference_data, create_user
 from tests.news_helpers import clear_search_index, publish
@@ -77,8 +77,6 @@ def test_national_feed_has_every_district_and_falls_back_to_azerbaijani(client, 
 
 def test_feed_escapes_what_editors_typed(app, client, newsroom):
     with app.app_context():
-        from app.models import User
-
         editor = db.session.get(User, newsroom["editor"])
         publish(editor, newsroom["districts"]["GNC"], {"az": ("<b>Qalın</b> & \"dırnaq\"", "x < y", "mətn")})
     feed = feedparser.parse(client.get("/news/GNC/feed/az.atom").get_data())
@@ -156,8 +154,6 @@ def test_search_finds_the_published_article_in_the_visitors_language(client, new
 
 def test_search_matches_body_words_by_prefix_and_ranks_title_first(app, client, newsroom):
     with app.app_context():
-        from app.models import User
-
         editor = db.session.get(User, newsroom["editor"])
         body_only = publish(editor, newsroom["districts"]["GNC"],
                             {"az": ("Yol təmiri", "Küçələr", "Təmirdən sonra məktəb yolu açıldı.")},
@@ -180,8 +176,6 @@ def test_search_narrows_to_a_district(client, newsroom):
 
 def test_search_highlights_safely(app, client, newsroom):
     with app.app_context():
-        from app.models import User
-
         editor = db.session.get(User, newsroom["editor"])
         publish(editor, newsroom["districts"]["GNC"],
                 {"az": ("<script>alert(1)</script> bayram", "<b>bayram</b> & <i>şənlik</i>", "x")})
@@ -262,3 +256,49 @@ def test_reindex_command_shows_progress_and_a_summary(runner, app, newsroom):
     with app.app_context():
         expected = "Indexed 4 texts" if db.engine.dialect.name == "sqlite" else "PostgreSQL maintains"
     assert expected in result.output
+
+
+def test_an_article_written_and_published_in_the_newsroom_appears_in_feed_sitemap_and_search(app, client):
+    """Through the newsroom's own use cases: write, schedule, publish-due, edit, archive."""
+    from app.services import news
+
+    with app.test_request_context():
+        districts = create_reference_data()
+        editor = create_user("editor@example.az", roles=[("editor", districts["GNC"])])
+        data = news.ArticleInput(kind="news", district_id=districts["GNC"].id, texts={
+            "az": news.TextInput("Kitabxanada oxu marafonu", "Uşaqlar üçün yay oxu marafonu", "Marafon **iyulda** başlayır."),
+            "ru": news.TextInput("Марафон чтения в библиотеке", "Летний марафон чтения для детей", "Марафон начнётся в июле."),
+        })
+        article = news.save(editor, None, data)
+        article_id = article.id
+        news.transition(editor, article_id, "scheduled", publish_at=utcnow() + timedelta(hours=1))
+        assert news_search.search("marafon", "az").total == 0
+        assert news.publish_due(now=utcnow() + timedelta(hours=2)) == [article_id]
+        db.session.remove()
+
+    feed = feedparser.parse(client.get("/news/GNC/feed/ru.atom").get_data())
+    assert [(e.title, e.title_detail.language) for e in feed.entries] == [("Марафон чтения в библиотеке", "ru")]
+    urls, _text = _sitemap_urls(client)
+    assert f"http://localhost/news/article/{article_id}?lang=ru" in urls
+    html = client.get("/news/search?q=marafonu&lang=az").get_data(as_text=True)
+    assert "Kitabxanada oxu <mark>marafonu</mark>" in html
+    html = client.get("/news/search?q=марафона&lang=ru").get_data(as_text=True)
+    assert f"/news/article/{article_id}" in html
+
+    with app.test_request_context():
+        editor = db.session.scalar(db.select(User).where(User.email == "editor@example.az"))
+        data.texts["az"] = news.TextInput("Kitabxanada yay festivalı", "Uşaqlar üçün festival", "Festival iyulda.")
+        news.save(editor, article_id, data)
+        db.session.remove()
+    html = client.get("/news/search?q=festival&lang=az").get_data(as_text=True)
+    assert f"/news/article/{article_id}" in html
+    assert "0 articles found" in client.get("/news/search?q=marafonu&lang=en").get_data(as_text=True)
+
+    with app.test_request_context():
+        editor = db.session.scalar(db.select(User).where(User.email == "editor@example.az"))
+        news.transition(editor, article_id, "archived")
+        db.session.remove()
+    assert feedparser.parse(client.get("/news/GNC/feed/ru.atom").get_data()).entries == []
+    assert f"/news/article/{article_id}" not in client.get("/news/search?q=festival&lang=az").get_data(as_text=True)
+    urls, _text = _sitemap_urls(client)
+    assert not any(f"/news/article/{article_id}?" in url for url in urls)
