@@ -204,6 +204,12 @@ def test_digest_command_shows_progress_and_a_summary(app, runner, districts):
     assert "1 digests sent" in result.output
     result = runner.invoke(args=["news", "digest"])
     assert "0 digests sent" in result.output and "0 subscriptions with nothing new" in result.output
+    with app.app_context():
+        from app.models import CommandRun
+
+        runs = list(db.session.scalars(select(CommandRun).where(CommandRun.name == "news digest").order_by(CommandRun.id)))
+        assert [r.outcome for r in runs] == ["ok", "ok"]
+        assert runs[0].summary.endswith("1 sent, 0 nothing new, 0 failed")
 
 
 def test_digest_carries_a_list_unsubscribe_header(app, districts, monkeypatch):
