@@ -189,6 +189,8 @@ def test_search_highlights_safely(app, client, newsroom):
 @pytest.mark.parametrize("query,message", [
     ("!!! ??? ...", "Type at least one word"),
     ('"*^(-:) OR NEAR', None),
+    ("\x00\xff", None),
+    ("\x00", "Type at least one word"),
     ("a" * 1000, "at most 200 characters"),
     ("su " * 300, "at most 200 characters"),
 ])
