@@ -16,6 +16,8 @@ Blueprints and the URL prefixes they own:
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
 - ``news``     ``/news``      published news, announcements and events: lists, articles, events calendar, covers
 - ``news_office`` ``/office/news`` the newsroom: write, review, schedule, publish, archive articles
+- ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
+  resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
 - ``newsfeeds`` ``/news/feed``, ``/news/<code>/feed``, ``/news/search``, ``/news/<code>/subscribe``,
   ``/news/subscription``, ``/news/unsubscribe``, ``/sitemap.xml``: Atom feeds, the sitemap, news search, subscriptions
 """
@@ -117,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.news import office_bp as news_office_bp
     from app.newsfeeds import bp as newsfeeds_bp
     from app.official import bp as official_bp
+    from app.polls import bp as polls_bp
     from app.reception import bp as reception_bp
     from app.verify import bp as verify_bp
 
@@ -134,5 +137,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(news_bp, url_prefix="/news")
     app.register_blueprint(news_office_bp, url_prefix="/office/news")
+    app.register_blueprint(polls_bp)
     # Full paths: the feeds and search live under /news beside the newsroom's pages, the sitemap at the root.
     app.register_blueprint(newsfeeds_bp)

@@ -371,6 +371,76 @@ def _application_transition(user: Any, target: Any) -> bool:
     return application_transition_allowed(user, application, to_status)
 
 
+# --- Participation and moderation ----------------------------------------------------------
+
+
+def _moderated_district(obj: Any) -> int | None:
+    """The district id a moderation action concerns: of a scope, report, block or content row; or a bare id."""
+    if hasattr(obj, "district_id"):
+        return obj.district_id
+    return getattr(obj, "id", obj)
+
+
+@policy("participation.take_part")
+def _participation_take_part(user: Any, obj: Any) -> bool:
+    """Commenting, reporting, answering questions: a signed-in resident with a confirmed email (blocks are checked
+    by ``participation.ensure_can_take_part``, which says until when)."""
+    return _citizen_act(user, obj)
+
+
+@policy("moderation.work")
+def _moderation_work(user: Any, obj: Any) -> bool:
+    """The moderation queue, hiding, restoring, dismissing reports, lifting blocks: the moderators of the content's
+    district; content with no district (national) and every district: administrators. ``None`` asks for the queue."""
+    if _has_role(user, "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "moderator")
+    district_id = _moderated_district(obj)
+    return district_id is not None and district_id in staff_districts(user, ("moderator",))
+
+
+@policy("moderation.block")
+def _moderation_block(user: Any, obj: Any) -> bool:
+    """Blocking a user from taking part: any district's moderator, or an administrator."""
+    return _has_role(user, "moderator", "admin")
+
+
+# --- Polls (e-participation) ----------------------------------------------------------
+
+
+def _poll_scope(obj: Any) -> int | None | str:
+    """The district id a poll, topic or district belongs to; None for a national poll; "any" for no object."""
+    if obj is None:
+        return "any"
+    if hasattr(obj, "closes_at") or hasattr(obj, "author_id"):
+        return obj.district_id
+    return getattr(obj, "id", obj)
+
+
+@policy("poll.vote")
+def _poll_vote(user: Any, obj: Any) -> bool:
+    """Voting in a poll: a signed-in resident with a confirmed email (scope and times are the service's rules)."""
+    return _citizen_act(user, obj)
+
+
+@policy("poll.propose")
+def _poll_propose(user: Any, obj: Any) -> bool:
+    """Proposing a poll topic to one's authority: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("poll.moderate")
+def _poll_moderate(user: Any, obj: Any) -> bool:
+    """A district's polls and topics: its moderators; national polls: administrators."""
+    scope = _poll_scope(obj)
+    if scope == "any":
+        return _has_role(user, "moderator", "admin")
+    if scope is None:
+        return _has_role(user, "admin")
+    return scope in staff_districts(user, ("moderator",))
+
+
 # --- News (informing) -------------------------------------------------------------------
 
 # Who writes a district's articles (drafts, sending for review) and who publishes them.
@@ -410,38 +480,3 @@ def _news_write(user: Any, obj: Any) -> bool:
 def _news_publish(user: Any, obj: Any) -> bool:
     """Scheduling, publishing and archiving a district's articles: its editors; national ones: administrators."""
     return _news_may(user, obj, NEWS_PUBLISHERS)
-
-
-# --- Participation and moderation ----------------------------------------------------------
-
-
-def _moderated_district(obj: Any) -> int | None:
-    """The district id a moderation action concerns: of a scope, report, block or content row; or a bare id."""
-    if hasattr(obj, "district_id"):
-        return obj.district_id
-    return getattr(obj, "id", obj)
-
-
-@policy("participation.take_part")
-def _participation_take_part(user: Any, obj: Any) -> bool:
-    """Commenting, reporting, answering questions: a signed-in resident with a confirmed email (blocks are checked
-    by ``participation.ensure_can_take_part``, which says until when)."""
-    return _citizen_act(user, obj)
-
-
-@policy("moderation.work")
-def _moderation_work(user: Any, obj: Any) -> bool:
-    """The moderation queue, hiding, restoring, dismissing reports, lifting blocks: the moderators of the content's
-    district; content with no district (national) and every district: administrators. ``None`` asks for the queue."""
-    if _has_role(user, "admin"):
-        return True
-    if obj is None:
-        return _has_role(user, "moderator")
-    district_id = _moderated_district(obj)
-    return district_id is not None and district_id in staff_districts(user, ("moderator",))
-
-
-@policy("moderation.block")
-def _moderation_block(user: Any, obj: Any) -> bool:
-    """Blocking a user from taking part: any district's moderator, or an administrator."""
-    return _has_role(user, "moderator", "admin")

@@ -25,6 +25,7 @@ from app.services import (
     news_demo,
     news_subscriptions,
     ops,
+    poll_demo,
     reception,
     seed,
     stats,
@@ -123,6 +124,7 @@ def seed_demo() -> None:
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
     with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
         articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
+    polls_created = poll_demo.seed_demo()
     news_subscriptions.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
@@ -131,7 +133,7 @@ def seed_demo() -> None:
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
         f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
-        f"{articles_created} new news articles (password {seed.DEMO_PASSWORD})."
+        f"{articles_created} new news articles, {polls_created} new polls (password {seed.DEMO_PASSWORD})."
     )
 
 
@@ -217,8 +219,9 @@ news_cli = AppGroup("news", help="Scheduled work on news articles (run from cron
 @news_cli.command("publish-due")
 def news_publish_due() -> None:
     """Publish the scheduled articles whose time has come (idempotent; safe every minute)."""
-    # TODO(contract): wrap in app.services.ops.command_run("news publish-due") once ops is on main.
-    published = news.publish_due()
+    with ops.command_run("news publish-due") as run:
+        published = news.publish_due()
+        run.summary = f"{len(published)} published"
     click.echo(f"Published {len(published)} scheduled articles.")
 
 

@@ -11,6 +11,7 @@ from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
 from app.services.eservice_seed import read_catalogue
 from app.services.news_demo import DEMO_ARTICLES
 from app.services.passwords import verify_password
+from app.services.poll_demo import DEMO_POLLS
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
 
 
@@ -41,6 +42,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
         statuses = set(db.session.scalars(select(Article.status)))
         assert statuses == {"draft", "review", "scheduled", "published", "archived"}
         assert db.session.scalar(select(func.count()).select_from(Article).where(Article.cover_image_id.is_not(None))) >= 6
+    assert f"{len(DEMO_POLLS)} new polls" in first.output and "0 new polls" in second.output
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():

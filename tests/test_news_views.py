@@ -107,7 +107,8 @@ def test_filters_by_kind_and_tag(client, world):
     ("/news/?page=99", 404), ("/news/?page=99999999999999999999", 200), ("/news/XYZ", 404),
     ("/news/article/99999", 404), ("/news/article/99999999999", 404), ("/news/events?month=2026-99", 200),
     ("/news/events?month=x&district=NOPE", 404), ("/news/images/1/480.jpg", 404), ("/news/?kind=<script>", 200),
-    ("/news/article/1/event.ics", 404),
+    ("/news/article/1/event.ics", 404), ("/news/%00ab", 404), ("/news/events?district=G%00C", 404),
+    ("/news/?tag=a%00b", 200), ("/?district=%00", 200),
 ])
 def test_bad_addresses_are_empty_lists_or_404_never_500(client, world, path, status):
     assert client.get(path).status_code == status
@@ -326,6 +327,17 @@ def test_a_schedule_in_the_past_is_refused_beside_the_field(client, web, world):
                         form_url=f"/office/news/{world['draft']}")
     assert response.status_code == 422
     assert re.search(r'id="schedule-publish_at-error">.*?in the past', response.get_data(as_text=True), re.S)
+
+
+def test_a_nul_character_in_the_form_is_dropped_not_a_server_error(client, web, world, app):
+    sign_in(web, client, "editor@example.az")
+    response = web.post("/office/news/new", article_form(district=str(world["gnc"]), title_az="Park\x00 açıldı",
+                                                         body_az="Mətn\x00", alt_az="", alt_ru="", alt_en=""),
+                        form_url="/office/news/new")
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Article).where(
+            Article.texts.any(title="Park açıldı"))) == 1
 
 
 def test_a_script_in_the_body_never_reaches_the_page(client, web, world, app):

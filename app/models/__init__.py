@@ -51,6 +51,16 @@ from app.models.news import (
 from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
+from app.models.poll import (
+    DIRECTIONS,
+    POLL_KINDS,
+    RESULTS_VISIBILITY,
+    TOPIC_STATUSES,
+    Poll,
+    PollOption,
+    PollParticipation,
+    PollTopic,
+)
 from app.models.reception import (
     BOOKING_STATUSES,
     HOLDING,
@@ -125,6 +135,14 @@ __all__ = [
     "NewsSubscription",
     "SUBSCRIPTION_STATUSES",
     "OutboxMessage",
+    "DIRECTIONS",
+    "POLL_KINDS",
+    "RESULTS_VISIBILITY",
+    "TOPIC_STATUSES",
+    "Poll",
+    "PollOption",
+    "PollParticipation",
+    "PollTopic",
     "BOOKING_STATUSES",
     "HOLDING",
     "SESSION_STATUSES",

@@ -26,6 +26,9 @@ from app.services.districts import by_code as district_by_code
 
 
 def _district_or_404(code: str):
+    # A district code is three letters; anything else (a NUL byte, a long string) is no district.
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        abort(404)
     try:
         return district_by_code(code)
     except NotFound:

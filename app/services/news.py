@@ -15,6 +15,7 @@ one are the same thing; ``revive`` turns their timestamps back into datetimes.
 from __future__ import annotations
 
 import calendar as month_calendar
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -40,11 +41,12 @@ from app.models import (
     utcnow,
 )
 from app.models.news import ALT_LIMIT, BODY_LIMIT, PLACE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT
-from app.services import files, news_cache, news_images, news_render, notify
+from app.services import audit, files, news_cache, news_images, news_render, notify
 from app.services.appeal_queries import Page
 from app.services.calendar import BAKU
 from app.services.news_signals import article_changed
 
+TAG_SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,59}")
 PER_PAGE = 10
 OFFICE_PER_PAGE = 25
 RELATED = 3
@@ -137,6 +139,19 @@ def local_to_utc(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=BAKU)
     return value.astimezone(UTC)
+
+
+def _without_nul(value: str) -> str:
+    # PostgreSQL refuses NUL in text; nobody types one, so it is simply dropped.
+    return (value or "").replace("\x00", "")
+
+
+def _normalise(data: ArticleInput) -> None:
+    """Drop NUL characters from every text of the input."""
+    for text in data.texts.values():
+        text.title, text.summary = _without_nul(text.title), _without_nul(text.summary)
+        text.body, text.alt = _without_nul(text.body), _without_nul(text.alt)
+    data.place = _without_nul(data.place)
 
 
 def _check(data: ArticleInput, has_cover: bool) -> dict[str | None, str]:
@@ -313,6 +328,7 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
     An archived article is not edited (return it to draft first).
     """
     now = now or utcnow()
+    _normalise(data)
     if article_id is None:
         district_id = _scope(actor, data)
         article = None
@@ -356,8 +372,9 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
         _apply(article, data)
         article.updated_at = now
         db.session.flush()
-        _record_version(article, actor, before, now)
-        _audit("article.save" if before else "article.create", actor, article)
+        version = _record_version(article, actor, before, now)
+        _audit("article.update" if before else "article.create", actor, article,
+               summary=f"version {version.number}: {version.changed_fields}"[:200])
         notify.commit()
     except Exception:
         db.session.rollback()
@@ -368,10 +385,14 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
     return article
 
 
-def _audit(action: str, actor: User | None, article: Article, summary: str = "") -> None:
-    """Leave the step in the audit trail (it joins this transaction)."""
-    # TODO(contract): app.services.audit.record(action, actor=actor, obj=article, summary=summary) once audit is on main.
-    return None
+ACTION_NAMES = {"review": "article.review", "draft": "article.draft", "scheduled": "article.schedule",
+                "published": "article.publish", "archived": "article.archive"}
+
+
+def _audit(action: str, actor: User | None, article: Article, summary: str = "", before: dict | None = None,
+           after: dict | None = None) -> None:
+    """Leave the step in the audit trail (it joins this transaction; no actor: a scheduled command)."""
+    audit.record(action, actor=actor, obj=article, summary=summary, before=before, after=after)
 
 
 def _move(actor: User | None, article: Article, to_status: str, now: datetime) -> None:
@@ -395,6 +416,7 @@ def transition(actor: User, article_id: int, to_status: str, publish_at: datetim
                                    "this.")})
         raise Invalid({None: _("This step is not possible from the article's current status.")})
     was_public = article.status == "published"
+    from_status = article.status
     if to_status == "scheduled":
         if publish_at is None:
             raise Invalid({"publish_at": _("Enter the day and time to publish the article.")})
@@ -407,7 +429,10 @@ def transition(actor: User, article_id: int, to_status: str, publish_at: datetim
     elif to_status == "draft":
         article.publish_at = None
     _move(actor, article, to_status, now)
-    _audit(f"article.{to_status}" if to_status != "published" else "article.publish", actor, article)
+    after = {"status": to_status}
+    if to_status == "scheduled":
+        after["publish_at"] = _iso(article.publish_at)
+    _audit(ACTION_NAMES[to_status], actor, article, before={"status": from_status}, after=after)
     notify.commit()
     if was_public or to_status == "published":
         article_changed.send(article.id)
@@ -441,7 +466,8 @@ def publish_due(now: datetime | None = None) -> list[int]:
         db.session.add(ArticleVersion(article_id=article.id, number=number, status="published", changed_by_id=None,
                                       created_at=now, changed_fields=",".join(_changed(before, after)),
                                       snapshot=after))
-        _audit("article.publish", None, article, "publish-due")
+        _audit("article.publish", None, article, "publish-due", before={"status": "scheduled"},
+               after={"status": "published"})
         published.append(article.id)
     notify.commit()
     for article_id in published:
@@ -580,8 +606,10 @@ def public_list(lang: str, district: District | None = None, kind: str = "", tag
     district's; ``kind`` and ``tag`` narrow the list. An unknown tag gives an empty list, never an error."""
     kind = kind if kind in ARTICLE_KINDS else ""
     tag = (tag or "").strip().lower()[:60]
+    # Slugs are lower-case letters, digits and dashes; anything else is no tag (and never reaches the database).
+    bad_tag = bool(tag) and not TAG_SLUG_RE.fullmatch(tag)
     page = max(1, page)
-    key = f"list:{lang}:{district.id if district else '*'}:{kind}:{tag}:{page}:{per_page}"
+    key = f"list:{lang}:{district.id if district else '*'}:{kind}:{'?' if bad_tag else tag}:{page}:{per_page}"
 
     def build() -> dict:
         conditions = [Article.public()]
@@ -590,6 +618,8 @@ def public_list(lang: str, district: District | None = None, kind: str = "", tag
         if kind:
             conditions.append(Article.kind == kind)
         tag_info = None
+        if bad_tag:
+            return {"items": [], "total": 0, "tag": None, "unknown_tag": True}
         if tag:
             found = db.session.scalar(select(Tag).where(Tag.slug == tag))
             if found is None:

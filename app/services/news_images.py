@@ -52,7 +52,7 @@ def prepare(upload, field_name: str = "cover") -> PreparedImage | None:
     """
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    name = os.path.basename(upload.filename)[:255] or "image"
+    name = os.path.basename(upload.filename).replace("\x00", "")[:255] or "image"
     data = upload.stream.read(MAX_IMAGE_BYTES + 1)
     if len(data) > MAX_IMAGE_BYTES:
         raise Invalid({field_name: _("%(name)s is larger than 8 MB.", name=name)})

@@ -1,7 +1,7 @@
 """The newsroom: articles (news, announcements, events) in az/ru/en, tags, cover images and every saved version.
 
 Revision ID: 0013_news
-Revises: 0009_moderation
+Revises: 0010_polls
 """
 import sqlalchemy as sa
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0013_news'
-down_revision = '0009_moderation'
+down_revision = '0010_polls'
 branch_labels = None
 depends_on = None
 

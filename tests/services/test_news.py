@@ -3,6 +3,7 @@ scheduling and publish-due with a controlled clock, Azerbaijani fallback, the ca
 from __future__ import annotations
 
 import io
+import os
 import re
 from datetime import datetime, timedelta
 
@@ -332,3 +333,59 @@ def test_the_local_cache_forgets_everything_on_invalidation():
     generation = cache.generation()
     cache.bump()
     assert cache.generation() == generation + 1 and cache.get("c") is None
+
+
+def test_the_newsrooms_steps_are_audited(world):
+    from app.models import AuditEntry
+
+    editor = world["editor"]
+    article = news.save(editor, None, three_languages(world["gnc"].id), now=NOW)
+    news.transition(editor, article.id, "scheduled", publish_at=NOW + timedelta(hours=1), now=NOW)
+    news.publish_due(now=NOW + timedelta(hours=2))
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["article.create", "article.schedule", "article.publish"]
+    assert entries[0].actor_id == editor.id and entries[0].district_id == world["gnc"].id
+    assert entries[0].object_id == str(article.id)
+    assert entries[-1].actor_id is None and "publish-due" in entries[-1].summary
+
+
+def test_publish_due_from_cron_records_its_run(app, runner):
+    from app.models import CommandRun
+
+    result = runner.invoke(args=["news", "publish-due"])
+    assert result.exit_code == 0 and "Published 0 scheduled articles." in result.output
+    with app.app_context():
+        run = db.session.scalars(select(CommandRun)).one()
+        assert run.name == "news publish-due" and run.outcome == "ok" and run.summary == "0 published"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="overlapping publish-due runs are tested on PostgreSQL (SQLite serialises writers)")
+def test_overlapping_publish_due_runs_publish_each_article_once(app, world):
+    import threading
+
+    editor, gnc = world["editor"], world["gnc"]
+    ids = [create_article(editor, gnc, status="scheduled", title=f"Xəbər {i}",
+                          publish_at=NOW + timedelta(minutes=i)).id for i in range(5)]
+    db.session.remove()
+    barrier = threading.Barrier(6)
+    published, errors = [], []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                published.extend(news.publish_due(now=NOW + timedelta(hours=1)))
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(published) == sorted(ids)
+    assert db.session.scalar(select(func.count()).select_from(ArticleVersion)) == 5
