@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations db seed bench bench-accountability clean
+.PHONY: run test lint translations db seed bench bench-accountability bench-news clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,14 @@ bench-accountability: translations
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_acc'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_acc"
 	$(BIN)/python scripts/bench_accountability.py --database-url $(BENCH_ACC_PG)
+
+# The news lists, an article page and search with 50,000 articles, on SQLite and on PostgreSQL (see README).
+BENCH_NEWS_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_news
+bench-news: translations
+	$(BIN)/python scripts/bench_news.py
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_news'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_news"
+	$(BIN)/python scripts/bench_news.py --database-url $(BENCH_NEWS_PG)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -22,6 +22,8 @@ Blueprints and the URL prefixes they own:
 - ``news_office`` ``/office/news`` the newsroom: write, review, schedule, publish, archive articles
 - ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
   resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
+- ``newsfeeds`` ``/news/feed``, ``/news/<code>/feed``, ``/news/search``, ``/news/<code>/subscribe``,
+  ``/news/subscription``, ``/news/unsubscribe``, ``/sitemap.xml``: Atom feeds, the sitemap, news search, subscriptions
 """
 from __future__ import annotations
 
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.news import bp as news_bp
     from app.news import office_bp as news_office_bp
+    from app.newsfeeds import bp as newsfeeds_bp
     from app.official import bp as official_bp
     from app.polls import bp as polls_bp
     from app.proposals import bp as proposals_bp
@@ -141,3 +144,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(news_office_bp, url_prefix="/office/news")
     app.register_blueprint(polls_bp)
     app.register_blueprint(proposals_bp)
+    # Full paths: the feeds and search live under /news beside the newsroom's pages, the sitemap at the root.
+    app.register_blueprint(newsfeeds_bp)

@@ -23,6 +23,7 @@ from app.services import (
     eservice_seed,
     news,
     news_demo,
+    news_subscriptions,
     ops,
     poll_demo,
     proposal_demo,
@@ -129,6 +130,7 @@ def seed_demo() -> None:
         articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
     polls_created = poll_demo.seed_demo()
     proposals_created = proposal_demo.seed_demo()
+    news_subscriptions.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
@@ -276,4 +278,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(proposals_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_admin)
+    # Last: the news feeds' commands join the newsroom's "flask news" group.
+    from app.newsfeeds.cli import attach
 
+    attach(app)

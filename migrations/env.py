@@ -8,6 +8,8 @@ from __future__ import annotations
 from alembic import context
 from flask import current_app
 
+from app.models.search_index import include_name
+
 config = context.config
 db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
@@ -18,6 +20,8 @@ def _options(dialect_name: str) -> dict:
         "target_metadata": target_metadata,
         "compare_type": True,
         "render_as_batch": dialect_name == "sqlite",
+        # The SQLite full-text index (FTS5 tables) is the database's own, not a model.
+        "include_name": include_name,
     }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import RoleAssignment, User, utcnow
+from app.models.search_index import include_name
 from tests.factories import create_user
 
 
@@ -29,7 +30,7 @@ def test_migration_files_are_numbered(app):
 
 def test_models_agree_with_migrations(app):
     with app.app_context(), db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
         diff = compare_metadata(context, db.metadata)
     assert diff == []
 

@@ -48,6 +48,7 @@ from app.models.news import (
     Tag,
     article_tags,
 )
+from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
 from app.models.poll import (
@@ -139,6 +140,8 @@ __all__ = [
     "LANGUAGES",
     "LINK_KINDS",
     "NATIONAL_ROLES",
+    "NewsSubscription",
+    "SUBSCRIPTION_STATUSES",
     "OutboxMessage",
     "DIRECTIONS",
     "POLL_KINDS",

@@ -38,16 +38,26 @@ def absolute(path: str) -> str:
 Attachment = tuple[str, str, bytes]  # file name, MIME type, content
 
 
-def _deliver(recipient: str, subject: str, body: str, attachments: list[Attachment] = ()) -> None:
-    config = current_app.config
+def build_message(recipient: str, subject: str, body: str, attachments: list[Attachment] = (),
+                  headers: dict[str, str] | None = None) -> EmailMessage:
+    """The message as it goes to the mail server, with any extra headers (e.g. List-Unsubscribe)."""
     message = EmailMessage()
-    message["From"] = config["MAIL_DEFAULT_SENDER"]
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = recipient
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     for filename, mimetype, content in attachments:
         maintype, _, subtype = mimetype.partition("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def _deliver(recipient: str, subject: str, body: str, attachments: list[Attachment] = (),
+             headers: dict[str, str] | None = None) -> None:
+    config = current_app.config
+    message = build_message(recipient, subject, body, attachments, headers)
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
@@ -57,8 +67,8 @@ def _deliver(recipient: str, subject: str, body: str, attachments: list[Attachme
 
 
 def send_email(recipient: str, template: str, locale: str, attachments: list[Attachment] = (),
-               **context) -> OutboxMessage:
-    """Render and send one message (with any attached files), record it in the outbox and commit that record."""
+               headers: dict[str, str] | None = None, **context) -> OutboxMessage:
+    """Render and send one message (with any attached files and extra headers), record it in the outbox and commit that record."""
     subject, body = render_message(template, locale, **context)
     entry = OutboxMessage(
         recipient=recipient, subject=subject, body=body, template=template, locale=locale,
@@ -66,7 +76,7 @@ def send_email(recipient: str, template: str, locale: str, attachments: list[Att
     )
     if current_app.config["MAIL_SERVER"]:
         try:
-            _deliver(recipient, subject, body, attachments)
+            _deliver(recipient, subject, body, attachments, headers)
             entry.status = "sent"
         except (OSError, smtplib.SMTPException) as exc:
             # A mail server outage must not lose the message or break the request.

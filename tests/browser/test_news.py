@@ -69,11 +69,19 @@ def test_every_news_page_has_no_axe_violation(page, lang, newsroom):
 
 
 def find_through_search(page, title: str) -> None:
-    """Hook for the search helper ("newsfeeds"): find the published article through site search.
-
-    The journey below calls it between publishing and reading; it does nothing until search exists.
-    """
-    return None
+    """→ search: the visitor types the title into the search box of the district's news and finds the article,
+    its words marked, on a page with no axe violation; then opens it."""
+    page.goto("/news/GNC?lang=en")
+    page.fill("#news-q", title)
+    page.click(".news-search-box button[type=submit]")
+    page.wait_for_load_state()
+    result = page.locator(".news-results li").filter(has_text=title)
+    assert result.count() == 1
+    assert [m.lower() for m in result.locator("h3 mark").all_inner_texts()][-2:] == ["central", "park"]
+    assert_accessible(page, "en")
+    result.locator("h3 a").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == title
 
 
 def test_write_schedule_publish_read(page, app, newsroom):

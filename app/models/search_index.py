@@ -1,0 +1,27 @@
+"""Database objects the models do not describe: the full-text indexes of the news.
+
+SQLite: FTS5 keeps its index in a virtual table ``news_fts`` and five shadow tables
+(``news_fts_data``, ...). PostgreSQL: a stored generated column ``article_texts.search_vector``
+(tsvector) and its GIN index ``ix_article_texts_search``; the model does not map the column, so
+SQLAlchemy never writes or reads it (the search service names it in SQL).
+Migration 0014 creates them and app/services/news_search.py uses them; schema comparisons
+(``flask db check``, tests/test_migrations.py) skip them through ``include_name``.
+"""
+from __future__ import annotations
+
+UNMANAGED_TABLE_PREFIX = "news_fts"
+UNMANAGED_INDEXES = frozenset({"ix_article_texts_search"})
+UNMANAGED_COLUMNS = frozenset({("article_texts", "search_vector")})
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic's ``include_name`` hook: False for the full-text indexes' tables, column and index."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(UNMANAGED_TABLE_PREFIX)
+    if type_ == "index":
+        return name not in UNMANAGED_INDEXES
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in UNMANAGED_COLUMNS
+    return True
