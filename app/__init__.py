@@ -13,7 +13,9 @@ Blueprints and the URL prefixes they own:
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
-- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
+- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions;
+  districts, departments, appeal categories, the calendar's exceptions (``/admin/districts``, ``/admin/categories``,
+  ``/admin/calendar``)
 """
 from __future__ import annotations
 

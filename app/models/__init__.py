@@ -21,7 +21,7 @@ from app.models.commitment import (
     CommitmentLink,
     CommitmentMilestone,
 )
-from app.models.district import Category, Department, District
+from app.models.district import CALENDAR_KINDS, CalendarException, Category, Department, District
 from app.models.eservice import (
     APPLICATION_SOURCES,
     APPLICATION_STATUSES,
@@ -78,6 +78,8 @@ __all__ = [
     "OPEN_STATUSES",
     "SOURCES",
     "STATUSES",
+    "CALENDAR_KINDS",
+    "CalendarException",
     "Category",
     "COMMITMENT_STATUSES",
     "Commitment",

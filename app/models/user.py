@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the resident closed the account: profile and contacts erased, sign-in disabled, kept records remain.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     district: Mapped[District | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -76,6 +78,11 @@ class User(UserMixin, db.Model):
     def role_names(self) -> set[str]:
         """The names of every role this user holds, in any scope."""
         return {r.role for r in self.roles}
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the account was closed by its owner (its records stay, shown as a closed account's)."""
+        return self.closed_at is not None
 
     @property
     def is_staff(self) -> bool:
