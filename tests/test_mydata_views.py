@@ -22,7 +22,7 @@ from app.models import (
     utcnow,
 )
 from app.services import appeals, commitments, demo, eservice_seed, eservices, reception, seed
-from app.services.calendar import BAKU, add_working_days, local_date
+from app.services.calendar import add_working_days, local_date
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 from tests.factories import PASSWORD, PDF, PNG, Upload, create_appeal, create_reference_data, create_service, create_user
