@@ -371,6 +371,41 @@ def _application_transition(user: Any, target: Any) -> bool:
     return application_transition_allowed(user, application, to_status)
 
 
+# --- Participation and moderation ----------------------------------------------------------
+
+
+def _moderated_district(obj: Any) -> int | None:
+    """The district id a moderation action concerns: of a scope, report, block or content row; or a bare id."""
+    if hasattr(obj, "district_id"):
+        return obj.district_id
+    return getattr(obj, "id", obj)
+
+
+@policy("participation.take_part")
+def _participation_take_part(user: Any, obj: Any) -> bool:
+    """Commenting, reporting, answering questions: a signed-in resident with a confirmed email (blocks are checked
+    by ``participation.ensure_can_take_part``, which says until when)."""
+    return _citizen_act(user, obj)
+
+
+@policy("moderation.work")
+def _moderation_work(user: Any, obj: Any) -> bool:
+    """The moderation queue, hiding, restoring, dismissing reports, lifting blocks: the moderators of the content's
+    district; content with no district (national) and every district: administrators. ``None`` asks for the queue."""
+    if _has_role(user, "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "moderator")
+    district_id = _moderated_district(obj)
+    return district_id is not None and district_id in staff_districts(user, ("moderator",))
+
+
+@policy("moderation.block")
+def _moderation_block(user: Any, obj: Any) -> bool:
+    """Blocking a user from taking part: any district's moderator, or an administrator."""
+    return _has_role(user, "moderator", "admin")
+
+
 # --- Reference data and residents' own data (administration, issue 10) -------------------------------------
 
 

@@ -12,6 +12,7 @@ from app.models.appeal import (
     Attachment,
     Notification,
 )
+from app.models.audit import AuditChainHead, AuditEntry
 from app.models.base import UTCDateTime, utcnow
 from app.models.commitment import (
     COMMITMENT_STATUSES,
@@ -35,6 +36,8 @@ from app.models.eservice import (
     ServiceApplication,
     ServiceForm,
 )
+from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
+from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -55,6 +58,10 @@ from app.models.user import (
 )
 
 __all__ = [
+    "REPORT_OUTCOMES",
+    "Moderated",
+    "Report",
+    "UserBlock",
     "APPLICATION_SOURCES",
     "APPLICATION_STATUSES",
     "FIELD_TYPES",
@@ -67,6 +74,10 @@ __all__ = [
     "ServiceApplication",
     "ServiceForm",
     "Appeal",
+    "AuditChainHead",
+    "AuditEntry",
+    "CommandRun",
+    "RUN_OUTCOMES",
     "AppealStat",
     "AppealEvent",
     "AppealMessage",

@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import IO, Any
 
 from flask_babel import gettext as _
@@ -63,6 +64,12 @@ def register_exporter(section: str, exporter: Callable[[User], Any]) -> None:
 def register_closer(closer: Callable[[User], None]) -> None:
     """Call ``closer(user)`` in the closing transaction, before the profile is erased."""
     CLOSERS.append(closer)
+
+
+def _by_id(user: User) -> SimpleNamespace:
+    """The resident as the audit trail names them: by id only. The trail is append-only, so a contact written
+    into it could never be erased when the account closes."""
+    return SimpleNamespace(id=user.id, email=None)
 
 
 def _json_default(value: Any) -> Any:
@@ -204,7 +211,7 @@ def export(actor: User) -> IO[bytes]:
 
             data = collect(actor, add_file)
             archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=_json_default))
-        audit.record("account.export", actor=actor, obj=actor, summary=f"user {actor.id} downloaded their data")
+        audit.record("account.export", actor=_by_id(actor), obj=actor, summary=f"user {actor.id} downloaded their data")
         notify.commit()
     except BaseException:
         handle.close()
@@ -246,6 +253,6 @@ def close_account(actor: User, password: str, now: datetime | None = None) -> No
     actor.closed_at = now
     # No password opens the account any more.
     actor.password_hash = hash_password(secrets.token_urlsafe(32))
-    audit.record("account.close", actor=actor, obj=actor, summary=f"user {actor.id} closed their account")
+    audit.record("account.close", actor=_by_id(actor), obj=actor, summary=f"user {actor.id} closed their account")
     notify.commit()
 
