@@ -13,6 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     Appeal,
+    AuditEntry,
     CommitmentFeedback,
     Notification,
     OutboxMessage,
@@ -98,6 +99,10 @@ def test_the_demo_citizens_download_holds_each_of_their_records(app, client, dem
         assert item["file"] and len(archive.read(item["file"])) == item["size"]
     attached = next(a for a in data["appeals"] if a["number"] == with_file)["attachments"]
     assert [f["name"] for f in attached] == ["çuxur şəkli.png"] and archive.read(attached[0]["file"]) == PNG
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.export"))
+        # By id, never by contact: the trail is append-only.
+        assert (entry.actor_id, entry.actor_email, entry.object_id) == (citizen_id, None, str(citizen_id))
 
 
 # --- Closing the account ----------------------------------------------------------------------------------------
@@ -175,6 +180,8 @@ def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keep
         assert application.applicant["full_name"] == NAME and application.documents
         assert db.session.get(ReceptionBooking, resident_with_history["booking"]).status == "booked"
         assert db.session.scalar(select(Notification.id).where(Notification.user_id == user.id)) is None
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.close"))
+        assert (entry.actor_id, entry.actor_email, entry.object_id) == (user.id, None, str(user.id))
     # Signed out, and the old address and password open nothing.
     assert client.get("/cabinet/").status_code == 302
     assert web.login(EMAIL, PASSWORD).status_code != 302

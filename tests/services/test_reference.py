@@ -202,3 +202,29 @@ def test_another_process_sees_a_new_exception_on_its_next_request(app, world):
     reference.declare(world["admin"], day, "rest_day", "Qərar № 503")
     with app.app_context():
         assert not calendar.is_working_day(day)
+
+
+def test_every_change_is_audited_and_a_refusal_leaves_no_entry(world):
+    from app.models import AuditEntry
+
+    admin = world["admin"]
+    district = reference.create_district(admin, "XTZ", Names("Xətai"))
+    reference.update_district(admin, district.id, Names("Xətai rayonu"), active=False)
+    department = reference.create_department(admin, district.id, Names("Ümumi şöbə"), "general")
+    reference.update_department(admin, department.id, Names("Ümumi şöbə"), "general", active=False)
+    category = reference.create_category(admin, CategoryInput(Names("Parklar"), code="parks"))
+    reference.update_category(admin, category.id, CategoryInput(Names("Parklar və bağlar"), code="parks"))
+    exception = reference.declare(admin, date(2026, 12, 16), "rest_day", "Qərar № 10")
+    reference.withdraw(admin, exception.id)
+    refused(lambda: reference.create_district(admin, "XTZ", Names("Yenə")))
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == [
+        "district.create", "district.update", "department.create", "department.update", "category.create",
+        "category.update", "calendar.declare", "calendar.withdraw"]
+    assert all(e.actor_id == admin.id for e in entries)
+    update = entries[1]
+    assert (update.object_type, update.object_id, update.district_id) == ("district", str(district.id), district.id)
+    assert '"active":true' in update.before and '"active":false' in update.after
+    # Saving without a change writes no entry.
+    reference.update_category(admin, category.id, CategoryInput(Names("Parklar və bağlar"), code="parks"))
+    assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == len(entries)
