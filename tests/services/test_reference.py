@@ -228,3 +228,30 @@ def test_every_change_is_audited_and_a_refusal_leaves_no_entry(world):
     # Saving without a change writes no entry.
     reference.update_category(admin, category.id, CategoryInput(Names("Parklar və bağlar"), code="parks"))
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == len(entries)
+
+
+def test_a_deactivated_district_takes_no_new_booking_or_application(world):
+    from datetime import time
+
+    from app.services import eservices, reception
+    from tests.factories import PDF, Upload, create_service
+
+    gnc = world["gnc"]
+    head = create_user("head@example.az", roles=[("head", gnc)])
+    service = create_service([gnc])
+    day = calendar.add_working_days(calendar.local_date(datetime.now(UTC)), 3)
+    session = reception.publish(head, gnc.id, reception.SessionInput(
+        host_id=head.id, day=day, start=time(10), end=time(11), slot_minutes=30, place="İcra hakimiyyəti"))
+    booked = reception.book(world["citizen"], session.id, session.slots[0].id, "Abadlıq")
+    reference.update_district(world["admin"], gnc.id, Names(gnc.name_az, gnc.name_ru, gnc.name_en), active=False)
+    other = create_user("other@example.az")
+    errors = refused(lambda: reception.book(other, session.id, session.slots[1].id, "Yol"))
+    assert errors == {None: "This district authority no longer takes bookings online."}
+    form = eservices.current_form(service)
+    errors = refused(lambda: eservices.apply(world["citizen"], eservices.ApplicationInput(
+        service_id=service.id, district_id=gnc.id, form_id=form.id,
+        answers={"purpose": "school", "members": "3", "birth_date": None, "note": "", "truth": True},
+        uploads={"passport": [Upload("passport.pdf", PDF)]})))
+    assert "district_id" in errors
+    from app.models import ReceptionBooking
+    assert db.session.get(ReceptionBooking, booked.id).status == "booked"
