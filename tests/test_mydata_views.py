@@ -92,6 +92,7 @@ def test_the_demo_citizens_download_holds_each_of_their_records(app, client, dem
     assert {a["number"] for a in data["service_applications"]} == {a.number for a in applications}
     assert {n["text"] for n in data["notifications"]} == notifications
     assert sorted(f["commitment_id"] for f in data["commitment_feedback"]) == sorted(feedback)
+    assert data["reports_made"] == [] and data["participation_blocks"] == []
     # Every file is in the zip with the bytes stored.
     exported_documents = [d for a in data["service_applications"] for d in a["documents"]]
     assert {d["sha256"] for d in exported_documents} == documents

@@ -180,3 +180,19 @@ def test_a_calendar_exception_is_declared_and_removed_through_the_page(app, web,
     assert web.post(f"/admin/calendar/{exception_id}/withdraw", {}, form_url="/admin/calendar").status_code == 302
     assert count(app, CalendarException) == 0
     assert web.post(f"/admin/calendar/{exception_id}/withdraw", {}, form_url="/admin/calendar").status_code == 404
+
+
+def test_the_official_finds_the_categorys_department_chosen_when_registering(app, web, client, people):
+    from app.models import User
+    from tests.factories import create_appeal
+
+    with app.app_context():
+        resident = db.session.scalar(select(User).where(User.email == "resident@example.az"))
+        appeal = create_appeal(resident, db.session.get(District, people["gnc"]),
+                               category=db.session.get(Category, people["roads"]))
+        department = appeal.department
+        assert department.kind == "construction"
+        appeal_id, department_id = appeal.id, department.id
+    web.login("official@example.az", PASSWORD)
+    html = client.get(f"/office/appeals/{appeal_id}").get_data(as_text=True)
+    assert f'<option selected value="{department_id}">' in html

@@ -1,7 +1,8 @@
 """A resident's own data: download everything the portal holds about them, and close the account.
 
 The download is one zip: ``data.json`` (profile, appeals with their timelines and messages, reception
-bookings, e-service applications with their timelines, notifications, commitment feedback) and the files
+bookings, e-service applications with their timelines, notifications, commitment feedback, the reports the
+resident made and any block on their taking part) and the files
 (the appeals' attachments the resident can see, the applications' documents). It is written to a temporary
 file, each stored file copied into it in chunks, so a large attachment is never held in memory whole.
 
@@ -42,6 +43,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.models.moderation import Report, UserBlock
 from app.services import audit, files, notify
 from app.services.passwords import hash_password, verify_password
 
@@ -179,6 +181,17 @@ def _feedback(user: User) -> list[dict]:
              "at": f.updated_at or f.created_at} for f in rows]
 
 
+def _reports(user: User) -> list[dict]:
+    rows = db.session.scalars(select(Report).where(Report.reporter_id == user.id).order_by(Report.created_at))
+    return [{"at": r.created_at, "content": r.target_type, "content_id": r.target_id, "reason": r.reason,
+             "resolved_at": r.resolved_at, "outcome": r.outcome} for r in rows]
+
+
+def _blocks(user: User) -> list[dict]:
+    rows = db.session.scalars(select(UserBlock).where(UserBlock.user_id == user.id).order_by(UserBlock.created_at))
+    return [{"at": b.created_at, "reason": b.reason, "until": b.ends_at, "lifted_at": b.lifted_at} for b in rows]
+
+
 def collect(user: User, add_file: Callable[[str, str], str | None]) -> dict:
     """Everything the portal holds about ``user`` as JSON-ready data; ``add_file(stored, path)`` puts a stored
     file into the download and returns its path there (None when the file is missing)."""
@@ -186,7 +199,8 @@ def collect(user: User, add_file: Callable[[str, str], str | None]) -> dict:
         "portal": "Rəqəmsal İcra", "generated_at": utcnow(), "profile": _profile(user),
         "appeals": _appeals(user, add_file), "reception_bookings": _bookings(user),
         "service_applications": _applications(user, add_file), "notifications": _notifications(user),
-        "commitment_feedback": _feedback(user),
+        "commitment_feedback": _feedback(user), "reports_made": _reports(user),
+        "participation_blocks": _blocks(user),
     }
     for section, exporter in EXPORTERS.items():
         data[section] = exporter(user)
