@@ -22,7 +22,8 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import appeals, commitments, demo, eservice_seed, eservices, reception, seed
+from app.models.poll import PollParticipation, PollTopic
+from app.services import appeals, commitments, demo, eservice_seed, eservices, poll_demo, reception, seed
 from app.services.calendar import add_working_days, local_date
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
@@ -56,6 +57,7 @@ def demo_portal(app):
         commitments.seed_demo()
         eservice_seed.seed_catalogue()
         eservice_seed.seed_demo_applications(*demo.demo_service_people())
+        poll_demo.seed_demo()
         citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.az"))
         # One appeal with a file of theirs, so the download carries an attachment too.
         appeal = create_appeal(citizen, seed_district("GNC"), attachments=[Upload("çuxur şəkli.png", PNG)])
@@ -84,6 +86,8 @@ def test_the_demo_citizens_download_holds_each_of_their_records(app, client, dem
         notifications = set(db.session.scalars(select(Notification.text).where(Notification.user_id == citizen_id)))
         feedback = db.session.scalars(select(CommitmentFeedback.commitment_id)
                                       .where(CommitmentFeedback.citizen_id == citizen_id)).all()
+        polls = set(db.session.scalars(select(PollParticipation.poll_id).where(PollParticipation.user_id == citizen_id)))
+        topics = set(db.session.scalars(select(PollTopic.question).where(PollTopic.author_id == citizen_id)))
     assert appeals_held and bookings and applications and notifications
     assert data["profile"]["email"] == "citizen@demo.az" and data["profile"]["full_name"] == "Leyla Məmmədova"
     assert {a["number"] for a in data["appeals"]} == appeals_held
@@ -93,6 +97,9 @@ def test_the_demo_citizens_download_holds_each_of_their_records(app, client, dem
     assert {n["text"] for n in data["notifications"]} == notifications
     assert sorted(f["commitment_id"] for f in data["commitment_feedback"]) == sorted(feedback)
     assert data["reports_made"] == [] and data["participation_blocks"] == []
+    assert {p["poll_id"] for p in data["poll_participation"]} == polls
+    assert all(set(p) == {"poll_id", "question", "took_part_at"} for p in data["poll_participation"])  # no choice
+    assert {t["question"] for t in data["poll_topics_proposed"]} == topics
     # Every file is in the zip with the bytes stored.
     exported_documents = [d for a in data["service_applications"] for d in a["documents"]]
     assert {d["sha256"] for d in exported_documents} == documents

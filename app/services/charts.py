@@ -103,3 +103,30 @@ def line(chart_id: str, title: str, description: str, labels: list[str], series:
                 body.append(f'<circle class="{s.css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">'
                             f'<title>{escape(label)}: {value:.0f}{suffix}</title></circle>')
     return _frame(chart_id, title, description, top, body, labels, series, suffix)
+
+
+def hbars(chart_id: str, title: str, description: str, labels: list[str], values: list[float],
+          css: str = "series-a") -> Markup:
+    """Horizontal bars, one row per label with the label above its bar and the value after it (long labels fit)."""
+    row, label_h, bar_h, value_w = 44, 16, 18, 56
+    left, plot_w = 8, WIDTH - 16 - value_w
+    top = max([v or 0 for v in values] + [0]) or 1
+    height = row * max(1, len(labels)) + 8
+    parts = [
+        f'<svg class="chart chart-hbars" id="{chart_id}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" viewBox="0 0 {WIDTH} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 4 + row * i
+        shown = label if len(label) <= 90 else label[:89] + "…"
+        width = plot_w * (value or 0) / top
+        parts.append(f'<text class="legend" x="{left}" y="{y + label_h - 4}">{escape(shown)}</text>')
+        parts.append(f'<rect class="track" x="{left}" y="{y + label_h}" width="{plot_w}" height="{bar_h}"/>')
+        parts.append(f'<rect class="{css}" x="{left}" y="{y + label_h}" width="{width:.1f}" height="{bar_h}">'
+                     f'<title>{escape(label)}: {value:g}</title></rect>')
+        parts.append(f'<text class="axis" x="{left + plot_w + 6}" y="{y + label_h + 13}">{value:g}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

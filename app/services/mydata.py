@@ -2,7 +2,8 @@
 
 The download is one zip: ``data.json`` (profile, appeals with their timelines and messages, reception
 bookings, e-service applications with their timelines, notifications, commitment feedback, the reports the
-resident made and any block on their taking part) and the files
+resident made and any block on their taking part, the polls they took part in (never what they chose) and the
+poll topics they proposed) and the files
 (the appeals' attachments the resident can see, the applications' documents). It is written to a temporary
 file, each stored file copied into it in chunks, so a large attachment is never held in memory whole.
 
@@ -44,6 +45,7 @@ from app.models import (
     utcnow,
 )
 from app.models.moderation import Report, UserBlock
+from app.models.poll import PollParticipation, PollTopic
 from app.services import audit, files, notify
 from app.services.passwords import hash_password, verify_password
 
@@ -192,6 +194,20 @@ def _blocks(user: User) -> list[dict]:
     return [{"at": b.created_at, "reason": b.reason, "until": b.ends_at, "lifted_at": b.lifted_at} for b in rows]
 
 
+def _polls(user: User) -> list[dict]:
+    """The polls the resident took part in and when; never what they chose (the ballot is secret)."""
+    rows = db.session.scalars(select(PollParticipation).where(PollParticipation.user_id == user.id)
+                              .options(joinedload(PollParticipation.poll)).order_by(PollParticipation.created_at))
+    return [{"poll_id": p.poll_id, "question": p.poll.question_az, "took_part_at": p.created_at} for p in rows]
+
+
+def _poll_topics(user: User) -> list[dict]:
+    rows = db.session.scalars(select(PollTopic).where(PollTopic.author_id == user.id).order_by(PollTopic.created_at))
+    return [{"at": t.created_at, "district": t.district.code, "direction": t.direction, "kind": t.kind,
+             "question": t.question, "description": t.description, "answers": t.options, "status": t.status,
+             "moderator_reason": t.reason, "poll_id": t.poll.id if t.poll else None} for t in rows]
+
+
 def collect(user: User, add_file: Callable[[str, str], str | None]) -> dict:
     """Everything the portal holds about ``user`` as JSON-ready data; ``add_file(stored, path)`` puts a stored
     file into the download and returns its path there (None when the file is missing)."""
@@ -200,7 +216,8 @@ def collect(user: User, add_file: Callable[[str, str], str | None]) -> dict:
         "appeals": _appeals(user, add_file), "reception_bookings": _bookings(user),
         "service_applications": _applications(user, add_file), "notifications": _notifications(user),
         "commitment_feedback": _feedback(user), "reports_made": _reports(user),
-        "participation_blocks": _blocks(user),
+        "participation_blocks": _blocks(user), "poll_participation": _polls(user),
+        "poll_topics_proposed": _poll_topics(user),
     }
     for section, exporter in EXPORTERS.items():
         data[section] = exporter(user)
