@@ -58,6 +58,10 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     CONFIRM_TOKEN_MAX_AGE = 3600 * 48
     RESET_TOKEN_MAX_AGE = 3600
+    # Staff invitations: the emailed link to choose a password works this long (and once).
+    INVITE_TOKEN_MAX_AGE = int(os.environ.get("INVITE_TOKEN_MAX_AGE", str(3600 * 24 * 7)))
+    # Two-factor sign-in: the key that encrypts TOTP secrets and keys recovery-code hashes (default SECRET_KEY).
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", "")
 
     # Rate limits (per client address) for sign-in, register and reset.
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")

@@ -3,7 +3,7 @@
 Blueprints and the URL prefixes they own:
 
 - ``main``     ``/``          home, about, accessibility, privacy, language, /healthz
-- ``auth``     ``/auth``      register, confirm, sign in/out, password reset
+- ``auth``     ``/auth``      register, confirm, sign in/out, password reset, two-factor sign-in, staff invitations
 - ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile
 - ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception
 - ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
@@ -13,9 +13,11 @@ Blueprints and the URL prefixes they own:
 - ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
-- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions;
-  districts, departments, appeal categories, the calendar's exceptions (``/admin/districts``, ``/admin/categories``,
-  ``/admin/calendar``)
+- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
+                              (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``),
+                              users and roles (``/admin/users``)
+                              districts, departments, appeal categories, the calendar's exceptions (``/admin/districts``,
+                              ``/admin/categories``, ``/admin/calendar``)
 - ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
   resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
 """

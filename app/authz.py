@@ -441,6 +441,36 @@ def _poll_moderate(user: Any, obj: Any) -> bool:
     return scope in staff_districts(user, ("moderator",))
 
 
+# --- Audit trail and operations (helper "audit") ----------------------------------------------------
+
+
+@policy("audit.view")
+def _audit_view(user: Any, obj: Any) -> bool:
+    """The audit trail and its export: supervisors and administrators (national roles)."""
+    return _has_role(user, "supervisor", "admin")
+
+
+@policy("operations.manage")
+def _operations_manage(user: Any, obj: Any) -> bool:
+    """The operations page (database, Redis, outbox, scheduled commands) and resending mail: administrators."""
+    return _has_role(user, "admin")
+
+
+# --- Staff accounts and two-factor sign-in ----------------------------------------------------------
+
+
+@policy("staff.manage")
+def _staff_manage(user: Any, obj: Any) -> bool:
+    """Inviting staff, their roles, deactivation, resetting a second factor: administrators only."""
+    return _has_role(user, "admin")
+
+
+@policy("account.two_factor")
+def _account_two_factor(user: Any, obj: Any) -> bool:
+    """Setting up one's own two-factor sign-in: every member of staff, for their own account."""
+    return _has_role(user, *STAFF_ROLES) and (obj is None or obj.id == user.id)
+
+
 # --- Reference data and residents' own data (administration, issue 10) -------------------------------------
 
 

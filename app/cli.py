@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent, AuditEntry
-from app.services import appeals, audit, commitments, demo, eservice_seed, ops, poll_demo, reception, seed, stats
+from app.services import appeals, audit, commitments, demo, eservice_seed, ops, poll_demo, reception, seed, stats, two_factor
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -102,6 +102,7 @@ def seed_demo() -> None:
         added = seed.seed_reference_data(progress=lambda _rows: districts)
     with bar(seed.DEMO_USERS, "Demo accounts ") as users:
         created = seed.seed_demo_users(progress=lambda _rows: users)
+    two_factor.seed_demo()  # the demo administrator and supervisor sign in with a published TOTP secret
     with bar(range(demo.DEMO_APPEALS), "Demo appeals  ") as rows:
         appeals_created = demo.seed_demo_appeals(demo.DEMO_APPEALS, progress=lambda _rows: rows)
     sessions_created = demo.seed_demo_receptions()
@@ -135,6 +136,9 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     if problem and find_by_email(email) is None:
         raise click.ClickException(problem)
     user, created = seed.ensure_user(email, full_name, password, [("admin", None)])
+    audit.record("user.role", obj=user, summary=f"{user.email} made an administrator by flask create-admin",
+                 after={"roles": sorted(user.role_names)})
+    db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
 
 

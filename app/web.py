@@ -48,10 +48,16 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
+        # The cookie holds "id:session version" (User.get_id); a raised version (deactivation, a reset second
+        # factor) means this session has ended, whatever the cookie's age.
+        user_part, _sep, version = user_id.partition(":")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(user_part))
         except ValueError:
             return None
+        if user is None or not user.active or version != str(user.session_version or 0):
+            return None
+        return user
 
     # Flask-Login flashes this when a page needs sign-in; N_ marks it for extraction.
     login_manager.login_message = N_("Sign in to see this page.")

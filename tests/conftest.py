@@ -139,8 +139,27 @@ class Browserless:
         tokens = {"csrf_token": token, **{f"{prefix}-csrf_token": token for prefix in prefixes}}
         return self.client.post(url, data={**tokens, **data}, **kwargs)
 
-    def login(self, email: str, password: str, **kwargs):
-        return self.post("/auth/login", {"email": email, "password": password}, **kwargs)
+    def login(self, email: str, password: str, totp_secret: str | None = None, **kwargs):
+        """Sign in; when the portal asks for a second factor, answer with a code of ``totp_secret``
+        (by default the factories' ``TOTP_SECRET``)."""
+        response = self.post("/auth/login", {"email": email, "password": password}, **kwargs)
+        if response.status_code == 302 and response.headers["Location"].endswith("/auth/two-factor"):
+            response = self.second_factor(totp_secret)
+        return response
+
+    def second_factor(self, totp_secret: str | None = None):
+        """Answer the second step with the current code (or the next one, if the current was just used)."""
+        import time
+
+        import pyotp
+
+        from tests.factories import TOTP_SECRET
+
+        totp = pyotp.TOTP(totp_secret or TOTP_SECRET)
+        response = self.post("/auth/two-factor", {"code": totp.now()})
+        if response.status_code == 422:
+            response = self.post("/auth/two-factor", {"code": totp.at(time.time() + 30)})
+        return response
 
 
 @pytest.fixture

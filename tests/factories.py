@@ -7,6 +7,8 @@ from app.services import seed
 from app.services.passwords import hash_password
 
 PASSWORD = "Kitab-Qələm-2026"
+# The TOTP secret of the test users whose role requires two-factor sign-in (administrators, supervisors).
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def create_reference_data() -> dict[str, District]:
@@ -24,8 +26,10 @@ def create_user(
     roles: list[tuple[str, District | None]] = (),
     locale: str = "az",
     active: bool = True,
+    two_factor: bool | None = None,
 ) -> User:
-    """A user with these roles, committed."""
+    """A user with these roles, committed. Two-factor sign-in (secret ``TOTP_SECRET``) is set up when
+    ``two_factor`` says so, by default when a role requires it."""
     user = User(
         email=email.lower(),
         full_name=full_name,
@@ -36,6 +40,10 @@ def create_user(
     )
     for role, district in roles:
         user.roles.append(RoleAssignment(role=role, district_id=district.id if district else None))
+    if two_factor or (two_factor is None and {role for role, _district in roles} & {"admin", "supervisor"}):
+        from app.services.two_factor import set_secret
+
+        set_secret(user, TOTP_SECRET)
     db.session.add(user)
     db.session.commit()
     return user

@@ -12,6 +12,7 @@ from app.services.eservice_seed import read_catalogue
 from app.services.passwords import verify_password
 from app.services.poll_demo import DEMO_POLLS
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
+from app.services.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR
 
 
 def counts(app) -> tuple[int, ...]:
@@ -44,6 +45,8 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
             user = db.session.scalar(select(User).where(User.email == email))
             assert user.is_confirmed and verify_password(user.password_hash, DEMO_PASSWORD)
             assert sorted((r.role, r.district.code if r.district else None) for r in user.roles) == sorted(roles)
+            # The demo administrator and supervisor sign in with the published TOTP secret (README).
+            assert user.two_factor_enabled == (email in DEMO_TWO_FACTOR)
         ganja = db.session.scalar(select(District).where(District.code == "GNC"))
         assert (ganja.name_az, ganja.name_ru, ganja.name_en) == ("Gəncə", "Гянджа", "Ganja")
         assert db.session.scalar(select(func.count()).select_from(Commitment).where(
@@ -82,7 +85,7 @@ def test_translate_compile(runner):
 def test_each_demo_account_signs_in_to_the_right_cabinet(app, runner, web, client):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     for email, _name, roles in DEMO_USERS:
-        response = web.login(email, DEMO_PASSWORD)
+        response = web.login(email, DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)
         expected = "/office/" if roles else "/cabinet/"
         assert response.status_code == 302 and response.headers["Location"].endswith(expected), email
         assert client.get(expected).status_code == 200

@@ -104,3 +104,35 @@ class ActionForm(BaseForm):
     """A form with only a CSRF token and a button (sign out, resend)."""
 
     submit = SubmitField(_l("Continue"))
+
+
+class CodeForm(BaseForm):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20, message=_l("Use at most %(max)d characters."))],
+        description=_l("The six digits your authenticator app shows now, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    submit = SubmitField(_l("Sign in"))
+
+
+class TotpForm(BaseForm):
+    """A code from the authenticator app, to confirm set-up or an action on the second factor."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[DataRequired(_l("Enter the code.")), Length(max=20, message=_l("Use at most %(max)d characters."))],
+        description=_l("The six digits your authenticator app shows now."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class AcceptInvitationForm(BaseForm):
+    """An invited member of staff chooses a password."""
+
+    password = new_password_field(_l("Password"))
+    password_again = repeat_password_field(_l("Repeat the password"), "password")
+    submit = SubmitField(_l("Save the password"))

@@ -85,7 +85,7 @@ def resend_confirmation():
 @public
 @limiter.limit(_auth_limit, methods=["POST"])
 def login():
-    """Sign in with email and password; five failures lock the account for a while."""
+    """Sign in with email and password (then a second factor when set up); five failures lock the account."""
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = LoginForm()
@@ -105,9 +105,13 @@ def login():
             else:
                 form.form_errors.append(_("The email address or the password is not correct."))
         else:
+            target = _safe_next(request.args.get("next"))
+            if user.two_factor_enabled:
+                from app.auth.two_factor import start_second_step
+
+                return start_second_step(user, form.remember.data, target)
             login_user(user, remember=form.remember.data)
             session["lang"] = user.locale
-            target = _safe_next(request.args.get("next"))
             return redirect(target or landing_url(user))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 422
     return render_template("auth/login.html", form=form), status

@@ -57,6 +57,7 @@ from app.models.reception import (
     ReceptionSession,
     ReceptionSlot,
 )
+from app.models.staff import RecoveryCode
 from app.models.stats import AppealStat
 from app.models.user import (
     DISTRICT_ROLES,
@@ -128,6 +129,7 @@ __all__ = [
     "ReceptionBooking",
     "ReceptionSession",
     "ReceptionSlot",
+    "RecoveryCode",
     "RoleAssignment",
     "STAFF_ROLES",
     "User",

@@ -47,8 +47,8 @@ class AuditEntry(db.Model):
 
     @property
     def is_system(self) -> bool:
-        """Whether a scheduled command, not a person, acted."""
-        return self.actor_id is None and self.actor_email is None
+        """Whether a scheduled command, not a person, acted (no actor and no request)."""
+        return self.actor_id is None and self.ip is None
 
 
 class AuditChainHead(db.Model):

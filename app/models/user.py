@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint(f"locale IN ({_quoted(LANGUAGES)})", name="locale_known"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_positive"),
+        CheckConstraint("totp_failures >= 0", name="totp_failures_positive"),
+        CheckConstraint("session_version >= 0", name="session_version_positive"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -57,6 +59,16 @@ class User(UserMixin, db.Model):
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Staff accounts: the session version is part of the sign-in cookie, so raising it (deactivation,
+    # a reset second factor) ends every open session at its next request.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-factor sign-in: the TOTP secret, encrypted (app/services/two_factor.py); set up once enabled_at is set.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last 30-second step whose code was accepted: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When the resident closed the account: profile and contacts erased, sign-in disabled, kept records remain.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -68,6 +80,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in.
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's cookie value: the id and the session version, so a raised version signs the user out."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Whether the user signs in with a second factor (a TOTP app)."""
+        return self.totp_enabled_at is not None
 
     @property
     def is_confirmed(self) -> bool:

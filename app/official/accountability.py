@@ -13,13 +13,15 @@ from app.extensions import db
 from app.i18n import tr
 from app.models import Category
 from app.official import bp
-from app.services import accountability, stats
+from app.services import accountability, audit, stats
 from app.services.districts import by_code as district_by_code
 
 
 def _export(table: accountability.Table, name: str, export: str) -> Response:
     mimetype, render = accountability.EXPORTS[export]
     stamp = datetime.now().strftime("%Y%m%d")
+    audit.record("accountability.export", object_type="report", object_id=name, summary=f"{name}.{export}")
+    db.session.commit()
     return Response(render(table), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{export}"'})
 

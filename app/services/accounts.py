@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from app import authz
 from app.errors import Invalid
 from app.extensions import db
-from app.models import LANGUAGES, District, User, utcnow
-from app.services import mail
+from app.models import LANGUAGES, STAFF_ROLES, District, User, utcnow
+from app.services import audit, mail
 from app.services.passwords import hash_password, password_problem, verify_password
 from app.services.tokens import make_token, read_token
 
@@ -116,23 +116,41 @@ def authenticate(email: str, password: str) -> User:
         raise SignInRefused("credentials")
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
+        _audit_refusal(user, "locked")
+        db.session.commit()
         raise SignInRefused("locked", user.locked_until)
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
         if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
             user.failed_logins = 0
             user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+            _audit_refusal(user, "wrong password, account locked")
             db.session.commit()
             raise SignInRefused("locked", user.locked_until)
+        _audit_refusal(user, "wrong password")
         db.session.commit()
         raise SignInRefused("credentials")
     if not user.active:
+        _audit_refusal(user, "inactive")
+        db.session.commit()
         raise SignInRefused("inactive")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    if _is_staff(user):
+        audit.record("auth.sign_in", actor=user, obj=user, summary=f"{user.email} signed in")
     db.session.commit()
     return user
+
+
+def _is_staff(user: User) -> bool:
+    return bool(user.role_names & set(STAFF_ROLES))
+
+
+def _audit_refusal(user: User, reason: str) -> None:
+    """A refused sign-in to a staff account goes into the audit trail (the actor is unknown: no actor)."""
+    if _is_staff(user):
+        audit.record("auth.sign_in_failed", actor=None, obj=user, summary=f"sign-in as {user.email} refused: {reason}")
 
 
 def _reset_fingerprint(user: User) -> str:

@@ -16,6 +16,7 @@ from app import authz
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import KINDS, OPEN_STATUSES, STATUSES, Appeal, AppealEvent, AppealMessage, Attachment, District, User, utcnow
+from app.services import audit
 from app.services.calendar import add_working_days, end_of_day, local_date, working_days_between
 
 PER_PAGE = 25
@@ -250,6 +251,11 @@ def attachment_for(actor: User, appeal_id: int, attachment_id: int) -> Attachmen
         raise NotFound("attachment")
     if attachment.internal and not authz.can(actor, "appeal.internal", appeal):
         raise NotFound("attachment")
+    if actor.id != appeal.citizen_id:
+        # Staff opening a resident's file is recorded (the resident's own downloads are not).
+        audit.record("appeal.download", actor=actor, obj=appeal,
+                     summary=f"{appeal.number}: {attachment.original_name}", after={"attachment_id": attachment.id})
+        db.session.commit()
     return attachment
 
 

@@ -37,7 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.models.appeal import TEXT_LIMIT
-from app.services import files, notify, reference, stats
+from app.services import audit, files, notify, reference, stats
 from app.services.calendar import add_working_days, deadline, end_of_day, local_date, working_days_between
 
 # The law's deadlines, in working days (urgent: hours).
@@ -301,7 +301,27 @@ def _event(appeal: Appeal, actor: User | None, action: str, from_status: str | N
     db.session.add(event)
     # The accountability rollups change in the same transaction as the appeal.
     stats.on_event(appeal, event)
+    if actor is None or actor.id != appeal.citizen_id:
+        _audit(appeal, actor, action, from_status, to_status)
     return event
+
+
+# Timeline steps that are not a plain status change, as audit actions; the others are "appeal.status".
+AUDIT_ACTIONS = {
+    "filed": "appeal.file", "answered": "appeal.answer", "assigned": "appeal.assign", "extended": "appeal.extend",
+    "extra_study": "appeal.extra_study", "urgent": "appeal.urgent", "note": "appeal.note",
+    "escalated": "appeal.escalate",
+}
+
+
+def _audit(appeal: Appeal, actor: User | None, action: str, from_status: str | None, to_status: str) -> None:
+    """A step taken by staff (or the scheduler) goes into the audit trail; the applicant's own steps do not."""
+    after = {"status": to_status, "step": action, "due_at": appeal.due_at, "assignee_id": appeal.assignee_id}
+    audit.record(
+        AUDIT_ACTIONS.get(action, "appeal.status"), actor=actor, obj=appeal,
+        summary=f"{appeal.number}: {action}" + (f" ({from_status} → {to_status})" if from_status != to_status else ""),
+        before={"status": from_status} if from_status != to_status else None, after=after,
+    )
 
 
 def _staff_to_tell(appeal: Appeal) -> list[User]:
@@ -656,6 +676,8 @@ def post_message(actor: User, appeal_id: int, body: str, uploads=(), internal: b
         if internal:
             _event(appeal, actor, "note", appeal.status, appeal.status, public=False, now=now)
         elif staff:
+            audit.record("appeal.message", actor=actor, obj=appeal,
+                         summary=f"{appeal.number}: message to the applicant")
             _tell_citizen(appeal, lambda: _("New message from the authority on your appeal %(number)s.", number=appeal.number))
         else:
             _tell_staff(appeal, lambda: _("New message from the applicant on appeal %(number)s.", number=appeal.number), actor)

@@ -1,12 +1,15 @@
 """The audit trail: every staff action appended to a hash chain, and its verification.
 
-``record(...)`` adds one entry to the current session, so it is committed (or
-rolled back) with the action it describes. When the session flushes, new
-entries are numbered under a lock on the chain head (``audit_chain``, one row):
-each gets the next position as its id, the previous entry's hash, and its own
-hash, SHA-256 over a canonical serialisation of its fields and that previous
-hash. Concurrent transactions therefore queue for the head row and the chain
-stays one line. ``verify()`` walks the chain and names the first entry that was
+``record(...)`` adds one entry to the current session's transaction, so it is
+committed (or rolled back) with the action it describes. When that transaction
+commits, its entries are numbered under a lock on the chain head
+(``audit_chain``, one row): each gets the next position as its id, the previous
+entry's hash, and its own hash, SHA-256 over a canonical serialisation of its
+fields and that previous hash. Concurrent transactions therefore queue for the
+head row and the chain stays one line. The head is locked at the very end of
+the transaction, after everything else was flushed, so it is the last lock any
+transaction takes (no deadlock with the rows of the action) and is held only
+for the commit itself. ``verify()`` walks the chain and names the first entry that was
 changed, removed or inserted out of order.
 """
 from __future__ import annotations
@@ -23,14 +26,15 @@ from flask import has_request_context, request
 from flask_login import current_user
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import instance_state
 
 from app.extensions import db
 from app.models import AuditChainHead, AuditEntry, utcnow
 
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_-]*)+$")
 GENESIS = ""  # the "previous hash" of the first entry
+PENDING = "audit_pending"  # the session's entries waiting for the commit
 SUMMARY_MAX = 500
+VALUE_MAX = 120  # a before/after value longer than this is shortened: a summary, not a copy
 
 
 def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
@@ -69,8 +73,26 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
         prev_hash="",
         hash="",
     )
-    db.session.add(entry)
+    # Pending until the commit numbers it (an autoflush before then must not write it without its place).
+    db.session().info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def snapshot(obj: Any, fields: tuple[str, ...] | list[str]) -> dict:
+    """The values of ``fields`` of ``obj`` for a before/after summary (long texts shortened)."""
+    values = {}
+    for name in fields:
+        value = getattr(obj, name, None)
+        if isinstance(value, str) and len(value) > VALUE_MAX:
+            value = value[:VALUE_MAX - 1] + "…"
+        values[name] = value
+    return values
+
+
+def diff(before: dict, after: dict) -> tuple[dict, dict]:
+    """Only the fields that changed between two snapshots: (before, after)."""
+    changed = [key for key in after if canonical({"v": before.get(key)}) != canonical({"v": after.get(key)})]
+    return {key: before.get(key) for key in changed}, {key: after.get(key) for key in changed}
 
 
 def object_type_of(obj: Any) -> str:
@@ -152,23 +174,32 @@ def _insert_if_absent(conn, values: dict):
     return insert(HEAD).values(**values)
 
 
-@event.listens_for(Session, "before_flush")
-def _chain_new_entries(session: Session, flush_context, instances) -> None:
-    """Give each new entry its position, previous hash and hash, under the head's lock."""
-    new = [obj for obj in session.new if isinstance(obj, AuditEntry)]
-    if not new:
+@event.listens_for(Session, "before_commit")
+def _chain_pending_entries(session: Session) -> None:
+    """Give each entry recorded in this transaction its position, previous hash and hash, under the head's lock."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the entries wait for the outer commit
+    pending = session.info.pop(PENDING, None)
+    if not pending:
         return
-    # The order they were recorded in (the order the session will insert them, too).
-    new.sort(key=lambda entry: instance_state(entry).insert_order)
+    session.flush()  # the action's own rows first: the head is the last lock this transaction takes
     conn = session.connection()
     last_id, last_hash = _lock_head(conn)
-    for entry in new:
+    for entry in pending:
         last_id += 1
         entry.id = last_id
         entry.prev_hash = last_hash
         entry.hash = entry_hash(entry)
         last_hash = entry.hash
+    session.add_all(pending)
     conn.execute(update(HEAD).where(HEAD.c.id == 1).values(last_id=last_id, last_hash=last_hash))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending_entries(session: Session, transaction) -> None:
+    """A transaction that ended without committing them (rolled back, closed) drops its entries."""
+    if transaction.parent is None:
+        session.info.pop(PENDING, None)
 
 
 # --- Verification -------------------------------------------------------------

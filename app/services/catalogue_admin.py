@@ -24,7 +24,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import LIFE_SITUATIONS, District, Service, ServiceForm, User, utcnow
 from app.models.eservice import LANGS, service_districts
-from app.services import eservice_forms
+from app.services import audit, eservice_forms
 from app.services.eservices import SITUATION_LABELS
 
 CODE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -236,11 +236,26 @@ def _apply_service(service: Service, data: ServiceInput) -> None:
             select(District).where(District.id.in_(ids)).order_by(District.name_az))) if ids else []
 
 
-def _commit_service(service: Service) -> Service:
-    """Commit; a code another administrator took a moment ago is refused like any taken code."""
+# What the audit trail keeps of a service before and after a change (texts shortened).
+AUDITED_FIELDS = ("code", *(f"{stem}_{lang}" for stem in TEXT_STEMS for lang in LANGS), "fee", "processing_days",
+                  "life_situation", "online", "front_desk", "active")
+
+
+def _service_snapshot(service: Service) -> dict:
+    with db.session.no_autoflush:
+        return {**audit.snapshot(service, AUDITED_FIELDS), "districts": sorted(d.code for d in service.districts)}
+
+
+def _commit_service(actor: User, service: Service, action: str, before: dict | None = None) -> Service:
+    """Record the change in the audit trail and commit; a code another administrator took a moment ago is
+    refused like any taken code."""
     # Read before committing: a rollback expires the row, and reloading it would give the old code.
     code = service.code
     try:
+        after = _service_snapshot(service)
+        if before is not None:
+            before, after = audit.diff(before, after)
+        audit.record(action, actor=actor, obj=service, summary=code, before=before, after=after)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -258,7 +273,7 @@ def create_service(actor: User, data: ServiceInput) -> Service:
     service = Service(position=(last or 0) + 1)
     _apply_service(service, data)
     db.session.add(service)
-    return _commit_service(service)
+    return _commit_service(actor, service, "service.create")
 
 
 def update_service(actor: User, service_id: int, data: ServiceInput) -> Service:
@@ -267,8 +282,9 @@ def update_service(actor: User, service_id: int, data: ServiceInput) -> Service:
     errors = _check_service(data, service.id)
     if errors:
         raise Invalid(errors)
+    before = _service_snapshot(service)
     _apply_service(service, data)
-    return _commit_service(service)
+    return _commit_service(actor, service, "service.update", before)
 
 
 # --- Form definitions --------------------------------------------------------------------------------
@@ -377,6 +393,9 @@ def save_form(actor: User, service_id: int, fields: list[dict], based_on: int | 
                        created_by_id=actor.id)
     db.session.add(form)
     try:
+        audit.record("service.form", actor=actor, obj=service, summary=f"{service.code}: form version {form.version}",
+                     before={"version": current} if current else None,
+                     after={"version": form.version, "fields": [item.get("key") for item in cleaned]})
         db.session.commit()
     except IntegrityError:
         # Another administrator took this version number at the same moment.

@@ -39,7 +39,7 @@ from app.models import (
     utcnow,
 )
 from app.models.commitment import COST_MAX, DESCRIPTION_LIMIT, FEEDBACK_COMMENT_LIMIT, TITLE_LIMIT
-from app.services import notify
+from app.services import audit, notify
 from app.services.appeal_queries import NUMBER_RE, Page
 from app.services.calendar import local_date
 
@@ -219,6 +219,12 @@ def _check(district_id: int, data: CommitmentInput, today: date) -> dict[str | N
     return errors
 
 
+# What the audit trail keeps of a commitment before and after a change.
+AUDITED_FIELDS = ("title_az", "title_ru", "title_en", "description_az", "description_ru", "description_en",
+                  "department_id", "status", "progress", "planned_start", "planned_end", "actual_start",
+                  "actual_end", "planned_cost", "actual_cost")
+
+
 def _apply(commitment: Commitment, data: CommitmentInput) -> None:
     """Copy checked input onto the row; empty translations are stored as NULL so they fall back to az."""
     for name in ("title_az", "title_ru", "title_en", "description_az", "description_ru", "description_en"):
@@ -284,6 +290,8 @@ def create(actor: User, district_id: int | None, data: CommitmentInput, now: dat
     commitment = Commitment(district_id=district.id, created_by_id=actor.id, created_at=now, updated_at=now)
     _apply(commitment, data)
     db.session.add(commitment)
+    audit.record("commitment.create", actor=actor, obj=commitment, summary=commitment.title_az or "",
+                 after=audit.snapshot(commitment, AUDITED_FIELDS))
     notify.commit()
     return commitment
 
@@ -295,8 +303,12 @@ def update(actor: User, commitment_id: int, data: CommitmentInput, now: datetime
     errors = _check(commitment.district_id, data, local_date(now))
     if errors:
         raise Invalid(errors)
+    before = audit.snapshot(commitment, AUDITED_FIELDS)
     _apply(commitment, data)
     commitment.updated_at = now
+    changed_before, changed_after = audit.diff(before, audit.snapshot(commitment, AUDITED_FIELDS))
+    audit.record("commitment.update", actor=actor, obj=commitment, summary=commitment.title_az or "",
+                 before=changed_before, after=changed_after)
     notify.commit()
     return commitment
 
@@ -323,6 +335,8 @@ def add_milestone(actor: User, commitment_id: int, data: MilestoneInput, now: da
     )
     commitment.milestones.append(milestone)
     commitment.updated_at = now
+    audit.record("commitment.milestone_add", actor=actor, obj=commitment, summary=milestone.title_az,
+                 after={"title_az": milestone.title_az, "due_on": milestone.due_on})
     notify.commit()
     return milestone
 
@@ -349,6 +363,9 @@ def complete_milestone(actor: User, milestone_id: int, done_on: date | None = No
         raise Invalid({"done_on": _("A milestone cannot be done in the future.")})
     milestone.done_on = done_on
     milestone.commitment.updated_at = now
+    audit.record("commitment.milestone_done", actor=actor, obj=milestone.commitment, summary=milestone.title_az,
+                 before={"milestone_id": milestone.id, "done_on": None},
+                 after={"milestone_id": milestone.id, "done_on": done_on})
     notify.commit()
     return milestone
 
@@ -358,8 +375,12 @@ def reopen_milestone(actor: User, milestone_id: int, now: datetime | None = None
     milestone = editable_milestone(actor, milestone_id)
     if milestone.done_on is None:
         raise Invalid({None: _("This milestone is not marked as done.")})
+    before = milestone.done_on
     milestone.done_on = None
     milestone.commitment.updated_at = now or utcnow()
+    audit.record("commitment.milestone_reopen", actor=actor, obj=milestone.commitment, summary=milestone.title_az,
+                 before={"milestone_id": milestone.id, "done_on": before},
+                 after={"milestone_id": milestone.id, "done_on": None})
     notify.commit()
     return milestone
 
@@ -397,6 +418,8 @@ def link_appeal(actor: User, commitment_id: int, number: str, now: datetime | No
                   number=appeal.number, title=commitment.title_in(applicant.locale)),
         link=f"/commitments/item/{commitment.id}", appeal_id=appeal.id, email=False,
     )
+    audit.record("commitment.link", actor=actor, obj=commitment, summary=f"linked appeal {appeal.number}",
+                 after={"appeal_id": appeal.id})
     try:
         notify.commit()
     except IntegrityError:
@@ -418,6 +441,8 @@ def unlink(actor: User, link_id: int) -> int:
     """Remove a link; returns the commitment's id."""
     link = editable_link(actor, link_id)
     commitment = link.commitment
+    audit.record("commitment.unlink", actor=actor, obj=commitment, summary=f"unlinked {link.kind} link {link.id}",
+                 before={"appeal_id": link.appeal_id})
     db.session.delete(link)
     commitment.updated_at = utcnow()
     notify.commit()

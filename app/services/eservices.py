@@ -39,7 +39,7 @@ from app.models import (
     utcnow,
 )
 from app.models.eservice import service_districts
-from app.services import files, notify
+from app.services import audit, files, notify
 from app.services.calendar import deadline, local_date
 
 PER_PAGE = 25
@@ -151,6 +151,14 @@ def _event(application: ServiceApplication, actor: User | None, action: str, fro
     db.session.add(ApplicationEvent(application_id=application.id, actor_id=actor.id if actor else None,
                                     action=action, from_status=from_status, to_status=to_status, note=note,
                                     public=public, created_at=now or utcnow()))
+    if actor is None or actor.id != application.citizen_id:
+        # Staff steps (front desk included) go into the audit trail; the applicant's own do not.
+        audit.record(
+            "application.front_desk" if from_status is None else "application.status", actor=actor, obj=application,
+            summary=f"{application.number}: {from_status or 'new'} → {to_status}",
+            before={"status": from_status} if from_status else None,
+            after={"status": to_status, "due_at": application.due_at},
+        )
 
 
 def _store_documents(application: ServiceApplication, actor: User, uploads: dict[str, list]) -> list[str]:
@@ -321,7 +329,17 @@ def result_document(actor: User, application_id: int) -> ApplicationDocument:
     document = next((d for d in application.documents if d.field_key == RESULT_KEY), None)
     if application.status != "issued" or document is None:
         raise NotFound("result")
+    _audit_download(actor, application, document)
     return document
+
+
+def _audit_download(actor: User, application: ServiceApplication, document: ApplicationDocument) -> None:
+    """Staff downloading a resident's document is recorded (the resident's own downloads are not)."""
+    if actor.id != application.citizen_id:
+        audit.record("application.download", actor=actor, obj=application,
+                     summary=f"{application.number}: {document.field_key} {document.original_name}",
+                     after={"document_id": document.id})
+        notify.commit()
 
 
 def _tell(application: ServiceApplication, actor: User, to_status: str, note: str) -> None:
@@ -423,4 +441,5 @@ def document_for(actor: User, application_id: int, document_id: int) -> Applicat
     document = db.session.get(ApplicationDocument, document_id)
     if document is None or document.application_id != application.id:
         raise NotFound("document")
+    _audit_download(actor, application, document)
     return document

@@ -79,3 +79,20 @@ def send_email(recipient: str, template: str, locale: str, attachments: list[Att
     db.session.add(entry)
     db.session.commit()
     return entry
+
+
+def redeliver(entry: OutboxMessage) -> None:
+    """Try a failed message again as it was recorded (its attached files are not kept, so it goes without them).
+
+    Updates the entry's outcome; the caller commits.
+    """
+    if current_app.config["MAIL_SERVER"]:
+        try:
+            _deliver(entry.recipient, entry.subject, entry.body)
+            entry.status, entry.error = "sent", None
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("mail to %s failed again: %s", entry.recipient, exc)
+            entry.status, entry.error = "failed", str(exc)[:2000]
+    else:
+        log.info("mail to %s (sent again): %s\n%s", entry.recipient, entry.subject, entry.body)
+        entry.status, entry.error = "logged", None

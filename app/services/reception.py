@@ -34,7 +34,7 @@ from app.models import (
     utcnow,
 )
 from app.models.reception import TOPIC_LIMIT
-from app.services import appeals, mail, notify
+from app.services import appeals, audit, mail, notify
 from app.services.calendar import BAKU, add_working_days, local_date
 
 DEFAULT_CUTOFF_HOURS = 24
@@ -167,6 +167,10 @@ def publish(actor: User, district_id: int, data: SessionInput, now: datetime | N
     )
     cut_slots(session)
     db.session.add(session)
+    audit.record("reception.publish", actor=actor, obj=session,
+                 summary=f"reception day {data.day.isoformat()} {data.start:%H:%M}–{data.end:%H:%M}",
+                 after={"host_id": data.host_id, "starts_at": starts, "ends_at": ends, "place": session.place,
+                        "slots": len(session.slots)})
     notify.commit()
     return session
 
@@ -225,6 +229,8 @@ def cancel_session(actor: User, session_id: int, reason: str, now: datetime | No
                                 date=fmt_datetime(s.starts_at, "short"), reason=s.cancel_reason),
             link=f"/cabinet/receptions/{booking.id}",
         )
+    audit.record("reception.cancel", actor=actor, obj=session, summary=f"reception day cancelled: {session.cancel_reason}",
+                 before={"status": "scheduled"}, after={"status": "cancelled"})
     notify.commit()
     return session
 
@@ -494,9 +500,12 @@ def mark(actor: User, booking_id: int, status: str, now: datetime | None = None)
         raise Invalid({None: _("This reception is cancelled.")})
     if local_date(now) < local_date(booking.session.starts_at):
         raise Invalid({None: _("Residents are checked in on the day of the reception.")})
+    before = booking.status
     booking.status = status
     if status == "checked_in":
         booking.checked_in_at = now
+    audit.record("reception.booking_status", actor=actor, obj=booking, district_id=booking.session.district_id,
+                 summary=f"{booking.number}: {before} → {status}", before={"status": before}, after={"status": status})
     notify.commit()
     return booking
 
@@ -511,7 +520,11 @@ def record_outcome(actor: User, booking_id: int, outcome: str) -> ReceptionBooki
         raise Invalid({"outcome": _("Use at most %(max)d characters.", max=5000)})
     if booking.status not in ("checked_in", "attended"):
         raise Invalid({None: _("Record the outcome after the resident has been checked in.")})
+    before = booking.status
     booking.outcome, booking.status = outcome, "attended"
+    audit.record("reception.outcome", actor=actor, obj=booking, district_id=booking.session.district_id,
+                 summary=f"{booking.number}: outcome recorded", before={"status": before},
+                 after={"status": "attended", "outcome_length": len(outcome)})
     notify.commit()
     return booking
 
@@ -534,6 +547,8 @@ def register_oral_appeal(actor: User, booking_id: int, data: appeals.AppealInput
         raise Invalid({None: _("The resident's account cannot file appeals (it is not confirmed or not active).")}) from None
     booking = db.session.get(ReceptionBooking, booking_id)
     booking.appeal_id = appeal.id
+    audit.record("reception.oral_appeal", actor=actor, obj=booking, district_id=booking.session.district_id,
+                 summary=f"{booking.number}: oral appeal {appeal.number}", after={"appeal_id": appeal.id})
     notify.commit()
     appeals.transition(actor, appeal.id, "registered")
     return db.session.get(Appeal, appeal.id)

@@ -2,7 +2,7 @@
 exceptions declared by government decisions, and closed accounts.
 
 Revision ID: 0016_refdata
-Revises: 0010_polls
+Revises: 0015_staff
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0016_refdata'
-down_revision = '0010_polls'
+down_revision = '0015_staff'
 branch_labels = None
 depends_on = None
 

@@ -250,3 +250,75 @@ def test_scheduled_commands_record_their_runs(world, runner):
     runs = dict(ops.last_runs())
     assert all(runs[name] is not None and runs[name].outcome == "ok" for name in ops.SCHEDULED_COMMANDS)
     assert runs["appeals escalate"].summary == "0 escalated"
+
+
+# --- Staff actions in the other modules land in the trail -------------------------------------------
+
+
+def trail() -> list[tuple[str, str | None, str | None]]:
+    """(action, actor email, object type) of every entry, in order."""
+    return [(e.action, e.actor_email, e.object_type) for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_appeal_steps_by_staff_and_the_scheduler_are_recorded_the_applicants_are_not(world):
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.services import appeals
+    from tests.factories import create_appeal
+
+    gnc = world["gnc"]
+    citizen = create_user("citizen@example.az")
+    official = create_user("official@example.az", roles=[("official", gnc)])
+    appeal = create_appeal(citizen, gnc)
+    assert trail() == []  # filing is the resident's own step
+    appeals.transition(official, appeal.id, "registered")
+    appeals.transition(official, appeal.id, "in_progress")
+    appeals.post_message(official, appeal.id, "Sənədləri göndərin")
+    appeals.transition(official, appeal.id, "answered", appeals.StepData(answer="Su verildi."))
+    appeals.transition(citizen, appeal.id, "reopened", appeals.StepData(note="Su yenə yoxdur"))
+    appeals.escalate_overdue(now=utcnow() + timedelta(days=60))
+    assert trail() == [("appeal.status", "official@example.az", "appeal"),
+                       ("appeal.status", "official@example.az", "appeal"),
+                       ("appeal.message", "official@example.az", "appeal"),
+                       ("appeal.answer", "official@example.az", "appeal"),
+                       ("appeal.escalate", None, "appeal")]
+    answer = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "appeal.answer")).one()
+    assert answer.district_id == gnc.id and answer.object_id == str(appeal.id)
+    assert '"status":"in_progress"' in answer.before and '"status":"answered"' in answer.after
+    assert appeal.number in answer.summary and "Su verildi" not in (answer.after + answer.summary)
+    assert audit.verify().ok
+
+
+def test_commitment_changes_keep_only_what_changed(world):
+    from dataclasses import replace
+    from datetime import date
+
+    from app.services import commitments
+
+    editor = create_user("editor@example.az", roles=[("editor", world["gnc"])])
+    data = commitments.CommitmentInput(title_az="Nizami küçəsinin təmiri", description_az="Asfalt yenilənir.",
+                                       planned_start=date(2027, 3, 1), planned_end=date(2027, 9, 30))
+    commitment = commitments.create(editor, world["gnc"].id, data)
+    commitments.update(editor, commitment.id, replace(data, progress=40, status="in_progress",
+                                                      actual_start=date(2026, 1, 10)))
+    created, updated = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert (created.action, updated.action) == ("commitment.create", "commitment.update")
+    assert updated.before == '{"actual_start":null,"progress":0,"status":"planned"}'
+    assert updated.after == '{"actual_start":"2026-01-10","progress":40,"status":"in_progress"}'
+
+
+def test_staff_downloads_of_a_residents_file_are_recorded(world):
+    from app.services import appeal_queries, appeals
+    from tests.factories import PDF, Upload, create_appeal
+
+    gnc = world["gnc"]
+    citizen = create_user("citizen@example.az")
+    official = create_user("official@example.az", roles=[("official", gnc)])
+    appeal = create_appeal(citizen, gnc, attachments=[Upload("pasport.pdf", PDF)])
+    attachment_id = appeal.attachments[0].id
+    appeal_queries.attachment_for(citizen, appeal.id, attachment_id)
+    assert trail() == []
+    appeal_queries.attachment_for(official, appeal.id, attachment_id)
+    assert trail() == [("appeal.download", "official@example.az", "appeal")]
+    assert appeals is not None
