@@ -17,7 +17,9 @@ Blueprints and the URL prefixes they own:
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
                               (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``),
-                              users and roles (``/admin/users``)
+                              users and roles (``/admin/users``),
+                              districts, departments, appeal categories, the calendar's exceptions (``/admin/districts``,
+                              ``/admin/categories``, ``/admin/calendar``)
 - ``news``     ``/news``      published news, announcements and events: lists, articles, events calendar, covers
 - ``news_office`` ``/office/news`` the newsroom: write, review, schedule, publish, archive articles
 - ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the

@@ -577,3 +577,24 @@ def _proposal_settings(user: Any, obj: Any) -> bool:
     if obj is None:
         return _has_role(user, "head")
     return _proposal_district(obj) in staff_districts(user, ("head",))
+
+
+# --- Reference data and residents' own data (administration, issue 10) -------------------------------------
+
+
+@policy("reference.manage")
+def _reference_manage(user: Any, obj: Any) -> bool:
+    """Districts, departments, appeal categories and the calendar's exceptions: administrators only."""
+    return _has_role(user, "admin")
+
+
+@policy("account.data")
+def _account_data(user: Any, obj: Any) -> bool:
+    """Downloading everything the portal holds about oneself: any signed-in user, for their own account."""
+    return _signed_in(user) and (obj is None or obj.id == user.id)
+
+
+@policy("account.close")
+def _account_close(user: Any, obj: Any) -> bool:
+    """Closing one's own account: a resident without a staff role (staff accounts are ended by administrators)."""
+    return _signed_in(user) and not user.is_staff and (obj is None or obj.id == user.id)

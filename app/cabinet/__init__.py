@@ -1,6 +1,6 @@
-"""The citizen's personal cabinet: overview, profile, password."""
+"""The citizen's personal cabinet: overview, profile, password, their appeals, bookings, applications and own data."""
 from flask import Blueprint
 
 bp = Blueprint("cabinet", __name__)
 
-from app.cabinet import appeals, receptions, routes, services  # noqa: E402,F401  (the views register on bp)
+from app.cabinet import appeals, mydata, receptions, routes, services  # noqa: E402,F401  (the views register on bp)

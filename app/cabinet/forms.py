@@ -54,3 +54,17 @@ class PasswordForm(BaseForm):
     new_password = new_password_field(_l("New password"))
     new_password_again = repeat_password_field(_l("Repeat the new password"), "new_password")
     submit = SubmitField(_l("Change the password"))
+
+
+class DownloadDataForm(BaseForm):
+    """Download everything the portal holds about me (a button)."""
+
+    submit = SubmitField(_l("Download my data"))
+
+
+class CloseAccountForm(BaseForm):
+    """Close my account, confirmed with my password."""
+
+    password = PasswordField(_l("Your password"), validators=[InputRequired(_l("Enter your password to confirm."))],
+                             description=_l("To confirm that it is you who closes the account."))
+    submit = SubmitField(_l("Close my account"))

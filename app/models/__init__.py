@@ -22,7 +22,7 @@ from app.models.commitment import (
     CommitmentLink,
     CommitmentMilestone,
 )
-from app.models.district import Category, Department, District
+from app.models.district import CALENDAR_KINDS, CalendarException, Category, Department, District
 from app.models.eservice import (
     APPLICATION_SOURCES,
     APPLICATION_STATUSES,
@@ -128,6 +128,8 @@ __all__ = [
     "OPEN_STATUSES",
     "SOURCES",
     "STATUSES",
+    "CALENDAR_KINDS",
+    "CalendarException",
     "Category",
     "COMMITMENT_STATUSES",
     "Commitment",

@@ -69,6 +69,8 @@ class User(UserMixin, db.Model):
     # The last 30-second step whose code was accepted: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     totp_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the resident closed the account: profile and contacts erased, sign-in disabled, kept records remain.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     district: Mapped[District | None] = relationship()
     roles: Mapped[list[RoleAssignment]] = relationship(
@@ -97,6 +99,11 @@ class User(UserMixin, db.Model):
     def role_names(self) -> set[str]:
         """The names of every role this user holds, in any scope."""
         return {r.role for r in self.roles}
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the account was closed by its owner (its records stay, shown as a closed account's)."""
+        return self.closed_at is not None
 
     @property
     def is_staff(self) -> bool:

@@ -84,10 +84,15 @@ def _render(appeal_id: int, status: int = 200, **forms):
         abort(404)
     appeal = view.appeal
     register = forms.setdefault("register_form", RegisterStepForm(prefix="register"))
+    # Active departments, and the one the appeal already has (its category's default) even if since deactivated.
     register.department_id.choices = [SelectChoice("", _("No department"))] + [
         SelectChoice(d.id, tr(d))
-        for d in db.session.scalars(select(Department).where(Department.district_id == appeal.district_id).order_by(Department.name_az))
+        for d in db.session.scalars(select(Department).where(
+            Department.district_id == appeal.district_id,
+            Department.active.is_(True) | (Department.id == appeal.department_id)).order_by(Department.name_az))
     ]
+    if register.department_id.data is None:
+        register.department_id.data = appeal.department_id
     assign = forms.setdefault("assign_form", AssignForm(prefix="assign"))
     assign.assignee_id.choices = [SelectChoice(u.id, u.full_name) for u in appeals.colleagues(appeal.district_id)]
     if assign.assignee_id.data is None:

@@ -37,7 +37,7 @@ from app.models import (
     utcnow,
 )
 from app.models.appeal import TEXT_LIMIT
-from app.services import audit, files, notify, stats
+from app.services import audit, files, notify, reference, stats
 from app.services.calendar import add_working_days, deadline, end_of_day, local_date, working_days_between
 
 # The law's deadlines, in working days (urgent: hours).
@@ -206,6 +206,8 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
             source=data.source,
             district_id=district.id,
             category_id=category.id,
+            # The district's department of the kind the category goes to by default; officials may change it.
+            department_id=reference.default_department_id(district.id, category),
             citizen_id=actor.id,
             subject=data.subject.strip(),
             text=data.text.strip(),
@@ -427,7 +429,8 @@ def _move(appeal: Appeal, actor: User | None, to_status: str, action: str, note:
 def _to_registered(actor, appeal, data: StepData, now, as_citizen) -> None:
     if data.department_id is not None:
         department = db.session.get(Department, data.department_id)
-        if department is None or department.district_id != appeal.district_id:
+        if (department is None or department.district_id != appeal.district_id
+                or not (department.active or department.id == appeal.department_id)):
             raise Invalid({"department_id": _("Choose a department of this district.")})
         appeal.department_id = department.id
     _move(appeal, actor, "registered", "registered", None, now)

@@ -5,6 +5,14 @@ rest days transferred from them ("observed" days), as the ``holidays`` package
 lists them for country ``AZ``. Deadlines count working days after the start
 day: registering on a Friday with 15 working days to answer, the first day
 counted is the next working day.
+
+On top of the package, administrators declare exceptions a government decision
+makes (``CalendarException``): an extra rest day, or a working Saturday. There
+is no cross-request cache of them: they are read once per application context
+(one request, or one ``flask`` command) into ``flask.g``, so every process sees
+a change on its next request, and ``forget_exceptions()`` drops the copy of the
+context that made the change. The package's own holidays never change at run
+time and stay cached per year.
 """
 from __future__ import annotations
 
@@ -13,6 +21,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from flask import g, has_app_context
 
 BAKU = ZoneInfo("Asia/Baku")
 
@@ -22,9 +31,42 @@ def _days_off(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("AZ", years=year, observed=True))
 
 
+def is_holiday(day: date) -> bool:
+    """Whether ``day`` is a public holiday or a rest day transferred from one (the ``holidays`` package)."""
+    return day in _days_off(day.year)
+
+
+def is_usual_working_day(day: date) -> bool:
+    """Whether ``day`` works by the law alone: Monday to Friday, no holiday, before any declared exception."""
+    return day.weekday() < 5 and not is_holiday(day)
+
+
+def exceptions() -> dict[date, str]:
+    """The declared exceptions, ``{day: "rest_day" | "working_day"}``, read once per application context."""
+    if not has_app_context():
+        return {}
+    cached = g.get("calendar_exceptions")
+    if cached is None:
+        from app.extensions import db
+        from app.models import CalendarException
+
+        rows = db.session.execute(db.select(CalendarException.day, CalendarException.kind)).all()
+        cached = g.calendar_exceptions = dict(rows)
+    return cached
+
+
+def forget_exceptions() -> None:
+    """Drop this context's copy of the exceptions (after one is added or removed)."""
+    if has_app_context():
+        g.pop("calendar_exceptions", None)
+
+
 def is_working_day(day: date) -> bool:
-    """Whether ``day`` is a working day (a weekday that is no holiday or transferred rest day)."""
-    return day.weekday() < 5 and day not in _days_off(day.year)
+    """Whether ``day`` is a working day: a declared exception first, else a weekday that is no holiday."""
+    declared = exceptions().get(day)
+    if declared is not None:
+        return declared == "working_day"
+    return is_usual_working_day(day)
 
 
 def add_working_days(start: date, count: int) -> date:

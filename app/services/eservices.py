@@ -179,7 +179,7 @@ def _check_offer(service: Service | None, district_id: int | None, front_desk: b
     if service is None or not service.active:
         raise Invalid({None: _("This service is not available.")})
     district = db.session.get(District, district_id) if district_id else None
-    if district is None:
+    if district is None or not district.active:
         raise Invalid({"district_id": _("Choose the district authority you apply to.")})
     if district.id not in {d.id for d in service.districts}:
         raise Invalid({"district_id": _("%(district)s does not offer this service; choose another district.",

@@ -297,6 +297,9 @@ def session_view(session_id: int) -> SessionView:
 def _open_for_booking(session: ReceptionSession, now: datetime) -> None:
     if session.status == "cancelled":
         raise Invalid({None: _("This reception is cancelled.")})
+    if not session.district.active:
+        # A district an administrator deactivated takes no new bookings; the ones made stay.
+        raise Invalid({None: _("This district authority no longer takes bookings online.")})
     if session.starts_at <= now:
         raise Invalid({None: _("This reception has already taken place.")})
     if now >= session.cutoff_at:

@@ -15,39 +15,42 @@ from app.services.passwords import hash_password
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_PASSWORD = "demo-Parol-2026"
 
-# Departments every district authority has (az, ru, en).
+# Departments every district authority has: kind (the same code in every district), az, ru, en.
 DEPARTMENTS = [
-    ("Ümumi şöbə", "Общий отдел", "General department"),
+    ("general", "Ümumi şöbə", "Общий отдел", "General department"),
     (
+        "appeals",
         "Vətəndaşların müraciətləri ilə iş şöbəsi",
         "Отдел по работе с обращениями граждан",
         "Citizens' appeals department",
     ),
     (
+        "housing",
         "Mənzil-kommunal təsərrüfatı şöbəsi",
         "Отдел жилищно-коммунального хозяйства",
         "Housing and utilities department",
     ),
-    ("Sosial məsələlər şöbəsi", "Отдел социальных вопросов", "Social affairs department"),
+    ("social", "Sosial məsələlər şöbəsi", "Отдел социальных вопросов", "Social affairs department"),
     (
+        "construction",
         "Tikinti və arxitektura şöbəsi",
         "Отдел строительства и архитектуры",
         "Construction and architecture department",
     ),
 ]
 
-# National appeal categories: code, az, ru, en.
+# National appeal categories: code, az, ru, en, and the kind of department they go to by default.
 CATEGORIES = [
-    ("utilities", "Kommunal xidmətlər", "Коммунальные услуги", "Utilities"),
-    ("roads", "Yollar və nəqliyyat", "Дороги и транспорт", "Roads and transport"),
-    ("housing", "Mənzil məsələləri", "Жилищные вопросы", "Housing"),
-    ("social", "Sosial müdafiə", "Социальная защита", "Social protection"),
-    ("land", "Torpaq və tikinti", "Земля и строительство", "Land and construction"),
-    ("environment", "Ekologiya və abadlıq", "Экология и благоустройство", "Environment and public spaces"),
-    ("education", "Təhsil", "Образование", "Education"),
-    ("health", "Səhiyyə", "Здравоохранение", "Health care"),
-    ("employment", "Məşğulluq", "Занятость", "Employment"),
-    ("other", "Digər", "Другое", "Other"),
+    ("utilities", "Kommunal xidmətlər", "Коммунальные услуги", "Utilities", "housing"),
+    ("roads", "Yollar və nəqliyyat", "Дороги и транспорт", "Roads and transport", "construction"),
+    ("housing", "Mənzil məsələləri", "Жилищные вопросы", "Housing", "housing"),
+    ("social", "Sosial müdafiə", "Социальная защита", "Social protection", "social"),
+    ("land", "Torpaq və tikinti", "Земля и строительство", "Land and construction", "construction"),
+    ("environment", "Ekologiya və abadlıq", "Экология и благоустройство", "Environment and public spaces", "housing"),
+    ("education", "Təhsil", "Образование", "Education", "social"),
+    ("health", "Səhiyyə", "Здравоохранение", "Health care", "social"),
+    ("employment", "Məşğulluq", "Занятость", "Employment", "social"),
+    ("other", "Digər", "Другое", "Other", "appeals"),
 ]
 
 # Demo accounts: email, full name, [(role, district code or None)].
@@ -72,31 +75,40 @@ def read_districts() -> list[dict[str, str]]:
 
 
 def seed_reference_data(progress: Callable[[Iterable], Iterable] = iter) -> dict[str, int]:
-    """Create or update districts, their departments and the categories; return counts added."""
+    """Create the missing districts, their departments and the categories; return counts added.
+
+    Rows that exist are left as administrators made them (names, state); only a department kind or a
+    category's default kind that is still empty is filled in.
+    """
     added = {"districts": 0, "departments": 0, "categories": 0}
     existing = {d.code: d for d in db.session.scalars(select(District))}
     for row in progress(read_districts()):
         district = existing.get(row["code"])
         if district is None:
-            district = District(code=row["code"])
+            district = District(code=row["code"], name_az=row["name_az"], name_ru=row["name_ru"],
+                                name_en=row["name_en"])
             db.session.add(district)
             added["districts"] += 1
-        district.name_az, district.name_ru, district.name_en = row["name_az"], row["name_ru"], row["name_en"]
-        db.session.flush()
-        have = {d.name_az for d in db.session.scalars(select(Department).where(Department.district_id == district.id))}
-        for az, ru, en in DEPARTMENTS:
-            if az not in have:
-                db.session.add(Department(district_id=district.id, name_az=az, name_ru=ru, name_en=en))
+            db.session.flush()
+        have = {d.name_az: d for d in db.session.scalars(select(Department).where(Department.district_id == district.id))}
+        kinds = {d.kind for d in have.values()}
+        for kind, az, ru, en in DEPARTMENTS:
+            department = have.get(az)
+            if department is None:
+                db.session.add(Department(district_id=district.id, name_az=az, name_ru=ru, name_en=en,
+                                          kind=None if kind in kinds else kind))
                 added["departments"] += 1
+            elif department.kind is None and kind not in kinds:
+                department.kind = kind
     have_categories = {c.code: c for c in db.session.scalars(select(Category))}
-    for position, (code, az, ru, en) in enumerate(CATEGORIES):
+    for position, (code, az, ru, en, kind) in enumerate(CATEGORIES):
         category = have_categories.get(code)
         if category is None:
-            category = Category(code=code)
-            db.session.add(category)
+            db.session.add(Category(code=code, name_az=az, name_ru=ru, name_en=en, position=position,
+                                    default_department_kind=kind))
             added["categories"] += 1
-        category.name_az, category.name_ru, category.name_en = az, ru, en
-        category.position = position
+        elif category.default_department_kind is None:
+            category.default_department_kind = kind
     db.session.commit()
     return added
 

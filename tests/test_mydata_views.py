@@ -1,0 +1,264 @@
+"""A resident's own data: the download holds each of their records and files; closing the account leaves no
+email or phone of theirs anywhere in the database, and their name only where the law keeps it."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import (
+    Appeal,
+    AuditEntry,
+    CommitmentFeedback,
+    Notification,
+    OutboxMessage,
+    ReceptionBooking,
+    ServiceApplication,
+    User,
+    utcnow,
+)
+from app.models.poll import PollParticipation, PollTopic
+from app.services import appeals, commitments, demo, eservice_seed, eservices, poll_demo, reception, seed
+from app.services.calendar import add_working_days, local_date
+from app.services.seed import DEMO_PASSWORD
+from tests.conftest import Browserless
+from tests.factories import PASSWORD, PDF, PNG, Upload, create_appeal, create_reference_data, create_service, create_user
+from tests.test_appeal_views import field_error
+
+NAME = "Zərifə Xudaverdiyeva"
+EMAIL = "zerife.closing@example.az"
+PHONE = "+994 55 771 23 45"
+ADDRESS = "Gəncə ş., Cavadxan küç. 17, m. 4"
+# Where the law keeps the applicant's name after the account is closed: (table, column).
+KEPT_NAME = {("appeals", "applicant_name"), ("service_applications", "applicant")}
+
+
+def unzip(response) -> tuple[dict, zipfile.ZipFile]:
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
+    return json.loads(archive.read("data.json")), archive
+
+
+# --- The download of the demo citizen ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_portal(app):
+    with app.app_context():
+        seed.seed_reference_data()
+        seed.seed_demo_users()
+        demo.seed_demo_appeals(120)
+        demo.seed_demo_receptions()
+        commitments.seed_demo()
+        eservice_seed.seed_catalogue()
+        eservice_seed.seed_demo_applications(*demo.demo_service_people())
+        poll_demo.seed_demo()
+        citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.az"))
+        # One appeal with a file of theirs, so the download carries an attachment too.
+        appeal = create_appeal(citizen, seed_district("GNC"), attachments=[Upload("çuxur şəkli.png", PNG)])
+        return citizen.id, appeal.number
+
+
+def seed_district(code):
+    from app.services.districts import by_code
+
+    return by_code(code)
+
+
+def test_the_demo_citizens_download_holds_each_of_their_records(app, client, demo_portal):
+    citizen_id, with_file = demo_portal
+    web = Browserless(client)
+    web.login("citizen@demo.az", DEMO_PASSWORD)
+    page = client.get("/cabinet/data")
+    assert page.status_code == 200 and 'action="/cabinet/data/download"' in page.get_data(as_text=True)
+    assert client.post("/cabinet/data/download").status_code == 400  # no CSRF token
+    data, archive = unzip(web.post("/cabinet/data/download", {"download-submit": "1"}, form_url="/cabinet/data"))
+    with app.app_context():
+        appeals_held = set(db.session.scalars(select(Appeal.number).where(Appeal.citizen_id == citizen_id)))
+        bookings = set(db.session.scalars(select(ReceptionBooking.number).where(ReceptionBooking.citizen_id == citizen_id)))
+        applications = db.session.scalars(select(ServiceApplication).where(ServiceApplication.citizen_id == citizen_id)).all()
+        documents = {d.sha256 for a in applications for d in a.documents}
+        notifications = set(db.session.scalars(select(Notification.text).where(Notification.user_id == citizen_id)))
+        feedback = db.session.scalars(select(CommitmentFeedback.commitment_id)
+                                      .where(CommitmentFeedback.citizen_id == citizen_id)).all()
+        polls = set(db.session.scalars(select(PollParticipation.poll_id).where(PollParticipation.user_id == citizen_id)))
+        topics = set(db.session.scalars(select(PollTopic.question).where(PollTopic.author_id == citizen_id)))
+    assert appeals_held and bookings and applications and notifications
+    assert data["profile"]["email"] == "citizen@demo.az" and data["profile"]["full_name"] == "Leyla Məmmədova"
+    assert {a["number"] for a in data["appeals"]} == appeals_held
+    assert all(a["timeline"] for a in data["appeals"])
+    assert {b["number"] for b in data["reception_bookings"]} == bookings
+    assert {a["number"] for a in data["service_applications"]} == {a.number for a in applications}
+    assert {n["text"] for n in data["notifications"]} == notifications
+    assert sorted(f["commitment_id"] for f in data["commitment_feedback"]) == sorted(feedback)
+    assert data["reports_made"] == [] and data["participation_blocks"] == []
+    assert {p["poll_id"] for p in data["poll_participation"]} == polls
+    assert all(set(p) == {"poll_id", "question", "took_part_at"} for p in data["poll_participation"])  # no choice
+    assert {t["question"] for t in data["poll_topics_proposed"]} == topics
+    # Every file is in the zip with the bytes stored.
+    exported_documents = [d for a in data["service_applications"] for d in a["documents"]]
+    assert {d["sha256"] for d in exported_documents} == documents
+    for item in exported_documents + [f for a in data["appeals"] for f in a["attachments"]]:
+        assert item["file"] and len(archive.read(item["file"])) == item["size"]
+    attached = next(a for a in data["appeals"] if a["number"] == with_file)["attachments"]
+    assert [f["name"] for f in attached] == ["çuxur şəkli.png"] and archive.read(attached[0]["file"]) == PNG
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.export"))
+        # By id, never by contact: the trail is append-only.
+        assert (entry.actor_id, entry.actor_email, entry.object_id) == (citizen_id, None, str(citizen_id))
+
+
+# --- Closing the account ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def resident_with_history(app):
+    """A resident with a phone and address, an appeal with a file and a message, an e-service application,
+    a reception booking, notifications and emails; and the officials of Gəncə."""
+    with app.test_request_context():
+        districts = create_reference_data()
+        gnc = districts["GNC"]
+        official = create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
+        head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+        resident = create_user(EMAIL, full_name=NAME)
+        resident.phone, resident.address = PHONE, ADDRESS
+        db.session.commit()
+        appeal = create_appeal(resident, gnc, applicant_name=NAME, applicant_phone=PHONE, applicant_address=ADDRESS,
+                               attachments=[Upload("ərizə.pdf", PDF)])
+        appeals.transition(official, appeal.id, "registered")
+        appeals.transition(official, appeal.id, "in_progress")
+        appeals.transition(official, appeal.id, "info_requested", appeals.StepData(note="Ünvanı dəqiqləşdirin."))
+        appeals.transition(resident, appeal.id, "in_progress", appeals.StepData(note="Ünvan düzdür."))
+        service = create_service([gnc])
+        form = eservices.current_form(service)
+        application = eservices.apply(resident, eservices.ApplicationInput(
+            service_id=service.id, district_id=gnc.id, form_id=form.id,
+            answers={"purpose": "school", "members": "3", "birth_date": None, "note": "", "truth": True},
+            uploads={"passport": [Upload("vəsiqə.pdf", PDF)]}))
+        day = add_working_days(local_date(utcnow()), 3)
+        session = reception.publish(head, gnc.id, reception.SessionInput(
+            host_id=head.id, day=day, start=time(10), end=time(12), slot_minutes=30, place="İcra hakimiyyəti, 1-ci mərtəbə"))
+        booking = reception.book(resident, session.id, session.slots[0].id, "Həyətin abadlaşdırılması")
+        ids = {"resident": resident.id, "appeal": appeal.id, "application": application.id, "booking": booking.id}
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.recipient == EMAIL))
+        assert db.session.scalar(select(Notification.id).where(Notification.user_id == ids["resident"]))
+    return ids
+
+
+def every_text_value(app):
+    """Yield (table, column, value as text) for every non-empty value of every column of every table."""
+    with app.app_context(), db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            for row in conn.execute(table.select()).mappings():
+                for column, value in row.items():
+                    if value is None or isinstance(value, bool | int | float | datetime | date | timedelta):
+                        continue
+                    text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+                    yield table.name, column, text
+
+
+def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keeps_it(app, client, resident_with_history):
+    web = Browserless(client)
+    web.login(EMAIL, PASSWORD)
+    # Before: the contacts are in the database (the search below would find them).
+    found = {(t, c) for t, c, v in every_text_value(app) if EMAIL in v or PHONE in v}
+    assert ("users", "email") in found and ("appeals", "applicant_phone") in found and ("outbox", "recipient") in found
+
+    response = web.post("/cabinet/data/close", {"close-password": PASSWORD}, form_url="/cabinet/data")
+    assert response.status_code == 302
+
+    leaks = [(t, c) for t, c, v in every_text_value(app) if EMAIL.lower() in v.lower() or PHONE in v
+             or PHONE.replace(" ", "") in v.replace(" ", "")]
+    assert leaks == []
+    names = {(t, c) for t, c, v in every_text_value(app) if NAME in v}
+    assert names <= KEPT_NAME and ("appeals", "applicant_name") in names
+    with app.app_context():
+        user = db.session.get(User, resident_with_history["resident"])
+        assert user.closed_at is not None and not user.active and user.full_name == "" and user.address is None
+        # The records the law keeps are all there.
+        appeal = db.session.get(Appeal, resident_with_history["appeal"])
+        assert appeal.applicant_name == NAME and appeal.applicant_address == ADDRESS and appeal.attachments
+        application = db.session.get(ServiceApplication, resident_with_history["application"])
+        assert application.applicant["full_name"] == NAME and application.documents
+        assert db.session.get(ReceptionBooking, resident_with_history["booking"]).status == "booked"
+        assert db.session.scalar(select(Notification.id).where(Notification.user_id == user.id)) is None
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.close"))
+        assert (entry.actor_id, entry.actor_email, entry.object_id) == (user.id, None, str(user.id))
+    # Signed out, and the old address and password open nothing.
+    assert client.get("/cabinet/").status_code == 302
+    assert web.login(EMAIL, PASSWORD).status_code != 302
+    assert client.get("/cabinet/").status_code == 302
+
+    # The officials still see the records, as a closed account's.
+    web.login("official@example.az", PASSWORD)
+    for path in [f"/office/appeals/{resident_with_history['appeal']}",
+                 f"/office/services/{resident_with_history['application']}", "/office/services?status=all"]:
+        page = client.get(f"{path}{'&' if '?' in path else '?'}lang=en")
+        assert page.status_code == 200, path
+        assert "Closed account" in page.get_data(as_text=True), path
+
+
+def test_a_wrong_password_closes_nothing(app, client, resident_with_history):
+    web = Browserless(client)
+    web.login(EMAIL, PASSWORD)
+    response = web.post("/cabinet/data/close?lang=en", {"close-password": "not-my-password"}, form_url="/cabinet/data")
+    assert response.status_code == 422
+    assert field_error(response.get_data(as_text=True), "close-password") == "The password is not correct."
+    empty = web.post("/cabinet/data/close?lang=en", {"close-password": ""}, form_url="/cabinet/data")
+    assert empty.status_code == 422 and field_error(empty.get_data(as_text=True), "close-password")
+    assert client.post("/cabinet/data/close", data={"close-password": PASSWORD}).status_code == 400  # no CSRF token
+    with app.app_context():
+        user = db.session.get(User, resident_with_history["resident"])
+        assert user.active and user.email == EMAIL and user.phone == PHONE and user.closed_at is None
+    assert client.get("/cabinet/").status_code == 200
+
+
+def test_staff_close_no_account_here_and_nobody_downloads_anothers_data(app, client, resident_with_history):
+    web = Browserless(client)
+    web.login("official@example.az", PASSWORD)
+    page = client.get("/cabinet/data?lang=en").get_data(as_text=True)
+    assert "closed by an administrator" in page and 'action="/cabinet/data/close"' not in page
+    assert web.post("/cabinet/data/close", {"close-password": PASSWORD}, form_url="/cabinet/data").status_code == 403
+    data, _archive = unzip(web.post("/cabinet/data/download", {"download-submit": "1"}, form_url="/cabinet/data"))
+    assert data["profile"]["email"] == "official@example.az"
+    assert data["appeals"] == [] and data["service_applications"] == [] and data["reception_bookings"] == []
+    web.post("/auth/logout", {}, form_url="/cabinet/")
+    assert client.get("/cabinet/data").status_code == 302
+
+
+def test_the_page_is_in_every_language(app, web, client, resident_with_history):
+    from tests.test_pages import check_page
+
+    web.login(EMAIL, PASSWORD)
+    for lang in ("az", "ru", "en"):
+        response = client.get(f"/cabinet/data?lang={lang}")
+        assert response.status_code == 200
+        check_page(response.get_data(as_text=True), lang)
+
+
+def test_the_download_is_written_to_a_file_not_held_in_memory(app, resident_with_history, monkeypatch):
+    """A big attachment is copied into the zip from disk in chunks: the export never reads a file whole."""
+    from app.services import files, mydata
+
+    with app.test_request_context():
+        user = db.session.get(User, resident_with_history["resident"])
+        appeal = db.session.get(Appeal, resident_with_history["appeal"])
+        big = files.path_of(appeal.attachments[0].stored_name)
+        with open(big, "ab") as fh:
+            fh.write(b"\0" * (12 * 1024 * 1024))
+        size = big.stat().st_size
+        appeal.attachments[0].size = size
+        db.session.commit()
+        monkeypatch.setattr("pathlib.Path.read_bytes", lambda self: pytest.fail("a file was read whole"))
+        handle = mydata.export(user)
+        assert hasattr(handle, "fileno")
+        with zipfile.ZipFile(handle) as archive:
+            name = next(n for n in archive.namelist() if n.startswith("appeals/"))
+            assert archive.getinfo(name).file_size == size
+        handle.close()
