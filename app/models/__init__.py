@@ -21,6 +21,17 @@ from app.models.commitment import (
     CommitmentLink,
     CommitmentMilestone,
 )
+from app.models.consultation import (
+    CONSULTATION_STATES,
+    CONSULTATION_STATUSES,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationComment,
+    ConsultationOption,
+    ConsultationQuestion,
+    ConsultationResponse,
+    ConsultationSection,
+)
 from app.models.district import Category, Department, District
 from app.models.eservice import (
     APPLICATION_SOURCES,
@@ -56,6 +67,15 @@ from app.models.user import (
 )
 
 __all__ = [
+    "CONSULTATION_STATES",
+    "CONSULTATION_STATUSES",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationComment",
+    "ConsultationOption",
+    "ConsultationQuestion",
+    "ConsultationResponse",
+    "ConsultationSection",
     "REPORT_OUTCOMES",
     "Moderated",
     "Report",

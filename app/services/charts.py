@@ -103,3 +103,29 @@ def line(chart_id: str, title: str, description: str, labels: list[str], series:
                 body.append(f'<circle class="{s.css}" cx="{x:.1f}" cy="{y:.1f}" r="3.5">'
                             f'<title>{escape(label)}: {value:.0f}{suffix}</title></circle>')
     return _frame(chart_id, title, description, top, body, labels, series, suffix)
+
+
+def hbars(chart_id: str, title: str, description: str, labels: list[str], values: list[int], total: int) -> Markup:
+    """Horizontal bars, one a row, each with its label above it and its count and share after it.
+
+    Made for answers to a question: labels may be long sentences, so each has the chart's whole width.
+    """
+    row, bar_h, label_w = 44, 16, WIDTH - 120
+    height = TOP + row * len(labels) + 4
+    parts = [
+        f'<svg class="chart chart-hbars" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = TOP + row * i
+        share = round(100 * value / total) if total else 0
+        width = label_w * value / total if total else 0
+        text = label if len(label) <= 90 else label[:89] + "\u2026"
+        parts.append(f'<text class="legend" x="0" y="{y + 12}">{escape(text)}</text>')
+        parts.append(f'<rect class="track" x="0" y="{y + 18}" width="{label_w}" height="{bar_h}"/>')
+        parts.append(f'<rect class="series-a" x="0" y="{y + 18}" width="{width:.1f}" height="{bar_h}"/>')
+        parts.append(f'<text class="axis" x="{label_w + 8}" y="{y + 31}">{value} ({share}%)</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
