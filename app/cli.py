@@ -1,4 +1,5 @@
-"""Command-line commands: ``flask seed-demo``, ``flask create-admin``, ``flask translate``."""
+"""Command-line commands: ``flask seed-demo``, ``flask create-admin``, ``flask translate``, ``flask audit verify``,
+and the scheduled ones (each records its run with ``ops.command_run``)."""
 from __future__ import annotations
 
 import tempfile
@@ -13,8 +14,8 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import LANGUAGES, AppealEvent
-from app.services import appeals, commitments, demo, eservice_seed, reception, seed, stats
+from app.models import LANGUAGES, AppealEvent, AuditEntry
+from app.services import appeals, audit, commitments, demo, eservice_seed, ops, reception, seed, stats
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -141,14 +142,18 @@ appeals_cli = AppGroup("appeals", help="Scheduled work on appeals (run from cron
 @appeals_cli.command("escalate")
 def appeals_escalate() -> None:
     """Flag overdue appeals and tell the assignee and the head (idempotent)."""
-    count = appeals.escalate_overdue()
+    with ops.command_run("appeals escalate") as run:
+        count = appeals.escalate_overdue()
+        run.summary = f"{count} escalated"
     click.echo(f"Escalated {count} overdue appeals.")
 
 
 @appeals_cli.command("autoclose")
 def appeals_autoclose() -> None:
     """Close answered appeals not disputed within 10 working days of the answer."""
-    count = appeals.autoclose()
+    with ops.command_run("appeals autoclose") as run:
+        count = appeals.autoclose()
+        run.summary = f"{count} closed"
     click.echo(f"Closed {count} answered appeals.")
 
 
@@ -183,14 +188,32 @@ reception_cli = AppGroup("reception", help="Scheduled work on reception bookings
 @reception_cli.command("remind")
 def reception_remind() -> None:
     """Remind residents booked for the next working day (each booking once; idempotent)."""
-    count = reception.remind()
+    with ops.command_run("reception remind") as run:
+        count = reception.remind()
+        run.summary = f"{count} reminded"
     click.echo(f"Reminded {count} booked residents.")
+
+
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain and name the first entry that was changed, removed or inserted out of order."""
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    with click.progressbar(length=total, label="Audit entries", show_pos=True) as bar:
+        result = audit.verify(step=bar.update)
+    if result.problem:
+        click.echo(f"BROKEN after {result.checked} intact entries: {result.problem.message}.")
+        raise SystemExit(1)
+    click.echo(f"OK: {result.checked} entries, chain intact; last #{result.last_id} hash {result.last_hash or '-'}.")
 
 
 def init_app(app: Flask) -> None:
     """Register the commands with the ``flask`` CLI."""
     app.cli.add_command(translate)
     app.cli.add_command(appeals_cli)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(reception_cli)
     app.cli.add_command(stats_cli)
     app.cli.add_command(services_cli)

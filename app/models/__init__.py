@@ -12,6 +12,7 @@ from app.models.appeal import (
     Attachment,
     Notification,
 )
+from app.models.audit import AuditChainHead, AuditEntry
 from app.models.base import UTCDateTime, utcnow
 from app.models.commitment import (
     COMMITMENT_STATUSES,
@@ -47,6 +48,7 @@ from app.models.eservice import (
     ServiceForm,
 )
 from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
+from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
 from app.models.reception import (
     BOOKING_STATUSES,
@@ -92,6 +94,10 @@ __all__ = [
     "ServiceApplication",
     "ServiceForm",
     "Appeal",
+    "AuditChainHead",
+    "AuditEntry",
+    "CommandRun",
+    "RUN_OUTCOMES",
     "AppealStat",
     "AppealEvent",
     "AppealMessage",

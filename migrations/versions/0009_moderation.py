@@ -9,7 +9,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0009_moderation'
-down_revision = '0007'
+down_revision = '0008_audit'
 branch_labels = None
 depends_on = None
 
