@@ -360,3 +360,14 @@ def test_another_districts_editor_gets_404(web, client, world):
     assert web.post(f"/consultations/manage/{world['ids']['draft']}/publish", {},
                     form_url="/consultations/manage").status_code == 404
     assert client.get(f"/consultations/manage/sections/{world['section']}/edit").status_code == 404
+
+
+def test_the_accountability_page_counts_consultations_and_comments(client, world):
+    html = client.get("/accountability/GNC?lang=en").get_data(as_text=True)
+    # Held: the open, closed and concluded ones and the other open one (the upcoming one's period has not begun,
+    # a draft is not held); comments: the three written in the fixture.
+    assert "Consultations held" in html
+    held = html.split("Consultations held</dt><dd>")[1].split("</dd>")[0]
+    comments = html.split("Comments received</dt><dd>")[1].split("</dd>")[0]
+    assert (held.strip(), comments.strip()) == ("4", "3")
+    assert "Consultations held</dt><dd>0" in client.get("/accountability/MSL?lang=en").get_data(as_text=True)

@@ -172,33 +172,20 @@ def _build(spec: dict, district: District, editor: User | None, opens: datetime,
     return c
 
 
-def _discussion(c: Consultation, residents: list[User], start: datetime, moderator: User | None,
-                reporter: User | None) -> None:
-    """Comments and replies, answers from the residents, one comment hidden and one reported."""
-    made: list[ConsultationComment] = []
+def _discussion(c: Consultation, residents: list[User], start: datetime) -> list[ConsultationComment]:
+    """Comments and replies on the sections the consultation has, and answers from six residents."""
+    made: list[ConsultationComment | None] = []
     for n, (who, section, text, reply_to) in enumerate(COMMENTS):
         if who >= len(residents) or section >= len(c.sections):
+            made.append(None)
             continue
-        parent = made[reply_to] if reply_to is not None and reply_to < len(made) else None
+        parent = made[reply_to] if reply_to is not None else None
         entry = ConsultationComment(consultation_id=c.id, section_id=c.sections[section].id,
                                     parent_id=parent.id if parent else None, author_id=residents[who].id,
                                     body=text, created_at=start + timedelta(hours=5 * n + 3))
         db.session.add(entry)
         db.session.flush()
         made.append(entry)
-    if moderator is not None and len(made) >= 5:
-        rude = made[4]
-        rude.hidden_at, rude.hidden_reason, rude.hidden_by_id = start + timedelta(days=1), \
-            "Təhqiramiz ifadələr portalın qaydalarına ziddir.", moderator.id
-        if reporter is not None:
-            db.session.add(Report(target_type="comment", target_id=rude.id, district_id=c.district_id,
-                                  reporter_id=reporter.id, reason="Təhqiramiz söz", created_at=rude.created_at + timedelta(hours=2),
-                                  resolved_at=start + timedelta(days=1), resolved_by_id=moderator.id, outcome="hidden"))
-    if reporter is not None and len(made) >= 4:
-        # An open report that waits in the moderation queue.
-        db.session.add(Report(target_type="comment", target_id=made[3].id, district_id=c.district_id,
-                              reporter_id=reporter.id, reason="Mövzudan kənar, reklam kimi görünür.",
-                              created_at=made[3].created_at + timedelta(hours=1)))
     for i, resident in enumerate(residents[:6]):
         if not c.questions:
             break
@@ -206,6 +193,19 @@ def _discussion(c: Consultation, residents: list[User], start: datetime, moderat
         response.answers = [ConsultationAnswer(question_id=q.id, option_id=q.options[(i + k) % len(q.options)].id)
                             for k, q in enumerate(c.questions)]
         db.session.add(response)
+    return made
+
+
+def _moderate(made: list, district_id: int, moderator: User, reporter: User, start: datetime) -> None:
+    """The rude comment reported and hidden (the original kept), and another one's report still open."""
+    rude, doubtful = made[4], made[3]
+    rude.hidden_at, rude.hidden_by_id = start + timedelta(days=1), moderator.id
+    rude.hidden_reason = "Təhqiramiz ifadələr portalın qaydalarına ziddir."
+    db.session.add(Report(target_type="comment", target_id=rude.id, district_id=district_id, reporter_id=reporter.id,
+                          reason="Təhqiramiz söz", created_at=rude.created_at + timedelta(hours=2),
+                          resolved_at=rude.hidden_at, resolved_by_id=moderator.id, outcome="hidden"))
+    db.session.add(Report(target_type="comment", target_id=doubtful.id, district_id=district_id, reporter_id=reporter.id,
+                          reason="Mövzudan kənar, reklam kimi görünür.", created_at=doubtful.created_at + timedelta(hours=1)))
 
 
 def seed_demo_consultations(now: datetime | None = None) -> int:
@@ -238,8 +238,10 @@ def seed_demo_consultations(now: datetime | None = None) -> int:
             continue
         c = _build(spec, district, editor if code == "GNC" else None, opens, closes, status=status, outcome_at=outcome_at)
         if discussed and writers:
-            _discussion(c, writers, opens + timedelta(hours=2), moderator if code == "GNC" else None,
-                        reporter if code == "GNC" else None)
+            made = _discussion(c, writers, opens + timedelta(hours=2))
+            # Gəncə's open consultation carries the moderation demo: a hidden comment and an open report.
+            if code == "GNC" and spec is PARK and moderator and reporter and None not in made:
+                _moderate(made, district.id, moderator, reporter, opens + timedelta(hours=2))
         created += 1
     blocked = users.get("resident7@demo.az")
     if blocked is not None and moderator is not None and not db.session.scalar(

@@ -44,7 +44,7 @@ from app.models.consultation import (
     SUMMARY_LIMIT,
     TITLE_LIMIT,
 )
-from app.services import moderation, notify
+from app.services import audit, moderation, notify
 from app.services.appeal_queries import Page
 from app.services.calendar import BAKU, local_date
 from app.services.participation import ensure_can_take_part, ensure_rate
@@ -336,6 +336,8 @@ def publish(actor: User, consultation_id: int, now: datetime | None = None) -> C
     if consultation.closes_at <= now:
         raise Invalid({None: _("The comment period is already over: change its dates before publishing.")})
     consultation.status, consultation.published_at, consultation.updated_at = "published", now, now
+    audit.record("consultation.publish", actor=actor, obj=consultation, summary=consultation.title_az,
+                 after={"opens_at": consultation.opens_at.isoformat(), "closes_at": consultation.closes_at.isoformat()})
     notify.commit()
     return consultation
 
@@ -377,6 +379,7 @@ def publish_outcome(actor: User, consultation_id: int, data: OutcomeInput, now: 
         raise Invalid(errors)
     _store(consultation, data, ("outcome",))
     consultation.outcome_published_at = consultation.updated_at = now
+    audit.record("consultation.outcome", actor=actor, obj=consultation, summary=consultation.title_az)
     notify.commit()
     return consultation
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.models import ConsultationComment, ConsultationResponse, Report, utcnow
+from app.models import ConsultationComment, ConsultationResponse, Report, User, utcnow
 from app.services import consultations, moderation
 from app.services.calendar import local_date
 from tests.consultation_helpers import make_consultation
@@ -239,3 +239,31 @@ def test_public_list_filters_and_pages(world, count_queries):
     with count_queries() as q:
         consultations.public_list()
     assert q.count <= 4
+
+
+def test_publishing_and_the_outcome_are_audited(world):
+    from app.models import AuditEntry
+
+    c = make_consultation(world["editor"], world["gnc"], "concluded")
+    rows = db.session.execute(select(AuditEntry.action, AuditEntry.object_id, AuditEntry.district_id)
+                              .order_by(AuditEntry.id)).all()
+    assert [tuple(r) for r in rows] == [("consultation.publish", str(c.id), world["gnc"].id),
+                                        ("consultation.outcome", str(c.id), world["gnc"].id)]
+
+
+def test_demo_consultations_in_every_state(world):
+    from app.models import Consultation, UserBlock
+    from app.services import consultation_demo, demo, seed
+
+    seed.seed_demo_users()
+    demo.seed_demo_appeals(8)
+    assert consultation_demo.seed_demo_consultations() == 10
+    assert consultation_demo.seed_demo_consultations() == 0
+    gnc = db.session.scalars(select(Consultation).where(Consultation.district_id == world["gnc"].id)).all()
+    assert sorted(c.state() for c in gnc) == ["closed", "concluded", "draft", "open", "upcoming"]
+    hidden = db.session.scalars(select(ConsultationComment).where(ConsultationComment.hidden_at.is_not(None))).all()
+    assert len(hidden) == 1 and hidden[0].consultation.district_id == world["gnc"].id
+    demo_mod = db.session.scalar(select(User).where(User.email == "moderator.gnc@demo.az"))
+    assert len(moderation.queue(demo_mod).items) == 1
+    blocked = db.session.scalar(select(UserBlock)).user
+    assert blocked.email == "resident7@demo.az" and blocked.email != "citizen@demo.az"
