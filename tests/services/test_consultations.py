@@ -1,9 +1,12 @@
 """Consultations: editors' drafts and publishing, residents' comments, replies and answers, the outcome, figures."""
 from __future__ import annotations
 
+import os
+import threading
 from datetime import timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.errors import Invalid, NotFound
@@ -267,3 +270,36 @@ def test_demo_consultations_in_every_state(world):
     assert len(moderation.queue(demo_mod).items) == 1
     blocked = db.session.scalar(select(UserBlock)).user
     assert blocked.email == "resident7@demo.az" and blocked.email != "citizen@demo.az"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+                    reason="simultaneous answers are tested on PostgreSQL (SQLite serialises writers)")
+def test_ten_simultaneous_answer_sets_from_one_resident_keep_one(app, world):
+    c = make_consultation(world["editor"], world["gnc"])
+    consultation_id, resident_id = c.id, world["resident"].id
+    question_id, option_id = c.questions[0].id, c.questions[0].options[0].id
+    barrier = threading.Barrier(10)
+    kept, refused, errors = [], [], []
+
+    def race() -> None:
+        with app.test_request_context(), force_locale("en"):
+            try:
+                user = db.session.get(User, resident_id)
+                db.session.close()
+                barrier.wait()
+                kept.append(consultations.answer(user, consultation_id, {question_id: option_id}).id)
+            except Invalid as error:
+                refused.append(error.errors[None])
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=race) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and len(kept) == 1 and len(refused) == 9
+    assert all("already answered" in message for message in refused)
+    assert db.session.scalar(select(func.count(ConsultationResponse.id))) == 1
