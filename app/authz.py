@@ -371,7 +371,7 @@ def _application_transition(user: Any, target: Any) -> bool:
     return application_transition_allowed(user, application, to_status)
 
 
-# --- Participation and moderation ----------------------------------------------------------
+# --- Participation, moderation and consultations ----------------------------------------------------------
 
 
 def _moderated_district(obj: Any) -> int | None:

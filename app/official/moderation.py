@@ -11,10 +11,11 @@ from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import select
 
-from app.authz import requires
+from app.authz import requires, staff_districts
 from app.consultations.forms import BlockForm, ButtonForm, HideForm
-from app.errors import NotAllowed, NotFound
+from app.errors import NotFound
 from app.extensions import db
 from app.forms import int_or_none, page_number
 from app.models import District, User
@@ -29,10 +30,7 @@ TARGET_LABELS = {"comment": _l("Comment on a consultation"), "proposal": _l("Cit
 
 
 def _districts() -> list[District]:
-    from sqlalchemy import select
-
-    from app.authz import staff_districts
-
+    """The districts the moderator works, for the switch above the queue."""
     ids = staff_districts(current_user, ("moderator",))
     if not ids:
         return []
@@ -124,10 +122,7 @@ def moderation_block(user_id: int):
 def moderation_lift(block_id: int):
     """End a block early."""
     form = ButtonForm()
-    try:
-        return run_step(form, lambda: moderation.lift(current_user, block_id), _("The block is lifted."),
-                        url_for("official.moderation_blocks"),
-                        lambda: (render_template("official/moderation_blocks.html",
-                                                 page=moderation.blocks(current_user), action_form=form), 422))
-    except NotAllowed:
-        abort(404)
+    return run_step(form, lambda: moderation.lift(current_user, block_id), _("The block is lifted."),
+                    url_for("official.moderation_blocks"),
+                    lambda: (render_template("official/moderation_blocks.html",
+                                             page=moderation.blocks(current_user), action_form=form), 422))

@@ -176,14 +176,14 @@ def editable(actor: User, consultation_id: int) -> Consultation:
     return consultation
 
 
-def _check_consultation(actor: User, data: ConsultationInput, now: datetime, opened: bool) -> dict:
+def _check_consultation(data: ConsultationInput, now: datetime) -> dict:
     errors: dict = {}
     _texts(errors, data, "title", TITLE_LIMIT, _("Write the title in Azerbaijani."))
     _texts(errors, data, "summary", SUMMARY_LIMIT, _("Say in Azerbaijani what the draft decision is about."))
     today = local_date(now)
     if data.opens_on is None:
         errors["opens_on"] = _("Enter the day comments open.")
-    elif data.opens_on < today and not opened:
+    elif data.opens_on < today:
         errors["opens_on"] = _("Comments cannot open in the past.")
     if data.closes_on is None:
         errors["closes_on"] = _("Enter the last day for comments.")
@@ -202,7 +202,7 @@ def create(actor: User, data: ConsultationInput, now: datetime | None = None) ->
         raise Invalid({"district_id": _("Choose where the consultation is held from the list.")})
     if data.district_id is not None and db.session.get(District, data.district_id) is None:
         raise Invalid({"district_id": _("Choose where the consultation is held from the list.")})
-    errors = _check_consultation(actor, data, now, opened=False)
+    errors = _check_consultation(data, now)
     if errors:
         raise Invalid(errors)
     consultation = Consultation(district_id=data.district_id, created_by_id=actor.id, created_at=now, updated_at=now,
@@ -225,7 +225,7 @@ def update(actor: User, consultation_id: int, data: ConsultationInput, now: date
     now = now or utcnow()
     consultation = _draft(actor, consultation_id)
     data.district_id = consultation.district_id
-    errors = _check_consultation(actor, data, now, opened=False)
+    errors = _check_consultation(data, now)
     if errors:
         raise Invalid(errors)
     _store(consultation, data, ("title", "summary"))
@@ -404,8 +404,8 @@ def manage_list(actor: User) -> list[ManagedConsultation]:
         where = where | Consultation.district_id.is_(None)
     rows = list(db.session.scalars(select(Consultation).where(where).options(joinedload(Consultation.district))
                                    .order_by(Consultation.created_at.desc(), Consultation.id.desc()).limit(500)))
-    return [ManagedConsultation(c, comments.get(c.id, 0), responses.get(c.id, 0))
-            for comments, responses in [_counts([c.id for c in rows])] for c in rows]
+    comments, responses = _counts([c.id for c in rows])
+    return [ManagedConsultation(c, comments.get(c.id, 0), responses.get(c.id, 0)) for c in rows]
 
 
 def _counts(ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
