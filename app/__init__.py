@@ -17,6 +17,8 @@ Blueprints and the URL prefixes they own:
   editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions
+- ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
+  resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
 """
 from __future__ import annotations
 
@@ -114,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
     from app.official import bp as official_bp
+    from app.polls import bp as polls_bp
     from app.reception import bp as reception_bp
     from app.verify import bp as verify_bp
 
@@ -130,3 +133,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(polls_bp)

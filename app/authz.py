@@ -416,3 +416,38 @@ def _consultation_edit(user: Any, obj: Any) -> bool:
         return _has_role(user, "editor")
     district_id = _moderated_district(obj)
     return district_id is not None and district_id in staff_districts(user, ("editor",))
+
+
+# --- Polls (e-participation) ----------------------------------------------------------
+
+
+def _poll_scope(obj: Any) -> int | None | str:
+    """The district id a poll, topic or district belongs to; None for a national poll; "any" for no object."""
+    if obj is None:
+        return "any"
+    if hasattr(obj, "closes_at") or hasattr(obj, "author_id"):
+        return obj.district_id
+    return getattr(obj, "id", obj)
+
+
+@policy("poll.vote")
+def _poll_vote(user: Any, obj: Any) -> bool:
+    """Voting in a poll: a signed-in resident with a confirmed email (scope and times are the service's rules)."""
+    return _citizen_act(user, obj)
+
+
+@policy("poll.propose")
+def _poll_propose(user: Any, obj: Any) -> bool:
+    """Proposing a poll topic to one's authority: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("poll.moderate")
+def _poll_moderate(user: Any, obj: Any) -> bool:
+    """A district's polls and topics: its moderators; national polls: administrators."""
+    scope = _poll_scope(obj)
+    if scope == "any":
+        return _has_role(user, "moderator", "admin")
+    if scope is None:
+        return _has_role(user, "admin")
+    return scope in staff_districts(user, ("moderator",))

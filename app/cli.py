@@ -15,7 +15,19 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import LANGUAGES, AppealEvent, AuditEntry
-from app.services import appeals, audit, commitments, consultation_demo, demo, eservice_seed, ops, reception, seed, stats
+from app.services import (
+    appeals,
+    audit,
+    commitments,
+    consultation_demo,
+    demo,
+    eservice_seed,
+    ops,
+    poll_demo,
+    reception,
+    seed,
+    stats,
+)
 from app.services.accounts import find_by_email
 from app.services.passwords import password_problem
 
@@ -109,6 +121,7 @@ def seed_demo() -> None:
     services_created = eservice_seed.seed_catalogue()
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
     consultations_created = consultation_demo.seed_demo_consultations()
+    polls_created = poll_demo.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()
     click.echo(
@@ -116,7 +129,7 @@ def seed_demo() -> None:
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
         f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
-        f"{consultations_created} new consultations (password {seed.DEMO_PASSWORD})."
+        f"{consultations_created} new consultations, {polls_created} new polls (password {seed.DEMO_PASSWORD})."
     )
 
 

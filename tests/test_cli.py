@@ -10,6 +10,7 @@ from app.services.commitments import DEMO_COMMITMENTS
 from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
 from app.services.eservice_seed import read_catalogue
 from app.services.passwords import verify_password
+from app.services.poll_demo import DEMO_POLLS
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
 
 
@@ -35,6 +36,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
     assert f"{len(read_catalogue())} new e-services" in first.output and "0 new e-services" in second.output
     # Gəncə and Masallı have an official: an application in each of the 8 states in each.
     assert "16 new e-service applications" in first.output and "0 new e-service applications" in second.output
+    assert f"{len(DEMO_POLLS)} new polls" in first.output and "0 new polls" in second.output
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():

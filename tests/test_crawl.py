@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Appeal, District, ReceptionBooking, ServiceApplication, User
-from app.services import commitments, consultation_demo, demo, eservice_seed, seed
+from app.services import commitments, consultation_demo, demo, eservice_seed, poll_demo, seed
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 
@@ -38,6 +38,7 @@ def demo_portal(app):
         eservice_seed.seed_catalogue()
         eservice_seed.seed_demo_applications(*demo.demo_service_people())
         consultation_demo.seed_demo_consultations()
+        poll_demo.seed_demo()
 
 
 def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:
@@ -100,7 +101,8 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
                            "/appeals/public", "/appeals/public/GNC", "/reception/", "/cabinet/receptions",
                            "/office/reception", "/accountability/", "/office/accountability", "/commitments/",
                            "/commitments/manage", "/services/", "/cabinet/services", "/office/services?status=all",
-                           "/consultations/", "/consultations/manage", "/office/moderation", "/cabinet/comments"])
+                           "/consultations/", "/consultations/manage", "/office/moderation", "/cabinet/comments",
+                           "/polls/", "/cabinet/polls", "/cabinet/poll-topics", "/office/polls"])
     assert pages["/"][0] == 200
     assert [p for p, (code, _) in pages.items() if code >= 500] == []
     for path, (_code, numbers) in pages.items():

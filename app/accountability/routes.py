@@ -7,7 +7,7 @@ from app.accountability import bp
 from app.accountability.params import BadParameter, categories, read_query
 from app.authz import public
 from app.errors import NotFound
-from app.services import accountability, charts, commitments, stats
+from app.services import accountability, charts, commitments, polls, stats
 from app.services.charts import Series
 from app.services.districts import by_code as district_by_code
 
@@ -70,6 +70,7 @@ def district(code: str):
         reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
         commitments=commitments.status_counts(chosen.id),
         consultations=accountability.consultation_figures(query.period, chosen.id),
+        poll_figures=polls.period_figures(query.period, chosen.id),
         eservices_table=accountability.eservice_figures(query.period, chosen),
         formula=accountability.INDEX_FORMULA, small=stats.SMALL,
     )

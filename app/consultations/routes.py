@@ -57,7 +57,7 @@ def _charts(view) -> list:
         drawn.append(charts.hbars(f"question-{i + 1}-chart", result.question.text_in("text", lang),
                                   _("How many residents chose each answer; the same numbers are in the table below."),
                                   [o.option.label_in(lang) for o in result.options],
-                                  [o.count for o in result.options], result.total))
+                                  [o.count for o in result.options]))
     return drawn
 
 

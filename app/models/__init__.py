@@ -50,6 +50,16 @@ from app.models.eservice import (
 from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxMessage
+from app.models.poll import (
+    DIRECTIONS,
+    POLL_KINDS,
+    RESULTS_VISIBILITY,
+    TOPIC_STATUSES,
+    Poll,
+    PollOption,
+    PollParticipation,
+    PollTopic,
+)
 from app.models.reception import (
     BOOKING_STATUSES,
     HOLDING,
@@ -122,6 +132,14 @@ __all__ = [
     "LINK_KINDS",
     "NATIONAL_ROLES",
     "OutboxMessage",
+    "DIRECTIONS",
+    "POLL_KINDS",
+    "RESULTS_VISIBILITY",
+    "TOPIC_STATUSES",
+    "Poll",
+    "PollOption",
+    "PollParticipation",
+    "PollTopic",
     "BOOKING_STATUSES",
     "HOLDING",
     "SESSION_STATUSES",

@@ -105,27 +105,28 @@ def line(chart_id: str, title: str, description: str, labels: list[str], series:
     return _frame(chart_id, title, description, top, body, labels, series, suffix)
 
 
-def hbars(chart_id: str, title: str, description: str, labels: list[str], values: list[int], total: int) -> Markup:
-    """Horizontal bars, one a row, each with its label above it and its count and share after it.
-
-    Made for answers to a question: labels may be long sentences, so each has the chart's whole width.
-    """
-    row, bar_h, label_w = 44, 16, WIDTH - 120
-    height = TOP + row * len(labels) + 4
+def hbars(chart_id: str, title: str, description: str, labels: list[str], values: list[float],
+          css: str = "series-a") -> Markup:
+    """Horizontal bars, one row per label with the label above its bar and the value after it (long labels fit)."""
+    row, label_h, bar_h, value_w = 44, 16, 18, 56
+    left, plot_w = 8, WIDTH - 16 - value_w
+    top = max([v or 0 for v in values] + [0]) or 1
+    height = row * max(1, len(labels)) + 8
     parts = [
-        f'<svg class="chart chart-hbars" id="{chart_id}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'viewBox="0 0 {WIDTH} {height}" xmlns="http://www.w3.org/2000/svg">',
+        f'<svg class="chart chart-hbars" id="{chart_id}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" viewBox="0 0 {WIDTH} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = TOP + row * i
-        share = round(100 * value / total) if total else 0
-        width = label_w * value / total if total else 0
-        text = label if len(label) <= 90 else label[:89] + "\u2026"
-        parts.append(f'<text class="legend" x="0" y="{y + 12}">{escape(text)}</text>')
-        parts.append(f'<rect class="track" x="0" y="{y + 18}" width="{label_w}" height="{bar_h}"/>')
-        parts.append(f'<rect class="series-a" x="0" y="{y + 18}" width="{width:.1f}" height="{bar_h}"/>')
-        parts.append(f'<text class="axis" x="{label_w + 8}" y="{y + 31}">{value} ({share}%)</text>')
+        y = 4 + row * i
+        shown = label if len(label) <= 90 else label[:89] + "…"
+        width = plot_w * (value or 0) / top
+        parts.append(f'<text class="legend" x="{left}" y="{y + label_h - 4}">{escape(shown)}</text>')
+        parts.append(f'<rect class="track" x="{left}" y="{y + label_h}" width="{plot_w}" height="{bar_h}"/>')
+        parts.append(f'<rect class="{css}" x="{left}" y="{y + label_h}" width="{width:.1f}" height="{bar_h}">'
+                     f'<title>{escape(label)}: {value:g}</title></rect>')
+        parts.append(f'<text class="axis" x="{left + plot_w + 6}" y="{y + label_h + 13}">{value:g}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -2,7 +2,7 @@
 (moderated: hidden_at, hidden_reason, hidden_by_id), the outcome per section and overall.
 
 Revision ID: 0012_consultations
-Revises: 0009_moderation
+Revises: 0010_polls
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0012_consultations'
-down_revision = '0009_moderation'
+down_revision = '0010_polls'
 branch_labels = None
 depends_on = None
 
