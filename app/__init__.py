@@ -4,8 +4,9 @@ Blueprints and the URL prefixes they own:
 
 - ``main``     ``/``          home, about, accessibility, privacy, language, /healthz
 - ``auth``     ``/auth``      register, confirm, sign in/out, password reset, two-factor sign-in, staff invitations
-- ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile
-- ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception
+- ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile; my comments
+- ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception;
+  the moderation queue and blocks (/office/moderation)
 - ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
 - ``reception`` ``/reception`` the heads' reception days per district; booking a time
 - ``accountability`` ``/accountability`` public figures: the national table and each district's page
@@ -14,6 +15,8 @@ Blueprints and the URL prefixes they own:
 - ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
 - ``proposals`` ``/proposals``, ``/cabinet/proposals``, ``/office/proposals`` citizen proposals: public list and page,
   writing and supporting; the resident's proposals and supports; the district's answer and threshold (full paths, no prefix)
+- ``consultations`` ``/consultations`` consultations on draft decisions: list, comments, answers, reports;
+  editors' pages under /manage
 - ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
 - ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
                               (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``),
@@ -119,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.cabinet import bp as cabinet_bp
     from app.commitments import bp as commitments_bp
+    from app.consultations import bp as consultations_bp
     from app.eservices import bp as eservices_bp
     from app.main import bp as main_bp
     from app.news import bp as news_bp
@@ -139,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accountability_bp, url_prefix="/accountability")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(commitments_bp, url_prefix="/commitments")
+    app.register_blueprint(consultations_bp, url_prefix="/consultations")
     app.register_blueprint(eservices_bp, url_prefix="/services")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -371,7 +371,7 @@ def _application_transition(user: Any, target: Any) -> bool:
     return application_transition_allowed(user, application, to_status)
 
 
-# --- Participation and moderation ----------------------------------------------------------
+# --- Participation, moderation and consultations ----------------------------------------------------------
 
 
 def _moderated_district(obj: Any) -> int | None:
@@ -383,9 +383,9 @@ def _moderated_district(obj: Any) -> int | None:
 
 @policy("participation.take_part")
 def _participation_take_part(user: Any, obj: Any) -> bool:
-    """Commenting, reporting, answering questions: a signed-in resident with a confirmed email (blocks are checked
-    by ``participation.ensure_can_take_part``, which says until when)."""
-    return _citizen_act(user, obj)
+    """Commenting, reporting, answering questions: any signed-in user may try; the service
+    (``participation.ensure_can_take_part``) refuses an unconfirmed email or a block and says why and until when."""
+    return _signed_in(user)
 
 
 @policy("moderation.work")
@@ -404,6 +404,18 @@ def _moderation_work(user: Any, obj: Any) -> bool:
 def _moderation_block(user: Any, obj: Any) -> bool:
     """Blocking a user from taking part: any district's moderator, or an administrator."""
     return _has_role(user, "moderator", "admin")
+
+
+@policy("consultation.edit")
+def _consultation_edit(user: Any, obj: Any) -> bool:
+    """Consultations: a district's are held by its editors; national ones (no district) by administrators, who may
+    hold any. ``None`` asks whether the user holds consultations anywhere."""
+    if _has_role(user, "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "editor")
+    district_id = _moderated_district(obj)
+    return district_id is not None and district_id in staff_districts(user, ("editor",))
 
 
 # --- Polls (e-participation) ----------------------------------------------------------

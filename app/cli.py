@@ -19,6 +19,7 @@ from app.services import (
     appeals,
     audit,
     commitments,
+    consultation_demo,
     demo,
     eservice_seed,
     news,
@@ -128,6 +129,7 @@ def seed_demo() -> None:
     applications_created = eservice_seed.seed_demo_applications(*demo.demo_service_people())
     with bar(news_demo.DEMO_ARTICLES, "Demo news     ") as articles:
         articles_created = news_demo.seed_demo_news(progress=lambda _rows: articles)
+    consultations_created = consultation_demo.seed_demo_consultations()
     polls_created = poll_demo.seed_demo()
     proposals_created = proposal_demo.seed_demo()
     news_subscriptions.seed_demo()
@@ -138,7 +140,7 @@ def seed_demo() -> None:
         f"{added['categories']} new categories, {created} new demo accounts, "
         f"{appeals_created} new demo appeals, {sessions_created} new reception days, "
         f"{commitments_created} new commitments, {services_created} new e-services, {applications_created} new e-service applications, "
-        f"{articles_created} new news articles, {polls_created} new polls, {proposals_created} new proposals (password {seed.DEMO_PASSWORD})."
+        f"{articles_created} new news articles, {consultations_created} new consultations, {polls_created} new polls, {proposals_created} new proposals (password {seed.DEMO_PASSWORD})."
     )
 
 

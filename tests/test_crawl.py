@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Appeal, District, ReceptionBooking, ServiceApplication, User
-from app.services import commitments, demo, eservice_seed, poll_demo, proposal_demo, seed, two_factor
+from app.services import commitments, consultation_demo, demo, eservice_seed, poll_demo, proposal_demo, seed, two_factor
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
 
@@ -38,6 +38,7 @@ def demo_portal(app):
         commitments.seed_demo()
         eservice_seed.seed_catalogue()
         eservice_seed.seed_demo_applications(*demo.demo_service_people())
+        consultation_demo.seed_demo_consultations()
         poll_demo.seed_demo()
         proposal_demo.seed_demo()
 
@@ -106,7 +107,8 @@ def test_every_reachable_page_answers_and_shows_only_what_the_role_may_see(app, 
                            "/commitments/manage", "/services/", "/cabinet/services", "/office/services?status=all",
                            "/polls/", "/cabinet/polls", "/cabinet/poll-topics", "/office/polls",
                            "/admin/users", "/auth/two-factor/account",
-                           "/proposals/", "/cabinet/proposals", "/office/proposals"])
+                           "/proposals/", "/cabinet/proposals", "/office/proposals",
+                           "/consultations/", "/consultations/manage", "/office/moderation", "/cabinet/comments"])
     assert pages["/"][0] == 200
     assert [p for p, (code, _) in pages.items() if code >= 500] == []
     for path, (_code, numbers) in pages.items():

@@ -69,6 +69,7 @@ def district(code: str):
         categories_table=accountability.categories(query.period, chosen, public=True),
         reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
         commitments=commitments.status_counts(chosen.id),
+        consultations=accountability.consultation_figures(query.period, chosen.id),
         poll_figures=polls.period_figures(query.period, chosen.id),
         proposals=proposals.period_figures(query.period, chosen.id),
         eservices_table=accountability.eservice_figures(query.period, chosen),

@@ -22,6 +22,17 @@ from app.models.commitment import (
     CommitmentLink,
     CommitmentMilestone,
 )
+from app.models.consultation import (
+    CONSULTATION_STATES,
+    CONSULTATION_STATUSES,
+    Consultation,
+    ConsultationAnswer,
+    ConsultationComment,
+    ConsultationOption,
+    ConsultationQuestion,
+    ConsultationResponse,
+    ConsultationSection,
+)
 from app.models.district import CALENDAR_KINDS, CalendarException, Category, Department, District
 from app.models.eservice import (
     APPLICATION_SOURCES,
@@ -97,6 +108,15 @@ __all__ = [
     "ArticleVersion",
     "Tag",
     "article_tags",
+    "CONSULTATION_STATES",
+    "CONSULTATION_STATUSES",
+    "Consultation",
+    "ConsultationAnswer",
+    "ConsultationComment",
+    "ConsultationOption",
+    "ConsultationQuestion",
+    "ConsultationResponse",
+    "ConsultationSection",
     "REPORT_OUTCOMES",
     "Moderated",
     "Report",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -156,6 +156,15 @@ def reception_figures(period: stats.Period, district_id: int, now: datetime | No
         .group_by(ReceptionBooking.status)).all())
     return {"sessions_held": held, "received": statuses.get("attended", 0), "no_show": statuses.get("no_show", 0),
             "booked": sum(v for k, v in statuses.items() if k != "cancelled")}
+
+
+def consultation_figures(period: stats.Period, district_id: int):
+    """Consultations whose comment period began in the period, their outcomes, and the comments received in it."""
+    from app.services.consultations import district_figures
+
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tzinfo=BAKU)
+    return district_figures(district_id, start, end)
 
 
 def overdue(district: District, category_id: int | None = None, now: datetime | None = None) -> Table:

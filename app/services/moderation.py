@@ -27,7 +27,7 @@ from app.extensions import db
 from app.i18n import fmt_datetime
 from app.models import Report, User, UserBlock, utcnow
 from app.models.moderation import REASON_LIMIT
-from app.services import notify
+from app.services import audit, notify
 from app.services.appeal_queries import Page
 from app.services.participation import active_block, ensure_can_take_part, ensure_rate
 
@@ -125,8 +125,8 @@ def _audit(action: str, *, actor: User, obj: Any = None, object_type: str | None
            object_id: int | None = None, district_id: int | None = None, summary: str = "",
            before: dict | None = None, after: dict | None = None) -> None:
     """Record a moderation action in the audit trail, in the caller's transaction."""
-    # TODO(contract): app.services.audit.record(action, actor=actor, obj=obj, object_type=object_type,
-    # object_id=object_id, district_id=district_id, summary=summary, before=before, after=after)
+    audit.record(action, actor=actor, obj=obj, object_type=object_type, object_id=object_id,
+                 district_id=district_id, summary=summary, before=before, after=after)
 
 
 # --- Residents ------------------------------------------------------------------------------

@@ -301,4 +301,29 @@ def test_policies(world):
     assert not authz.can(world["official"], "moderation.work")
     assert not authz.can(world["reader"], "moderation.block")
     assert authz.can(world["reader"], "participation.take_part")
-    assert not authz.can(world["unconfirmed"], "participation.take_part")
+    # Signed in is enough to try: the service refuses an unconfirmed email with its reason.
+    assert authz.can(world["unconfirmed"], "participation.take_part")
+
+
+def test_every_moderation_action_is_audited(world):
+    from app.models import AuditEntry
+
+    note = world["note_gnc"]
+    entry = moderation.report(world["reader"], "note", note.id, "bad")
+    moderation.dismiss(world["mod_gnc"], entry.id)
+    moderation.hide(world["mod_gnc"], "note", note.id, "Söyüş")
+    moderation.restore(world["mod_gnc"], "note", note.id)
+    block = moderation.block(world["mod_gnc"], world["reader"].id, "spam", utcnow() + timedelta(days=1))
+    moderation.lift(world["mod_gnc"], block.id)
+    rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [r.action for r in rows] == ["moderation.dismiss", "moderation.hide", "moderation.restore",
+                                        "moderation.block", "moderation.lift"]
+    assert {r.actor_id for r in rows} == {world["mod_gnc"].id}
+    assert {r.district_id for r in rows} == {world["gnc"].id}
+    hide = rows[1]
+    assert (hide.object_type, hide.object_id, hide.summary) == ("note", str(note.id), "Söyüş")
+    assert rows[3].object_id == str(world["reader"].id)
+    # Refused actions leave no entry.
+    with pytest.raises(Invalid):
+        moderation.hide(world["mod_gnc"], "note", note.id, "")
+    assert db.session.scalar(select(func.count(AuditEntry.id))) == 5

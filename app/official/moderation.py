@@ -1,0 +1,128 @@
+"""Moderation in the official cabinet: the queue of reported content of the moderator's districts, hiding with a
+reason, restoring, dismissing reports, blocking users from taking part and lifting blocks.
+
+Content, reports and blocks of a district the moderator does not moderate are 404s.
+"""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.authz import requires, staff_districts
+from app.consultations.forms import BlockForm, ButtonForm, HideForm
+from app.errors import NotFound
+from app.extensions import db
+from app.forms import int_or_none, page_number
+from app.models import District, User
+from app.official import bp
+from app.reception.forms import parse_date
+from app.services import moderation
+from app.services.calendar import BAKU
+from app.steps import run_step
+
+# What each kind of content is called in the queue; a module registering a new kind may add its label here.
+TARGET_LABELS = {"comment": _l("Comment on a consultation"), "proposal": _l("Citizen proposal")}
+
+
+def _districts() -> list[District]:
+    """The districts the moderator works, for the switch above the queue."""
+    ids = staff_districts(current_user, ("moderator",))
+    if not ids:
+        return []
+    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+
+
+def _queue_page(form=None, status: int = 200):
+    district_id = int_or_none(request.args.get("district"))
+    try:
+        page = moderation.queue(current_user, district_id=district_id, page=page_number(request.args.get("page")))
+    except NotFound:
+        abort(404)
+    return render_template("official/moderation.html", page=page, districts=_districts(), district_id=district_id,
+                           labels=TARGET_LABELS, failed=form, action_form=ButtonForm()), status
+
+
+@bp.get("/moderation")
+@requires("moderation.work")
+def moderation_queue():
+    """Open reports of the moderator's districts, grouped by content, oldest first."""
+    return _queue_page()
+
+
+def _back(default: str) -> str:
+    """Where to go after an action: the page it was taken on (a path of this site), else ``default``."""
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.post("/moderation/hide")
+@requires("moderation.work")
+def moderation_hide():
+    """Hide content with the reason shown in its place."""
+    form = HideForm()
+    return run_step(form, lambda: moderation.hide(current_user, form.target_type.data or "", form.target_id.data or -1,
+                                                  form.reason.data or ""),
+                    _("Hidden. The public sees the reason in its place."), _back(url_for("official.moderation_queue")),
+                    lambda: _queue_page(form, 422))
+
+
+@bp.post("/moderation/restore")
+@requires("moderation.work")
+def moderation_restore():
+    """Show hidden content again."""
+    form = HideForm()
+    return run_step(form, lambda: moderation.restore(current_user, form.target_type.data or "", form.target_id.data or -1),
+                    _("Shown again."), _back(url_for("official.moderation_queue")), lambda: _queue_page(form, 422))
+
+
+@bp.post("/moderation/reports/<int:report_id>/dismiss")
+@requires("moderation.work")
+def moderation_dismiss(report_id: int):
+    """Close a report: the content keeps to the rules."""
+    form = ButtonForm()
+    return run_step(form, lambda: moderation.dismiss(current_user, report_id), _("The report is closed."),
+                    url_for("official.moderation_queue"), lambda: _queue_page(form, 422))
+
+
+@bp.get("/moderation/blocks")
+@requires("moderation.work")
+def moderation_blocks():
+    """Blocks in force that the moderator may lift."""
+    page = moderation.blocks(current_user, page=page_number(request.args.get("page")))
+    return render_template("official/moderation_blocks.html", page=page, action_form=ButtonForm())
+
+
+def _ends_at(value: str | None) -> datetime | None:
+    """The end of the chosen (Baku) day: blocked until then, inclusive."""
+    day = parse_date(value)
+    return None if day is None else datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=BAKU)
+
+
+@bp.route("/moderation/block/<int:user_id>", methods=["GET", "POST"])
+@requires("moderation.block")
+def moderation_block(user_id: int):
+    """Block a user from taking part, with a reason and an end date."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = BlockForm()
+    return run_step(form, lambda: moderation.block(current_user, user_id, form.reason.data or "", _ends_at(form.ends_on.data)),
+                    _("The user is blocked and told until when and why."), url_for("official.moderation_blocks"),
+                    lambda: (render_template("official/moderation_block.html", form=form, user=user),
+                             422 if request.method == "POST" else 200), not_allowed=403)
+
+
+@bp.post("/moderation/blocks/<int:block_id>/lift")
+@requires("moderation.work")
+def moderation_lift(block_id: int):
+    """End a block early."""
+    form = ButtonForm()
+    return run_step(form, lambda: moderation.lift(current_user, block_id), _("The block is lifted."),
+                    url_for("official.moderation_blocks"),
+                    lambda: (render_template("official/moderation_blocks.html",
+                                             page=moderation.blocks(current_user), action_form=form), 422))
