@@ -7,7 +7,7 @@ and English; title, summary and body weighted A, B, C) with a GIN index; Postgre
 reads the stored vector instead of parsing every matching text again.
 
 Revision ID: 0014_news_search
-Revises: 0013_news
+Revises: 0012_news
 """
 import sqlalchemy as sa
 from alembic import op
@@ -15,7 +15,7 @@ from alembic import op
 TS = sa.DateTime(timezone=True)
 
 revision = '0014_news_search'
-down_revision = '0011_proposals'
+down_revision = '0013_proposals'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """The newsroom: articles (news, announcements, events) in az/ru/en, tags, cover images and every saved version.
 
-Revision ID: 0013_news
+Revision ID: 0012_news
 Revises: 0010_polls
 """
 import sqlalchemy as sa
@@ -8,8 +8,8 @@ from alembic import op
 
 TS = sa.DateTime(timezone=True)
 
-revision = '0013_news'
-down_revision = '0015_staff'
+revision = '0012_news'
+down_revision = '0011_staff'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Citizen proposals: per-district threshold settings, proposals with their answer, one support per resident;
 the commitment links' proposal column gains its foreign key.
 
-Revision ID: 0011_proposals
+Revision ID: 0013_proposals
 Revises: 0009_moderation
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 TS = sa.DateTime(timezone=True)
 
-revision = '0011_proposals'
-down_revision = '0013_news'
+revision = '0013_proposals'
+down_revision = '0012_news'
 branch_labels = None
 depends_on = None
 

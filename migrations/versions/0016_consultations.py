@@ -1,7 +1,7 @@
 """Consultations on draft decisions: sections, questions and options, residents' answers, comments and replies
 (moderated: hidden_at, hidden_reason, hidden_by_id), the outcome per section and overall.
 
-Revision ID: 0012_consultations
+Revision ID: 0016_consultations
 Revises: 0010_polls
 """
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 TS = sa.DateTime(timezone=True)
 
-revision = '0012_consultations'
-down_revision = '0016_refdata'
+revision = '0016_consultations'
+down_revision = '0015_refdata'
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Reference data in the portal: department kinds and each category's default kind, the working-day calendar's
 exceptions declared by government decisions, and closed accounts.
 
-Revision ID: 0016_refdata
-Revises: 0015_staff
+Revision ID: 0015_refdata
+Revises: 0011_staff
 """
 import sqlalchemy as sa
 from alembic import op
 
 TS = sa.DateTime(timezone=True)
 
-revision = '0016_refdata'
+revision = '0015_refdata'
 down_revision = '0014_news_search'
 branch_labels = None
 depends_on = None

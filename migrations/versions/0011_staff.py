@@ -1,13 +1,13 @@
 """Staff accounts: invitations, a session version that ends sessions, two-factor sign-in and recovery codes.
 
-Revision ID: 0015_staff
+Revision ID: 0011_staff
 Revises: 0009_moderation
 """
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0015_staff'
+revision = '0011_staff'
 down_revision = '0010_polls'
 branch_labels = None
 depends_on = None
