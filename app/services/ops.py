@@ -27,7 +27,8 @@ from app.models import CommandRun, OutboxMessage, utcnow
 from app.services import audit, mail, notify
 
 #: The scheduled commands the operations page always lists (with "never run" until they have run).
-SCHEDULED_COMMANDS: list[str] = ["appeals escalate", "appeals autoclose", "reception remind"]
+SCHEDULED_COMMANDS: list[str] = ["appeals escalate", "appeals autoclose", "reception remind", "news publish-due",
+                                  "news digest", "proposals expire"]
 
 
 @contextmanager
