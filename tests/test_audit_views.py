@@ -205,6 +205,7 @@ def test_resending_a_failed_email(app, people, web, client):
         db.session.commit()
         message_id = message.id
     web.login("admin@example.az", PASSWORD)
+    client.get("/admin/operations?lang=en")  # the messages below are read in English
     response = web.post(f"/admin/operations/outbox/{message_id}/resend", {}, form_url="/admin/operations",
                         follow_redirects=True)
     assert response.status_code == 200 and "sent again" in response.get_data(as_text=True)

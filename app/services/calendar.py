@@ -50,7 +50,10 @@ def exceptions() -> dict[date, str]:
         from app.extensions import db
         from app.models import CalendarException
 
-        rows = db.session.execute(db.select(CalendarException.day, CalendarException.kind)).all()
+        # No autoflush: callers compute a deadline in the middle of a change (a status set, its due date not yet),
+        # and reading the calendar must not flush that half-made row into the database's checks.
+        with db.session.no_autoflush:
+            rows = db.session.execute(db.select(CalendarException.day, CalendarException.kind)).all()
         cached = g.calendar_exceptions = dict(rows)
     return cached
 

@@ -408,10 +408,12 @@ def support(actor: User, proposal_id: int, now: datetime | None = None) -> Propo
 
 def _reach_threshold(proposal: Proposal, now: datetime) -> None:
     """Record the crossing once: the answer is due 15 working days later; the author and the heads are told."""
+    # The deadline first: the calendar reads the declared exceptions, and a flush in between would meet the
+    # check that a reached proposal has a due date.
+    due = deadline(now, RESPONSE_WORKING_DAYS)
     proposal.state = "threshold_reached"
     proposal.threshold_reached_at = now
-    proposal.response_due_at = deadline(now, RESPONSE_WORKING_DAYS)
-    due = proposal.response_due_at
+    proposal.response_due_at = due
     link = f"/proposals/{proposal.id}"
     _audit("proposal.threshold", None, proposal, summary=f"{proposal.supports_count}/{proposal.threshold}")
     notify.notify(proposal.author, lambda: _(
