@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import (
     Appeal,
     AuditEntry,
+    Category,
     CommitmentFeedback,
     Notification,
     OutboxMessage,
@@ -22,11 +23,29 @@ from app.models import (
     User,
     utcnow,
 )
+from app.models.consultation import ConsultationComment, ConsultationResponse
+from app.models.news_subscription import NewsSubscription
 from app.models.poll import PollParticipation, PollTopic
-from app.services import appeals, commitments, demo, eservice_seed, eservices, poll_demo, reception, seed
+from app.models.proposal import Proposal, ProposalSupport
+from app.services import (
+    appeals,
+    commitments,
+    consultations,
+    demo,
+    eservice_seed,
+    eservices,
+    files,
+    news_subscriptions,
+    poll_demo,
+    polls,
+    proposals,
+    reception,
+    seed,
+)
 from app.services.calendar import add_working_days, local_date
 from app.services.seed import DEMO_PASSWORD
 from tests.conftest import Browserless
+from tests.consultation_helpers import make_consultation
 from tests.factories import PASSWORD, PDF, PNG, Upload, create_appeal, create_reference_data, create_service, create_user
 from tests.test_appeal_views import field_error
 
@@ -42,6 +61,38 @@ def unzip(response) -> tuple[dict, zipfile.ZipFile]:
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.get_data()))
     return json.loads(archive.read("data.json")), archive
+
+
+def take_part(user, district, editor, other) -> dict:
+    """``user`` takes part in everything the portal offers beyond appeals: a published proposal with a picture and
+    a draft with one, a support of ``other``'s proposal, a comment and a reply on a consultation and its question
+    set answered, news subscriptions to their address (one signed in, one as a stranger would, in capitals), and
+    a poll topic. Needs a request context."""
+    category = db.session.scalars(select(Category).order_by(Category.position)).first()
+
+    def proposal(author, title, publish, image=None):
+        return proposals.create(author, proposals.ProposalInput(
+            district_id=district.id, category_id=category.id, title=title, body=f"{title}: ətraflı izah.",
+            image=image), publish_now=publish)
+
+    own = proposal(user, "Həyətdə uşaq meydançası", True, Upload("meydança.png", PNG))
+    draft = proposal(user, "Küçəyə işıq", False, Upload("küçə.png", PNG))
+    theirs = proposal(other, "Bazarda kölgəlik", True)
+    proposals.support(user, theirs.id)
+    consultation = make_consultation(editor, district, "open", title="Həyət qaydaları")
+    first = consultations.comment(other, consultation.id, consultation.sections[0].id, "Səhər 7-də açılsın.")
+    comment = consultations.comment(user, consultation.id, consultation.sections[1].id, "Qayış kifayətdir.")
+    reply = consultations.comment(user, consultation.id, None, "Razı deyiləm, 8-də.", parent_id=first.id)
+    question = consultation.questions[0]
+    consultations.answer(user, consultation.id, {question.id: question.options[1].id})
+    assert news_subscriptions.subscribe(user, user.email, district.id, "az") == "active"
+    assert news_subscriptions.subscribe(None, user.email.upper(), district.id, "ru") == "sent"
+    topic = polls.propose(user, polls.TopicInput(
+        district_id=district.id, direction="public_spaces", kind="single", question="Parkda nə tikilsin?",
+        description="Şimal hissəsi boşdur.", options=["Uşaq meydançası", "İdman meydançası"]))
+    return {"proposal": own.id, "picture": own.image_name, "draft": draft.id, "draft_picture": draft.image_name,
+            "supported": theirs.id, "consultation": consultation.id, "comments": {comment.id, reply.id},
+            "reply_to": first.id, "answer": question.options[1].label_az, "topic": topic.question}
 
 
 # --- The download of the demo citizen ---------------------------------------------------------------------------
@@ -61,7 +112,11 @@ def demo_portal(app):
         citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.az"))
         # One appeal with a file of theirs, so the download carries an attachment too.
         appeal = create_appeal(citizen, seed_district("GNC"), attachments=[Upload("çuxur şəkli.png", PNG)])
-        return citizen.id, appeal.number
+        editor = db.session.scalar(select(User).where(User.email == "editor.gnc@demo.az"))
+        other = db.session.scalar(select(User).where(User.email == "resident1@demo.az"))
+        with app.test_request_context():
+            taken = take_part(citizen, seed_district("GNC"), editor, other)
+        return citizen.id, appeal.number, taken
 
 
 def seed_district(code):
@@ -71,7 +126,7 @@ def seed_district(code):
 
 
 def test_the_demo_citizens_download_holds_each_of_their_records(app, client, demo_portal):
-    citizen_id, with_file = demo_portal
+    citizen_id, with_file, taken = demo_portal
     web = Browserless(client)
     web.login("citizen@demo.az", DEMO_PASSWORD)
     page = client.get("/cabinet/data")
@@ -107,6 +162,22 @@ def test_the_demo_citizens_download_holds_each_of_their_records(app, client, dem
         assert item["file"] and len(archive.read(item["file"])) == item["size"]
     attached = next(a for a in data["appeals"] if a["number"] == with_file)["attachments"]
     assert [f["name"] for f in attached] == ["çuxur şəkli.png"] and archive.read(attached[0]["file"]) == PNG
+    # Beyond appeals: proposals (state, answer, picture), supports, comments and replies, answers, subscriptions.
+    written = {p["id"]: p for p in data["proposals"]["written"]}
+    assert set(written) == {taken["proposal"], taken["draft"]}
+    mine = written[taken["proposal"]]
+    assert mine["state"] == "published" and mine["answer"] is None and mine["title"] == "Həyətdə uşaq meydançası"
+    assert archive.read(mine["picture"]) == PNG and written[taken["draft"]]["state"] == "draft"
+    assert [s["proposal_id"] for s in data["proposals"]["supported"]] == [taken["supported"]]
+    comments = {c["id"]: c for c in data["consultations"]["comments"]}
+    assert set(comments) == taken["comments"] and all(c["consultation_id"] == taken["consultation"]
+                                                      for c in comments.values())
+    assert {c["reply_to"] for c in comments.values()} == {None, taken["reply_to"]}
+    assert [(a["consultation_id"], a["answer"]) for a in data["consultations"]["answers"]] == [
+        (taken["consultation"], taken["answer"])]
+    assert sorted((s["email"], s["language"], s["status"]) for s in data["news_subscriptions"]) == [
+        ("citizen@demo.az", "az", "active"), ("citizen@demo.az", "ru", "pending")]
+    assert taken["topic"] in topics
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.export"))
         # By id, never by contact: the trail is append-only.
@@ -144,7 +215,11 @@ def resident_with_history(app):
         session = reception.publish(head, gnc.id, reception.SessionInput(
             host_id=head.id, day=day, start=time(10), end=time(12), slot_minutes=30, place="İcra hakimiyyəti, 1-ci mərtəbə"))
         booking = reception.book(resident, session.id, session.slots[0].id, "Həyətin abadlaşdırılması")
-        ids = {"resident": resident.id, "appeal": appeal.id, "application": application.id, "booking": booking.id}
+        editor = create_user("editor@example.az", full_name="Səbinə Rzayeva", roles=[("editor", gnc)])
+        other = create_user("other@example.az", full_name="Rəşad Məmmədov")
+        taken = take_part(resident, gnc, editor, other)
+        ids = {"resident": resident.id, "appeal": appeal.id, "application": application.id, "booking": booking.id,
+               **taken}
     with app.app_context():
         assert db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.recipient == EMAIL))
         assert db.session.scalar(select(Notification.id).where(Notification.user_id == ids["resident"]))
@@ -169,6 +244,7 @@ def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keep
     # Before: the contacts are in the database (the search below would find them).
     found = {(t, c) for t, c, v in every_text_value(app) if EMAIL in v or PHONE in v}
     assert ("users", "email") in found and ("appeals", "applicant_phone") in found and ("outbox", "recipient") in found
+    assert ("news_subscriptions", "email") in found
 
     response = web.post("/cabinet/data/close", {"close-password": PASSWORD}, form_url="/cabinet/data")
     assert response.status_code == 302
@@ -190,6 +266,23 @@ def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keep
         assert db.session.scalar(select(Notification.id).where(Notification.user_id == user.id)) is None
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "account.close"))
         assert (entry.actor_id, entry.actor_email, entry.object_id) == (user.id, None, str(user.id))
+        # The resident's own actions were audited by id only (the trail keeps no address of theirs).
+        own_steps = db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id == user.id)).all()
+        assert {e.action for e in own_steps} >= {"proposal.publish"} and all(e.actor_email is None for e in own_steps)
+        # No subscription to the address is left, whoever made it.
+        assert db.session.scalar(select(NewsSubscription.id)) is None
+        # The draft and its picture are gone; the published proposal, the support, the comments, the answers and
+        # the poll topic stay (public participation, holding no contact).
+        taken = resident_with_history
+        assert db.session.get(Proposal, taken["draft"]) is None and not files.path_of(taken["draft_picture"]).exists()
+        published = db.session.get(Proposal, taken["proposal"])
+        assert published.state == "published" and files.path_of(taken["picture"]).exists()
+        assert db.session.scalar(select(ProposalSupport.proposal_id).where(ProposalSupport.citizen_id == user.id)) \
+            == taken["supported"]
+        assert set(db.session.scalars(select(ConsultationComment.id).where(ConsultationComment.author_id == user.id))) \
+            == taken["comments"]
+        assert db.session.scalar(select(ConsultationResponse.id).where(ConsultationResponse.citizen_id == user.id))
+        assert db.session.scalar(select(PollTopic.question).where(PollTopic.author_id == user.id)) == taken["topic"]
     # Signed out, and the old address and password open nothing.
     assert client.get("/cabinet/").status_code == 302
     assert web.login(EMAIL, PASSWORD).status_code != 302

@@ -61,7 +61,7 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
     entry = AuditEntry(
         created_at=utcnow(),
         actor_id=getattr(actor, "id", None),
-        actor_email=getattr(actor, "email", None),
+        actor_email=_staff_email(actor),
         action=action,
         object_type=object_type,
         object_id=None if object_id is None else str(object_id)[:64],
@@ -76,6 +76,21 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
     # Pending until the commit numbers it (an autoflush before then must not write it without its place).
     db.session().info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def _staff_email(actor: Any) -> str | None:
+    """The actor's email when they hold a staff role, else None.
+
+    The trail is append-only and hash-chained, so nothing written into it can be erased later. Staff are named
+    by email (the reviewer reads who acted); a resident acting on their own things (publishing a proposal,
+    proposing a poll topic...) is named by ``actor_id`` only, so closing their account leaves no address here.
+    """
+    if actor is None:
+        return None
+    staff = getattr(actor, "is_staff", None)
+    if staff is None:  # not a User (e.g. a stand-in naming someone by id): no role, no email
+        return None
+    return getattr(actor, "email", None) if staff else None
 
 
 def snapshot(obj: Any, fields: tuple[str, ...] | list[str]) -> dict:

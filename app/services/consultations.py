@@ -44,7 +44,7 @@ from app.models.consultation import (
     SUMMARY_LIMIT,
     TITLE_LIMIT,
 )
-from app.services import audit, moderation, notify
+from app.services import audit, moderation, mydata, notify
 from app.services.appeal_queries import Page
 from app.services.calendar import BAKU, local_date
 from app.services.participation import ensure_can_take_part, ensure_rate
@@ -723,3 +723,39 @@ def _comment_title(entry: ConsultationComment) -> str:
 
 moderation.register_target("comment", ConsultationComment, district_of=_comment_district, title_of=_comment_title,
                            url_of=comment_url, author_of=lambda entry: entry.author_id)
+
+
+# --- The resident's own data (the download) ---------------------------------------------------------------------
+
+
+def export_own(user: User, add_file: mydata.AddFile) -> dict:
+    """The comments and replies the resident wrote and their answers to question sets, for the download.
+
+    Nothing is erased when the account closes: a comment holds no contact, other residents' replies hang on it,
+    and the answers are counted in the published results (the author is shown as a closed account).
+    """
+    comments = db.session.scalars(
+        select(ConsultationComment).where(ConsultationComment.author_id == user.id)
+        .options(joinedload(ConsultationComment.consultation), joinedload(ConsultationComment.section))
+        .order_by(ConsultationComment.created_at, ConsultationComment.id))
+    answers = db.session.execute(
+        select(ConsultationResponse.consultation_id, Consultation.title_az, ConsultationResponse.created_at,
+               ConsultationQuestion.text_az, ConsultationOption.label_az)
+        .join(Consultation, Consultation.id == ConsultationResponse.consultation_id)
+        .join(ConsultationAnswer, ConsultationAnswer.response_id == ConsultationResponse.id)
+        .join(ConsultationQuestion, ConsultationQuestion.id == ConsultationAnswer.question_id)
+        .join(ConsultationOption, ConsultationOption.id == ConsultationAnswer.option_id)
+        .where(ConsultationResponse.citizen_id == user.id)
+        .order_by(ConsultationResponse.created_at, ConsultationResponse.id, ConsultationQuestion.position))
+    return {
+        "comments": [{
+            "id": c.id, "consultation_id": c.consultation_id, "consultation": c.consultation.title_az,
+            "section": c.section.title_az, "reply_to": c.parent_id, "text": c.body, "at": c.created_at,
+            "hidden_by_moderator": {"at": c.hidden_at, "reason": c.hidden_reason} if c.hidden_at else None,
+        } for c in comments],
+        "answers": [{"consultation_id": cid, "consultation": title, "answered_at": at, "question": question,
+                     "answer": label} for cid, title, at, question, label in answers],
+    }
+
+
+mydata.register_exporter("consultations", export_own)

@@ -2,18 +2,22 @@
 
 The download is one zip: ``data.json`` (profile, appeals with their timelines and messages, reception
 bookings, e-service applications with their timelines, notifications, commitment feedback, the reports the
-resident made and any block on their taking part, the polls they took part in (never what they chose) and the
-poll topics they proposed) and the files
-(the appeals' attachments the resident can see, the applications' documents). It is written to a temporary
+resident made and any block on their taking part, the polls they took part in (never what they chose), the
+poll topics they proposed, and the sections other modules register: proposals and supports, consultation comments
+and answers, news subscriptions) and the files (the appeals' attachments the resident can see, the applications'
+documents, the pictures of their proposals). It is written to a temporary
 file, each stored file copied into it in chunks, so a large attachment is never held in memory whole.
 
 Closing the account erases the profile and every contact (email, phone, address) and disables sign-in. The
 records the authority must keep by law (appeals, reception bookings, e-service applications) stay, with the
 applicant's name as filed, and are shown as belonging to a closed account. Notifications are deleted, and the
-emails sent to the address are redacted in the outbox. Both actions are audited by user id, never by contact.
+emails sent to the address are redacted in the outbox; the registered closers delete every news subscription
+to the address and the resident's proposal drafts. Both actions are audited by user id, never by contact (and
+``audit.record`` never stores a resident actor's email).
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -27,7 +31,7 @@ from types import SimpleNamespace
 from typing import IO, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import authz
@@ -54,20 +58,36 @@ CLOSED_DOMAIN = "closed.invalid"
 APPLICANT_CONTACTS = ("email", "phone")
 SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
-# Modules that hold more of a resident's data (proposals, comments, poll votes...) add a section to the
-# download and erase what they must on closing by registering here, keyed by the section's name.
-EXPORTERS: dict[str, Callable[[User], Any]] = {}
-CLOSERS: list[Callable[[User], None]] = []
+# ``add_file(stored_name, path_in_zip)`` puts a stored file into the download; its path there, or None if missing.
+AddFile = Callable[[str, str], str | None]
+# Modules that hold more of a resident's data (proposals, consultation comments, news subscriptions) add a
+# section to the download and erase what they must on closing by registering here, from their own service module
+# (beside their ``moderation.register_target``), keyed by the section's name.
+EXPORTERS: dict[str, Callable[[User, AddFile], Any]] = {}
+CLOSERS: list[Callable[[User], list[str] | None]] = []
+# The service modules that register here. They import this module, so it cannot import them at its top (a cycle):
+# ``_load_sections`` imports them when the download or the closing runs, so their sections are never missing even
+# where no blueprint has loaded them (a command, a test of this module alone).
+SECTION_MODULES = ("app.services.proposals", "app.services.consultations", "app.services.news_subscriptions")
 
 
-def register_exporter(section: str, exporter: Callable[[User], Any]) -> None:
-    """Add ``section`` to the download: ``exporter(user)`` returns JSON-ready data."""
+def register_exporter(section: str, exporter: Callable[[User, AddFile], Any]) -> None:
+    """Add ``section`` to the download: ``exporter(user, add_file)`` returns JSON-ready data."""
     EXPORTERS[section] = exporter
 
 
-def register_closer(closer: Callable[[User], None]) -> None:
-    """Call ``closer(user)`` in the closing transaction, before the profile is erased."""
-    CLOSERS.append(closer)
+def register_closer(closer: Callable[[User], list[str] | None]) -> None:
+    """Call ``closer(user)`` in the closing transaction, before the profile is erased.
+
+    It may return the stored names of files it let go: they are deleted once the closing has committed.
+    """
+    if closer not in CLOSERS:
+        CLOSERS.append(closer)
+
+
+def _load_sections() -> None:
+    for module in SECTION_MODULES:
+        importlib.import_module(module)
 
 
 def _by_id(user: User) -> SimpleNamespace:
@@ -208,9 +228,10 @@ def _poll_topics(user: User) -> list[dict]:
              "moderator_reason": t.reason, "poll_id": t.poll.id if t.poll else None} for t in rows]
 
 
-def collect(user: User, add_file: Callable[[str, str], str | None]) -> dict:
+def collect(user: User, add_file: AddFile) -> dict:
     """Everything the portal holds about ``user`` as JSON-ready data; ``add_file(stored, path)`` puts a stored
     file into the download and returns its path there (None when the file is missing)."""
+    _load_sections()
     data = {
         "portal": "Rəqəmsal İcra", "generated_at": utcnow(), "profile": _profile(user),
         "appeals": _appeals(user, add_file), "reception_bookings": _bookings(user),
@@ -220,7 +241,7 @@ def collect(user: User, add_file: Callable[[str, str], str | None]) -> dict:
         "poll_topics_proposed": _poll_topics(user),
     }
     for section, exporter in EXPORTERS.items():
-        data[section] = exporter(user)
+        data[section] = exporter(user, add_file)
     return data
 
 
@@ -261,8 +282,10 @@ def close_account(actor: User, password: str, now: datetime | None = None) -> No
         raise Invalid({"password": _("The password is not correct.")})
     now = now or utcnow()
     email = actor.email
+    _load_sections()
+    let_go: list[str] = []
     for closer in CLOSERS:
-        closer(actor)
+        let_go.extend(closer(actor) or [])
     # Records kept by law: the phone goes, the applicant's name and address as filed stay.
     db.session.execute(update(Appeal).where(Appeal.citizen_id == actor.id).values(applicant_phone=None))
     for application in db.session.scalars(select(ServiceApplication).where(ServiceApplication.citizen_id == actor.id)):
@@ -273,7 +296,7 @@ def close_account(actor: User, password: str, now: datetime | None = None) -> No
     db.session.execute(delete(Notification).where(Notification.user_id == actor.id))
     placeholder = f"closed-{actor.id}@{CLOSED_DOMAIN}"
     # What was mailed to the address said who it was for: keep that a message went, not what or to whom.
-    db.session.execute(update(OutboxMessage).where(OutboxMessage.recipient == email)
+    db.session.execute(update(OutboxMessage).where(func.lower(OutboxMessage.recipient) == email.lower())
                        .values(recipient=placeholder, subject="—", body="", attachment_names=None, error=None))
     actor.email = placeholder
     actor.full_name = ""
@@ -286,4 +309,5 @@ def close_account(actor: User, password: str, now: datetime | None = None) -> No
     actor.password_hash = hash_password(secrets.token_urlsafe(32))
     audit.record("account.close", actor=_by_id(actor), obj=actor, summary=f"user {actor.id} closed their account")
     notify.commit()
+    files.remove(let_go)  # only now: a failed commit keeps the rows that name them
 

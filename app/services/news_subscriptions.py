@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +29,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import LANGUAGES, Article, District, NewsSubscription, User, utcnow
 from app.models.news_subscription import new_nonce
-from app.services import mail
+from app.services import mail, mydata
 from app.services.calendar import BAKU
 from app.services.tokens import make_token, read_token
 
@@ -271,3 +271,32 @@ def seed_demo(now: datetime | None = None) -> int:
             created += 1
     db.session.commit()
     return created
+
+
+# --- The resident's own data (download, closing the account) ----------------------------------------------------
+
+
+def _own(user: User):
+    """The resident's subscriptions: those to their address (any case), and those they made signed in."""
+    return or_(NewsSubscription.email == func.lower(user.email), NewsSubscription.user_id == user.id)
+
+
+def export_own(user: User, add_file: mydata.AddFile) -> list[dict]:
+    """The resident's news subscriptions, for the download."""
+    rows = db.session.scalars(select(NewsSubscription).where(_own(user))
+                              .options(selectinload(NewsSubscription.district)).order_by(NewsSubscription.id))
+    return [{"email": s.email, "district": s.district.code, "language": s.lang, "status": s.status,
+             "subscribed_at": s.created_at, "confirmed_at": s.confirmed_at, "ended_at": s.ended_at,
+             "last_digest_at": s.last_sent_at} for s in rows]
+
+
+def close_own(user: User) -> None:
+    """Closing the account deletes every subscription to the resident's address: an email must not survive it.
+
+    Deleted, not ended: an ended row would still hold the address (and its unsubscribe links fail harmlessly).
+    """
+    db.session.execute(delete(NewsSubscription).where(_own(user)).execution_options(synchronize_session=False))
+
+
+mydata.register_exporter("news_subscriptions", export_own)
+mydata.register_closer(close_own)

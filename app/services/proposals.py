@@ -56,7 +56,7 @@ from app.models.proposal import (
     THRESHOLD_MAX,
     TITLE_LIMIT,
 )
-from app.services import audit, files, moderation, notify, participation
+from app.services import audit, files, moderation, mydata, notify, participation
 from app.services.appeal_queries import Page
 from app.services.calendar import deadline
 
@@ -766,3 +766,52 @@ moderation.register_target(
     url_of=lambda proposal: f"/proposals/{proposal.id}",
     author_of=lambda proposal: proposal.author_id,
 )
+
+
+# --- The resident's own data (download, closing the account) ----------------------------------------------------
+
+PICTURE_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
+
+
+def export_own(user: User, add_file: mydata.AddFile) -> dict:
+    """The resident's proposals (drafts too: state, answer, picture) and the supports they gave, for the download."""
+    written = db.session.scalars(
+        select(Proposal).where(Proposal.author_id == user.id)
+        .options(joinedload(Proposal.district), joinedload(Proposal.category))
+        .order_by(Proposal.created_at, Proposal.id))
+    supported = db.session.execute(
+        select(Proposal.id, Proposal.title, ProposalSupport.created_at)
+        .join(ProposalSupport, ProposalSupport.proposal_id == Proposal.id)
+        .where(ProposalSupport.citizen_id == user.id).order_by(ProposalSupport.created_at, ProposalSupport.id))
+    return {
+        "written": [{
+            "id": p.id, "district": p.district.code, "category": p.category.code, "title": p.title, "text": p.body,
+            "state": p.state, "written_at": p.created_at, "published_at": p.published_at,
+            "support_until": p.support_until, "threshold": p.threshold, "supports": p.supports_count,
+            "threshold_reached_at": p.threshold_reached_at, "answer_due_at": p.response_due_at,
+            "decision": p.decision, "answer": p.response, "answered_at": p.answered_at, "started_at": p.started_at,
+            "implemented_at": p.implemented_at, "expired_at": p.expired_at,
+            "hidden_by_moderator": {"at": p.hidden_at, "reason": p.hidden_reason} if p.hidden_at else None,
+            "picture": add_file(p.image_name, f"proposals/{p.id}-picture.{PICTURE_EXTENSIONS.get(p.image_type, 'bin')}")
+            if p.image_name else None,
+        } for p in written],
+        "supported": [{"proposal_id": pid, "title": title, "supported_at": at} for pid, title, at in supported],
+    }
+
+
+def close_own(user: User) -> list[str]:
+    """Closing the account: the resident's drafts go (nobody else ever saw them) and their pictures with them.
+
+    Published proposals stay, with their picture, supports and answer: residents supported them and the authority
+    answered, a public record that holds no contact (the author is shown as a closed account). The supports the
+    resident gave stay too (only their id): withdrawing them would move other residents' counts after the fact.
+    """
+    drafts = db.session.scalars(select(Proposal).where(Proposal.author_id == user.id, Proposal.state == "draft")).all()
+    pictures = [d.image_name for d in drafts if d.image_name]
+    for draft in drafts:
+        db.session.delete(draft)
+    return pictures
+
+
+mydata.register_exporter("proposals", export_own)
+mydata.register_closer(close_own)

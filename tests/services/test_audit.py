@@ -60,6 +60,31 @@ def test_record_fills_actor_object_district_and_joins_the_transaction(world):
     assert stored.id == 1 and stored.prev_hash == "" and stored.hash == audit.entry_hash(stored)
 
 
+def test_a_resident_actor_is_named_by_id_only_and_the_chain_holds(world):
+    """The trail is append-only: a resident's email written into it could never be erased when they close their
+    account. Staff are named by email, residents by id; the hash covers what was stored."""
+    from types import SimpleNamespace
+
+    resident = create_user("resident.audit@example.az", full_name="Nigar Quliyeva")
+    official = create_user("official.audit@example.az", roles=[("official", world["gnc"])])
+    own = audit.record("proposal.publish", actor=resident, object_type="proposal", object_id=7, summary="published")
+    staff = audit.record("proposal.answer", actor=official, object_type="proposal", object_id=7, summary="answered")
+    national = audit.record("district.update", actor=world["admin"], obj=world["gnc"], summary="renamed")
+    stand_in = audit.record("account.export", actor=SimpleNamespace(id=resident.id, email="x@example.az"),
+                            object_type="user", object_id=resident.id)
+    db.session.commit()
+    stored = {e.action: e for e in db.session.scalars(select(AuditEntry))}
+    assert (stored["proposal.publish"].actor_id, stored["proposal.publish"].actor_email) == (resident.id, None)
+    assert stored["proposal.answer"].actor_email == "official.audit@example.az"
+    assert stored["district.update"].actor_email == "admin@example.az"
+    assert stored["account.export"].actor_email is None
+    for entry in (own, staff, national, stand_in):
+        assert entry.hash == audit.entry_hash(db.session.get(AuditEntry, entry.id))
+    assert audit.verify().ok
+    assert not any("resident.audit" in (e.actor_email or "") + (e.summary or "")
+                   for e in db.session.scalars(select(AuditEntry)))
+
+
 def test_the_signed_in_user_is_the_default_actor_and_the_address_is_kept(app, world):
     from flask_login import login_user
 
