@@ -43,6 +43,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.errors import ConfigError
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.middleware import DropNul
 from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, ProductionConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +80,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     proxies = int(os.environ.get("PROXY_COUNT", "1" if config_name == "production" else "0"))
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.wsgi_app = DropNul(app.wsgi_app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     _init_extensions(app)

@@ -31,11 +31,12 @@ def page_number(value) -> int:
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    # NUL is never typed by a person, and PostgreSQL refuses it in text: dropped with the surrounding blanks.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 class BaseForm(FlaskForm):
-    """A CSRF-protected form that strips surrounding whitespace from every text field."""
+    """A CSRF-protected form that strips surrounding whitespace (and NUL characters) from every text field."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
