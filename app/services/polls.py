@@ -412,32 +412,31 @@ def approve(actor: User, topic_id: int, data: PollInput, now: datetime | None = 
 
 def ask_changes(actor: User, topic_id: int, reason: str, now: datetime | None = None) -> PollTopic:
     """The moderator sends a topic back to the resident, saying what to change."""
-    now = now or utcnow()
-    topic = moderated_topic(actor, topic_id)
-    _waiting(topic)
-    reason = _check_reason(reason, _("Say what the resident should change."))
-    topic.status, topic.reason, topic.decided_by_id, topic.updated_at = "changes_requested", reason, actor.id, now
-    author = db.session.get(User, topic.author_id)
-    notify.notify(author, lambda: _("The moderator asks you to change your poll topic “%(question)s”: %(reason)s",
-                                    question=topic.question, reason=reason),
-                  link=f"/cabinet/poll-topics/{topic.id}")
-    _audit("poll.ask_changes", actor, topic, reason)
-    notify.commit()
-    return topic
+    return _decide(actor, topic_id, reason, now, "changes_requested", "poll.ask_changes",
+                   _("Say what the resident should change."),
+                   lambda topic, why: _("The moderator asks you to change your poll topic “%(question)s”: %(reason)s",
+                                        question=topic.question, reason=why))
 
 
 def reject(actor: User, topic_id: int, reason: str, now: datetime | None = None) -> PollTopic:
     """The moderator rejects a topic with a reason the resident is told."""
+    return _decide(actor, topic_id, reason, now, "rejected", "poll.reject",
+                   _("Give the reason for rejecting the topic; the resident is told."),
+                   lambda topic, why: _("Your poll topic “%(question)s” is rejected: %(reason)s",
+                                        question=topic.question, reason=why))
+
+
+def _decide(actor: User, topic_id: int, reason: str, now: datetime | None, status: str, action: str,
+            missing: str, told) -> PollTopic:
+    """Send a waiting topic back or reject it: the reason is required, the resident is told in their language."""
     now = now or utcnow()
     topic = moderated_topic(actor, topic_id)
     _waiting(topic)
-    reason = _check_reason(reason, _("Give the reason for rejecting the topic; the resident is told."))
-    topic.status, topic.reason, topic.decided_by_id, topic.updated_at = "rejected", reason, actor.id, now
+    reason = _check_reason(reason, missing)
+    topic.status, topic.reason, topic.decided_by_id, topic.updated_at = status, reason, actor.id, now
     author = db.session.get(User, topic.author_id)
-    notify.notify(author, lambda: _("Your poll topic “%(question)s” is rejected: %(reason)s",
-                                    question=topic.question, reason=reason),
-                  link=f"/cabinet/poll-topics/{topic.id}")
-    _audit("poll.reject", actor, topic, reason)
+    notify.notify(author, lambda: told(topic, reason), link=f"/cabinet/poll-topics/{topic.id}")
+    _audit(action, actor, topic, reason)
     notify.commit()
     return topic
 
