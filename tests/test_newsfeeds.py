@@ -190,7 +190,7 @@ def test_search_highlights_safely(app, client, newsroom):
     ("!!! ??? ...", "Type at least one word"),
     ('"*^(-:) OR NEAR', None),
     ("\x00\xff", None),
-    ("\x00", "Type at least one word"),
+    ("\x00 !!!", "Type at least one word"),  # NUL is dropped before the view (app/middleware.py); the rest is punctuation
     ("a" * 1000, "at most 200 characters"),
     ("su " * 300, "at most 200 characters"),
 ])
