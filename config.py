@@ -31,7 +31,15 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'reqemsal.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # The engine's options follow the database: see engine_options() below (create_app applies them).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL pool of each process: as many connections as it has request threads, a few more for peaks; a
+    # request that waits longer than the timeout for one is refused with the busy page (503), never left hanging.
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "5"))
+    DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "5"))
+    DB_POOL_TIMEOUT = float(os.environ.get("DB_POOL_TIMEOUT", "10"))
+    # SQLite: how long a request waits for another one's write to finish before it is refused (503).
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", "10"))
     SQLALCHEMY_RECORD_QUERIES = False
 
     # Languages: Azerbaijani is the default and the fallback for content.
@@ -133,6 +141,29 @@ class ProductionConfig(Config):
     ALLOW_DEMO_SEED = False
 
     REQUIRED = ("SECRET_KEY", "DATABASE_URL")
+
+
+def engine_options(config: dict) -> dict:
+    """SQLAlchemy engine options for the configured database.
+
+    SQLite files get no pool: each request opens its own connection in its own thread and closes it there, and
+    ``check_same_thread`` stays on, so a connection (or an object bound to a request's session) reached from any
+    other thread raises an error instead of entering SQLite's C code from two threads at once, which can end the
+    whole process with a segmentation fault (issue 21). SQLAlchemy's default for SQLite files is a pool that
+    hands connections from thread to thread with that check off. Opening a SQLite file costs tens of
+    microseconds. In-memory SQLite keeps Flask-SQLAlchemy's single shared connection (it is gone once closed).
+    Other databases get a bounded pool, checked before use (a restarted server's dead connections are replaced).
+    """
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        if uri in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in uri:
+            return {}
+        from sqlalchemy.pool import NullPool
+
+        return {"poolclass": NullPool,
+                "connect_args": {"check_same_thread": True, "timeout": config["SQLITE_BUSY_TIMEOUT"]}}
+    return {"pool_pre_ping": True, "pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"],
+            "pool_timeout": config["DB_POOL_TIMEOUT"]}
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -42,9 +42,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.errors import ConfigError
-from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.extensions import babel, csrf, db, init_db, limiter, login_manager, migrate
 from app.middleware import DropNul
-from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, ProductionConfig
+from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, ProductionConfig, engine_options
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,6 +72,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(CONFIGS[config_name])
     if overrides:
         app.config.update(overrides)
+    # Chosen for the database finally configured (an override may name another); explicit options win.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(app.config), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if config_name == "production":
         _check_production(app)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
@@ -100,7 +102,7 @@ def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers every table with the metadata)
     from app.i18n import select_locale
 
-    db.init_app(app)
+    init_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Baku")

@@ -1,14 +1,24 @@
-"""Error pages in the visitor's language; never a bare traceback."""
+"""Error pages in the visitor's language; never a bare traceback, and never a second failure.
+
+An error page must render when the database is the thing that failed: it is drawn for an anonymous visitor
+(no query to load the signed-in user, whose row may be unreachable), and if even that template fails, a
+minimal page of the same shape is written by hand. A database that refuses, times out or is locked is a
+503 ("busy, try again"), not a 500: nothing of the request was saved, and the visitor can simply retry.
+"""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app.extensions import db, login_manager
 
 log = logging.getLogger("reqemsal.errors")
 
@@ -20,6 +30,7 @@ TITLES = {
     413: _l("The upload is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong on our side"),
+    503: _l("The portal is busy right now"),
 }
 EXPLANATIONS = {
     400: _l("The form or address sent was not valid. Go back, reload the page and try again."),
@@ -29,25 +40,83 @@ EXPLANATIONS = {
     413: _l("The files sent are larger than the portal accepts. Send smaller files."),
     429: _l("You tried this too many times in a short while. Wait a few minutes and try again."),
     500: _l("The error was recorded. Try again in a few minutes; if it persists, contact the portal's support."),
+    503: _l("Your request was not carried out and nothing was saved. Wait a minute and try again; "
+            "if you were sending a form, send it again."),
 }
+# How long a refused visitor (or a client) is asked to wait before trying again, in seconds.
+RETRY_AFTER = 30
+# The database refused a connection, dropped it, timed out waiting for one, or is locked by another writer.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or the error it wraps) means the database cannot answer now."""
+    while error is not None:
+        if isinstance(error, DATABASE_UNAVAILABLE):
+            return True
+        error = getattr(error, "original_exception", None)
+    return False
+
+
+def _as_anonymous() -> None:
+    """Draw the page for an anonymous visitor: loading (or refreshing) the user would query the database."""
+    g._login_user = login_manager.anonymous_user()
+
+
+def _minimal(code: int, title: str, explanation: str) -> str:
+    """The error page without the site's template, when the template itself cannot be drawn."""
+    home = gettext("Go to the home page")
+    return (f'<!doctype html><html lang="{escape(str(get_locale() or "az"))}"><head><meta charset="utf-8">'
+            f"<title>{escape(title)}</title></head><body><main id=\"main\"><h1>{escape(title)}</h1>"
+            f'<p class="error-code">{escape(gettext("Error %(code)s", code=code))}</p><p>{escape(explanation)}</p>'
+            f'<p><a href="/">{escape(home)}</a></p></main></body></html>')
 
 
 def _render(code: int, explanation: str | None = None):
     if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
-        return jsonify({"error": code, "message": str(TITLES.get(code, code))}), code
-    return (
-        render_template(
-            "errors/error.html",
-            code=code,
-            title=TITLES.get(code, TITLES[500]),
-            explanation=explanation or EXPLANATIONS.get(code, EXPLANATIONS[500]),
-        ),
-        code,
-    )
+        response = jsonify({"error": code, "message": str(TITLES.get(code, code))})
+        response.status_code = code
+        return _headers(response, code)
+    title = TITLES.get(code, TITLES[500])
+    explanation = explanation or EXPLANATIONS.get(code, EXPLANATIONS[500])
+    try:
+        body = render_template("errors/error.html", code=code, title=title, explanation=explanation)
+    except Exception:  # noqa: BLE001 - the error page must not fail in turn
+        log.exception("the error page %s could not be drawn; a minimal one is sent", code)
+        _as_anonymous()
+        try:
+            body = _minimal(code, str(title), str(explanation))
+        except Exception:  # noqa: BLE001 - not even the translations: English, as a last resort
+            body = f'<!doctype html><title>Error {code}</title><p class="error-code">Error {code}</p>'
+    return _headers(make_response(body, code), code)
+
+
+def _headers(response, code: int):
+    if code == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+    if code >= 500:
+        # An error page is about this moment: no cache may keep it.
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _rollback() -> None:
+    """Forget the failed request's half-done work; a connection that is already gone has nothing to roll back."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database is unreachable: the pool replaces the connection later
+        log.warning("rollback failed after an error; the connection is discarded", exc_info=True)
+
+
+def unavailable():
+    """The busy page (503), drawn without touching the database."""
+    _rollback()
+    _as_anonymous()
+    return _render(503)
 
 
 def init_app(app: Flask) -> None:
-    """Register the handlers for HTTP errors, CSRF failures and crashes."""
+    """Register the handlers for HTTP errors, CSRF failures, an unreachable database and crashes."""
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
@@ -59,6 +128,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code == 500 and database_unavailable(getattr(error, "original_exception", None)):
+            log.error("database unavailable on %s %s: %s", request.method, request.path, error.original_exception)
+            return unavailable()
         if code not in TITLES:
             return error
         return _render(code)
@@ -67,6 +139,10 @@ def init_app(app: Flask) -> None:
     def crash(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        db.session.rollback()
+        if database_unavailable(error):
+            # Logged without the traceback: the cause is the database, and under load there are many.
+            log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+            return unavailable()
+        _rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500)

@@ -1,7 +1,9 @@
 """Flask extensions, created unbound here and bound in ``create_app``."""
 from __future__ import annotations
 
-from flask import request
+import logging
+
+from flask import Flask, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,6 +31,36 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+log = logging.getLogger("reqemsal.db")
+
+
+def close_session(exc: BaseException | None = None) -> None:
+    """End the request's (or command's) session, whatever happens, so that no later context can be handed it.
+
+    Flask-SQLAlchemy keys each session by ``id()`` of its application context, and CPython gives a freed
+    context's id to the next one, in any thread. ``scoped_session.remove()`` forgets the session only after
+    closing it succeeded; when the rollback of a connection the database has already dropped raises, the
+    half-closed session (and its connection) stayed registered for a later request to pick up, and the page
+    already rendered became a bare 500. Here a failed close discards the session's connections instead of
+    returning them to the pool, and the registry is always cleared.
+    """
+    try:
+        db.session.remove()
+    except Exception:  # noqa: BLE001 - the response is made; the broken connection must only never be reused
+        log.warning("closing the database session failed; its connections are discarded", exc_info=True)
+        try:
+            db.session.registry().invalidate()
+        except Exception:  # noqa: BLE001
+            log.warning("discarding the session's connections failed", exc_info=True)
+        finally:
+            db.session.registry.clear()
+
+
+def init_db(app: Flask) -> None:
+    """Bind ``db`` to ``app`` with ``close_session`` as the teardown in place of Flask-SQLAlchemy's own."""
+    db.init_app(app)
+    app.teardown_appcontext_funcs.remove(db._teardown_session)
+    app.teardown_appcontext(close_session)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -112,7 +112,8 @@ def _security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
-        # Pages for a signed-in person must not be kept by shared caches.
+    if session.get("_user_id"):
+        # Pages for a signed-in person must not be kept by shared caches. The session says who is signed in
+        # without a query: this hook also runs on the busy page, when the database cannot answer.
         headers.setdefault("Cache-Control", "no-store")
     return response

@@ -52,10 +52,13 @@ def crawl(client, start: list[str]) -> dict[str, tuple[int, set[str]]]:
         if path in seen:
             continue
         response = client.get(path)
+        html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        # Closed as a server closes it: a streamed download (the audit CSV) keeps its request's context, and with
+        # it the session and the signed-in user, until then; left open, the next requests would run inside it.
+        response.close()
         if response.status_code != 200 or response.mimetype != "text/html":
             seen[path] = (response.status_code, set())
             continue
-        html = response.get_data(as_text=True)
         seen[path] = (200, set(NUMBER_RE.findall(html)))
         for form in re.findall(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", html, re.S):
             assert re.search(r'name="([\w]+-)?csrf_token"', form), f"form without a CSRF token on {path}"

@@ -59,9 +59,23 @@ def exceptions() -> dict[date, str]:
 
 
 def forget_exceptions() -> None:
-    """Drop this context's copy of the exceptions (after one is added or removed)."""
+    """Drop this context's copy of the exceptions (after one is added or removed), and what was counted with it."""
     if has_app_context():
         g.pop("calendar_exceptions", None)
+        g.pop("calendar_counts", None)
+
+
+def counted_working_days(start: date, end: date) -> int:
+    """``working_days_between`` remembered for this application context, for loops that count the same spans
+    again and again (the accountability rebuild). Like the exceptions it depends on, the memory lasts one
+    request or one command: a process-wide cache would go on counting by exceptions changed since."""
+    if not has_app_context():
+        return working_days_between(start, end)
+    counts = g.setdefault("calendar_counts", {})
+    key = (start, end)
+    if key not in counts:
+        counts[key] = working_days_between(start, end)
+    return counts[key]
 
 
 def is_working_day(day: date) -> bool:

@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.extensions import db
 from app.models import OPEN_STATUSES, Appeal, AppealEvent, District, utcnow
 from app.models.stats import BUCKET_COLUMNS, COUNTERS, DAY_BUCKETS, AppealStat, bucket_for
-from app.services.calendar import local_date, working_days_between
+from app.services.calendar import counted_working_days, local_date
 from app.services.districts import active_districts
 
 SMALL = 5  # breakdown cells counting fewer appeals are suppressed in public output
@@ -39,9 +38,8 @@ ALL_COLUMNS = COUNTERS + BUCKET_COLUMNS
 # --- Contributions: what one timeline step adds ----------------------------------------------------
 
 
-@lru_cache(maxsize=200_000)
 def _working_days(start: date, end: date) -> int:
-    return max(0, working_days_between(start, end))
+    return max(0, counted_working_days(start, end))
 
 
 def contribution(action: str, when: datetime, registered_at: datetime | None, due_at: datetime | None,

@@ -1,0 +1,39 @@
+"""gunicorn's configuration for production: ``gunicorn --config gunicorn.conf.py wsgi:app``.
+
+Every value can be set from the environment (the README lists them). Threads (gthread) let a worker answer
+other requests while one waits on the database or the disk; each worker process builds its own application
+and its own database pool after the fork (no ``preload_app``), so no connection is ever shared between processes.
+"""
+from __future__ import annotations
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = _int("WEB_CONCURRENCY", 2)
+worker_class = "gthread"
+threads = _int("GUNICORN_THREADS", 4)
+# Connections waiting beyond the threads queue here (then in the kernel's backlog) instead of being refused.
+worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 200)
+backlog = _int("GUNICORN_BACKLOG", 512)
+preload_app = False
+
+# A request that runs longer than this is stuck: the worker is replaced (its other requests are answered 502 by
+# the proxy, and the supervisor logs it). Graceful: a restart (HUP) lets requests in flight finish first.
+timeout = _int("GUNICORN_TIMEOUT", 60)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+# Recycle workers now and then, so a slow leak in any library cannot grow without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+
+# One access line per request on standard output; errors on standard error.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Headers from the proxy are trusted only from these addresses (the app's ProxyFix decides what it reads).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
