@@ -144,6 +144,22 @@ def seed_demo() -> None:
     )
 
 
+@click.command("seed-reference")
+@with_appcontext
+def seed_reference() -> None:
+    """Load the shipped districts, departments, appeal categories and e-service catalogue (idempotent, no accounts).
+
+    Allowed in production: this is what turns an empty, migrated database into a portal where residents can
+    file. Rows already present are left as administrators made them, so it is safe to run again (and after an
+    interruption: each part commits on its own).
+    """
+    with click.progressbar(seed.read_districts(), label="Reference data", show_pos=True) as districts:
+        added = seed.seed_reference_data(progress=lambda _rows: districts)
+    services_added = eservice_seed.seed_catalogue()
+    click.echo(f"Reference data: {added['districts']} new districts, {added['departments']} new departments, "
+               f"{added['categories']} new categories, {services_added} new e-services.")
+
+
 @click.command("create-admin")
 @with_appcontext
 @click.option("--email", prompt=True, help="The administrator's email address.")
@@ -279,6 +295,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(news_cli)
     app.cli.add_command(proposals_cli)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(seed_reference)
     app.cli.add_command(create_admin)
     # Last: the news feeds' commands join the newsroom's "flask news" group.
     from app.newsfeeds.cli import attach

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.extensions import db
-from app.models import Appeal, Article, Category, Commitment, Department, District, RoleAssignment, User
+from app.models import Appeal, Article, Category, Commitment, Department, District, RoleAssignment, Service, User
 from app.services.commitments import DEMO_COMMITMENTS
 from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
 from app.services.eservice_seed import read_catalogue
@@ -66,6 +66,23 @@ def test_seed_demo_is_refused_in_production(app, tmp_path):
     result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "refused in production" in result.output
     assert counts(app) == (0, 0, 0, 0, 0, 0)
+
+
+def test_seed_reference_fills_an_empty_production_database_without_accounts(app):
+    """The production path: a migrated, empty database gets the districts, departments, categories and
+    e-services residents need to file and apply, and no account at all; a second run adds nothing."""
+    prod = create_app("production", {"SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    first = prod.test_cli_runner().invoke(args=["seed-reference"])
+    assert first.exit_code == 0, first.output
+    districts, departments, categories, users, roles, appeals = counts(app)
+    assert districts == 20 and departments > districts and categories >= 10
+    assert (users, roles, appeals) == (0, 0, 0)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Service)) == len(read_catalogue())
+    assert "Reference data: 20 new districts" in first.output
+    again = prod.test_cli_runner().invoke(args=["seed-reference"])
+    assert again.exit_code == 0 and "0 new districts, 0 new departments, 0 new categories, 0 new e-services" in again.output
+    assert counts(app) == (districts, departments, categories, 0, 0, 0)
 
 
 def test_create_admin(app, runner):

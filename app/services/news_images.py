@@ -12,7 +12,6 @@ import hashlib
 import io
 import os
 import secrets
-import warnings
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -61,16 +60,17 @@ def prepare(upload, field_name: str = "cover") -> PreparedImage | None:
     if files.sniff(data) not in ("image/jpeg", "image/png"):
         raise Invalid({field_name: _("%(name)s is not a JPEG or PNG picture.", name=name)})
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise Invalid({field_name: _("%(name)s has too many pixels; use a picture of at most 40 megapixels.",
-                                                 name=name)})
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                picture = ImageOps.exif_transpose(image)
+        # The size is checked from the header, before any pixel is decoded. (No warnings.catch_warnings() to turn
+        # Pillow's decompression-bomb warning into an error: it rewrites the interpreter's global filters, which
+        # requests in other threads share, and this check already refuses far smaller pictures.)
+        with Image.open(io.BytesIO(data)) as probe:
+            if probe.width * probe.height > MAX_PIXELS:
+                raise Invalid({field_name: _("%(name)s has too many pixels; use a picture of at most 40 megapixels.",
+                                             name=name)})
+            probe.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            picture = ImageOps.exif_transpose(image)
     except Invalid:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
