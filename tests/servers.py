@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -140,9 +142,6 @@ def database_refusals(database_url: str, hold: float = 6.0, pause: float = 4.0) 
     the database stops accepting connections and every open one is ended (what a restart does to the app).
     Yields the list of moments the refusals began; the database is accepting again when the block ends.
     """
-    import sqlite3
-    import threading
-
     stop = threading.Event()
     began: list[float] = []
     url = make_url(database_url)
