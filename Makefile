@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations db seed bench bench-accountability bench-news clean
+.PHONY: run test lint translations db seed bench bench-accountability bench-news clean stack stack-down stack-smoke nginx load load-faults
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-translations: $(VENV)/.installed
+# Compiled only when a catalogue changed, so that test runs side by side never rewrite a .mo file in use.
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGUES:.po=.mo)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.installed
 	$(BIN)/flask translate compile
 
 db: $(VENV)/.installed
@@ -30,6 +34,33 @@ run: translations seed
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production topology on this machine (see README, "The production stack"): nginx, two gunicorn
+# instances, the Celery worker and scheduler, PostgreSQL, Redis, object storage and an SMTP server.
+nginx:
+	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
+stack: translations nginx
+	$(BIN)/python -m deploy.stack up
+
+stack-down: $(VENV)/.installed
+	$(BIN)/python -m deploy.stack down
+
+# CI: start the stack, walk through it as a resident and an official, stop it.
+stack-smoke: translations nginx
+	$(BIN)/python -m deploy.smoke --start
+
+# ~100 simulated users for 3 minutes against a running stack (make stack in another terminal); with faults:
+# PostgreSQL restarted, an app server and the worker killed, Redis stopped for 20 s, then the checks.
+$(VENV)/.load-installed: requirements-load.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	touch $@
+
+load: $(VENV)/.load-installed
+	$(BIN)/python -m deploy.load --users $(or $(USERS),100) --minutes $(or $(MINUTES),3)
+
+load-faults: $(VENV)/.load-installed
+	$(BIN)/python -m deploy.load --users $(or $(USERS),100) --minutes $(or $(MINUTES),3) --faults
 
 # The inbox with 100,000 appeals, on SQLite and on PostgreSQL (see README).
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench

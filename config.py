@@ -31,6 +31,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'reqemsal.sqlite'}"
     )
+    # A read replica of DATABASE_URL for the accountability pages, open data and supervisors' dashboards
+    # (app/replica.py); empty: they read the primary. A replica that does not answer falls back to the primary.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
     # The engine's options follow the database: see engine_options() below (create_app applies them).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # PostgreSQL pool of each process: as many connections as it has request threads, a few more for peaks; a
@@ -79,19 +82,50 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
 
-    # Email: SMTP when MAIL_SERVER is set, otherwise written to the log.
+    # Email: SMTP when MAIL_SERVER is set, otherwise written to the log. Messages are queued in the outbox
+    # and delivered by the worker (see app/services/mail.py): MAIL_MAX_ATTEMPTS tries, waiting
+    # MAIL_RETRY_BASE seconds after the first failure and twice as long after each next one.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", True)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "no-reply@reqemsal-icra.local")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
+    MAIL_RETRY_BASE = float(os.environ.get("MAIL_RETRY_BASE", "30"))
+    # A worker's claim on a message older than this is taken back (the worker died mid-send).
+    MAIL_CLAIM_LEASE = int(os.environ.get("MAIL_CLAIM_LEASE", "120"))
+    # The sweeper (every MAIL_SWEEP_INTERVAL seconds) hands due messages to the queue again; a new message
+    # is left to the job queued with it for MAIL_SWEEP_GRACE seconds first.
+    MAIL_SWEEP_INTERVAL = float(os.environ.get("MAIL_SWEEP_INTERVAL", "15"))
+    MAIL_SWEEP_GRACE = int(os.environ.get("MAIL_SWEEP_GRACE", "60"))
+    MAIL_SWEEP_BATCH = int(os.environ.get("MAIL_SWEEP_BATCH", "500"))
 
-    # The portal's public address, for links in emails sent by scheduled commands.
+    # The job queue (Celery on Redis): QUEUE_URL, else REDIS_URL. Empty: no worker, email is delivered in
+    # the process right after the commit and the periodic jobs are flask commands (development, tests).
+    QUEUE_URL = os.environ.get("QUEUE_URL", os.environ.get("REDIS_URL", ""))
+    # Seconds to wait for Redis before a request goes on without it (the sweeper catches up).
+    QUEUE_TIMEOUT = float(os.environ.get("QUEUE_TIMEOUT", "1"))
+    # A task taken by a worker that vanished is handed out again after this many seconds.
+    QUEUE_VISIBILITY = int(os.environ.get("QUEUE_VISIBILITY", "300"))
+    # Every Redis key of this deployment starts with this (queue, locks, caches, rate limits).
+    REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "reqemsal")
+
+    # The portal's public address: the only source of the links in emails and documents (never the request's
+    # Host). Required in production.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     # Uploads: at most 5 files of 10 MB each, plus the form itself.
     MAX_CONTENT_LENGTH = 52 * 1024 * 1024
     ATTACHMENTS_DIR = os.environ.get("ATTACHMENTS_DIR", "")
+    # Where stored files live (app/services/storage.py): "local" (ATTACHMENTS_DIR, default instance/attachments)
+    # or "s3", an S3-compatible bucket shared by every app server: S3_BUCKET (required), keys under S3_PREFIX,
+    # S3_ENDPOINT_URL for a service other than AWS, S3_REGION; credentials as boto3 finds them (AWS_* variables).
+    STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+    S3_BUCKET = os.environ.get("S3_BUCKET", "")
+    S3_PREFIX = os.environ.get("S3_PREFIX", "")
+    S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
+    S3_REGION = os.environ.get("S3_REGION", "")
 
     # Public address used in links inside emails sent outside a request.
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
@@ -102,6 +136,10 @@ class Config:
     # the timeout bounds how stale an in-process cache can be when another process made the change.
     NEWS_CACHE_URL = os.environ.get("REDIS_URL", "")
     NEWS_CACHE_TIMEOUT = int(os.environ.get("NEWS_CACHE_TIMEOUT", "300"))
+
+    # /metrics and the readiness details ask for "Authorization: Bearer <METRICS_TOKEN>". Unset: only a request
+    # from this machine through no proxy may read them, and in production nobody (see app/authz.py).
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
     # Seeding demo data is allowed outside production only.
     ALLOW_DEMO_SEED = True
@@ -124,7 +162,10 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     NEWS_CACHE_URL = ""
+    QUEUE_URL = ""
+    DATABASE_REPLICA_URL = ""
     MAIL_SERVER = ""
+    PUBLIC_URL = "https://portal.example.az"
     TEMPLATES_STRICT = True
     SERVER_NAME = None
 
@@ -140,7 +181,8 @@ class ProductionConfig(Config):
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     ALLOW_DEMO_SEED = False
 
-    REQUIRED = ("SECRET_KEY", "DATABASE_URL")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_URL", "QUEUE_URL")
 
 
 def engine_options(config: dict) -> dict:

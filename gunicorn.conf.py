@@ -31,9 +31,25 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
 
-# One access line per request on standard output; errors on standard error.
+# One access line per request on standard output; errors on standard error. The path without its query string
+# (signed links and search terms stay out of the log), and the request id the app answered with (X-Request-ID),
+# which its own log lines and the 5xx page carry too.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s" %({x-request-id}o)s'
 # Headers from the proxy are trusted only from these addresses (the app's ProxyFix decides what it reads).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server) -> None:
+    """Empty this instance's PROMETHEUS_MULTIPROC_DIR of a previous run's counters (see app/observability.py).
+
+    Only the metric files (``*.db``) are removed, whatever directory the setting names.
+    """
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))

@@ -2,7 +2,7 @@
 
 Blueprints and the URL prefixes they own:
 
-- ``main``     ``/``          home, about, accessibility, privacy, language, /healthz
+- ``main``     ``/``          home, about, accessibility, privacy, language, /healthz, /readyz, /metrics
 - ``auth``     ``/auth``      register, confirm, sign in/out, password reset, two-factor sign-in, staff invitations
 - ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile; my comments
 - ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception;
@@ -35,6 +35,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from jinja2 import StrictUndefined
@@ -50,12 +51,32 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _check_production(app: Flask) -> None:
-    """Refuse to start production without its secrets (one clear line each)."""
+    """Refuse to start production without its settings, or with a Redis that does not answer (one clear line each)."""
     for name in ProductionConfig.REQUIRED:
         if not app.config.get({"DATABASE_URL": "SQLALCHEMY_DATABASE_URI"}.get(name, name)):
             raise ConfigError(f"{name} is not set; production cannot start without it.")
     if app.config["SECRET_KEY"] == DEV_SECRET_KEY or len(app.config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is the development default or shorter than 32 characters.")
+    public = urlsplit(app.config["PUBLIC_URL"])
+    if public.scheme not in ("http", "https") or not public.hostname:
+        raise ConfigError(f"PUBLIC_URL={app.config['PUBLIC_URL']!r} is not an http(s) address like https://icra.gov.az.")
+    if not app.config["QUEUE_URL"].startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("QUEUE_URL (or REDIS_URL) is not a redis:// address; production needs Redis for its job queue.")
+    _check_redis(app.config["QUEUE_URL"])
+
+
+def _check_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure: say which address and why, in one line
+        where = urlsplit(url)
+        raise ConfigError(f"Redis at {where.hostname}:{where.port or 6379} does not answer ({type(exc).__name__}); "
+                          "production cannot start without it.") from None
+    finally:
+        client.close()
 
 
 def create_app(config_name: str | None = None, overrides: dict | None = None) -> Flask:
@@ -72,6 +93,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config.from_object(CONFIGS[config_name])
     if overrides:
         app.config.update(overrides)
+    # Rate limits share the deployment's Redis key prefix with the queue, the locks and the caches.
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config["REDIS_PREFIX"])
     # Chosen for the database finally configured (an override may name another); explicit options win.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(app.config), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if config_name == "production":
@@ -83,15 +106,21 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.wsgi_app = DropNul(app.wsgi_app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # request_id: the request's id on every line ("-" outside a request), from app.observability's filter.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+    from app import observability
+
+    # After the other middleware, so that the request id, the access line and the metrics cover all of it.
+    observability.init_app(app)
 
     _init_extensions(app)
     # Ids in addresses fit the 32-bit id columns; a longer number is no page (404), not a database error.
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
 
-    from app import cli, errorpages, web
+    from app import cli, errorpages, jobs, web
 
+    jobs.init_app(app)
     web.init_app(app)
     errorpages.init_app(app)
     cli.init_app(app)
@@ -103,11 +132,15 @@ def _init_extensions(app: Flask) -> None:
     from app.i18n import select_locale
 
     init_db(app)
+    from app import replica
+    replica.init_app(app)  # DATABASE_REPLICA_URL: where the accountability and open-data reads go (app/replica.py)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Baku")
     limiter.init_app(app)
     login_manager.init_app(app)
+    from app.services import storage
+    storage.init_app(app)
 
 
 class IdConverter(IntegerConverter):

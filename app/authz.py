@@ -2,17 +2,19 @@
 
 Each policy is a named function ``(user, obj) -> bool`` registered with
 ``@policy("area.action")``. Views declare theirs with ``@requires(name)`` (or
-``@public`` for open pages); services call ``require(user, name, obj)``;
-templates call ``can(name, obj)``. A test walks every view and fails on one
-that declares nothing.
+``@public`` for open pages, ``@monitoring`` for the operators' machines);
+services call ``require(user, name, obj)``; templates call ``can(name, obj)``.
+A test walks every view and fails on one that declares nothing.
 """
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app, request
 from flask_login import current_user
 
 from app.errors import NotAllowed
@@ -466,6 +468,54 @@ def _audit_view(user: Any, obj: Any) -> bool:
 def _operations_manage(user: Any, obj: Any) -> bool:
     """The operations page (database, Redis, outbox, scheduled commands) and resending mail: administrators."""
     return _has_role(user, "admin")
+
+
+# --- Monitoring (helper "observability") --------------------------------------------------------------
+# Metrics and the readiness details are read by the operators' machines, not by people: the policy looks at
+# the request (``obj``), not at a user, and a refused caller gets a 404, as if the address did not exist.
+
+MONITORING = "monitoring.read"
+# Headers a proxy adds: a request carrying one came through the proxy, from anywhere.
+PROXY_HEADERS = ("X-Forwarded-For", "X-Real-IP", "Forwarded")
+
+
+def _loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+@policy(MONITORING)
+def _monitoring_read(user: Any, req: Any) -> bool:
+    """Metrics and readiness details: a caller presenting ``METRICS_TOKEN`` as its bearer token. With no token set,
+    outside production only, a caller on this machine that came through no proxy (a proxy on the same machine
+    would make every visitor look local)."""
+    token = current_app.config.get("METRICS_TOKEN") or ""
+    if token:
+        scheme, _sep, presented = (req.headers.get("Authorization") or "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(presented.strip().encode(), token.encode())
+    if current_app.config.get("APP_ENV") == "production":
+        return False
+    return not any(name in req.headers for name in PROXY_HEADERS) and _loopback(req.remote_addr)
+
+
+def monitoring_allowed() -> bool:
+    """Whether the current request may read the metrics and the readiness details."""
+    return can(None, MONITORING, request)
+
+
+def monitoring(view: Callable) -> Callable:
+    """View decorator for the operators' machines: ``monitoring.read``, else 404."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any):
+        if not monitoring_allowed():
+            abort(404)
+        return view(*args, **kwargs)
+
+    wrapped.policy = MONITORING  # type: ignore[attr-defined]
+    return wrapped
 
 
 # --- Staff accounts and two-factor sign-in ----------------------------------------------------------

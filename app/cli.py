@@ -14,22 +14,19 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import LANGUAGES, AppealEvent, AuditEntry, utcnow
+from app.models import DISTRICT_ROLES, LANGUAGES, AppealEvent, AuditEntry, District
 from app.services import (
-    appeals,
     audit,
     commitments,
     consultation_demo,
     demo,
     eservice_seed,
-    news,
+    mail,
     news_demo,
     news_subscriptions,
-    ops,
     poll_demo,
     proposal_demo,
-    proposals,
-    reception,
+    scheduled,
     seed,
     stats,
     two_factor,
@@ -160,13 +157,8 @@ def seed_reference() -> None:
                f"{added['categories']} new categories, {services_added} new e-services.")
 
 
-@click.command("create-admin")
-@with_appcontext
-@click.option("--email", prompt=True, help="The administrator's email address.")
-@click.option("--name", "full_name", prompt="Full name", help="The administrator's full name.")
-@click.password_option(help="The password (asked twice when not given).")
-def create_admin(email: str, full_name: str, password: str) -> None:
-    """Create an administrator account, or give an existing account the admin role."""
+def _account_with_role(email: str, full_name: str, password: str, role: str, district: str | None) -> None:
+    """Create a confirmed account with ``role`` (in ``district``), or add the role to an existing account; audited."""
     try:
         email = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as error:
@@ -174,11 +166,38 @@ def create_admin(email: str, full_name: str, password: str) -> None:
     problem = password_problem(password, email)
     if problem and find_by_email(email) is None:
         raise click.ClickException(problem)
-    user, created = seed.ensure_user(email, full_name, password, [("admin", None)])
-    audit.record("user.role", obj=user, summary=f"{user.email} made an administrator by flask create-admin",
+    user, created = seed.ensure_user(email, full_name, password, [(role, district)])
+    where = f" of {district}" if district else ""
+    audit.record("user.role", obj=user, summary=f"{user.email} made {role}{where} by flask create-{'admin' if role == 'admin' else 'staff'}",
                  after={"roles": sorted(user.role_names)})
     db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} administrator {user.email}.")
+    click.echo(f"{'Created' if created else 'Updated'} {role}{where} {user.email}.")
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", prompt=True, help="The administrator's email address.")
+@click.option("--name", "full_name", prompt="Full name", help="The administrator's full name.")
+@click.password_option(help="The password (asked twice when not given).")
+def create_admin(email: str, full_name: str, password: str) -> None:
+    """Create an administrator account, or give an existing account the admin role."""
+    _account_with_role(email, full_name, password, "admin", None)
+
+
+@click.command("create-staff")
+@with_appcontext
+@click.option("--email", prompt=True, help="The staff member's email address.")
+@click.option("--name", "full_name", prompt="Full name", help="The staff member's full name.")
+@click.option("--role", type=click.Choice(DISTRICT_ROLES), required=True, help="The role in the district.")
+@click.option("--district", "code", required=True, help="The district's code, e.g. GNC.")
+@click.password_option(help="The password (asked twice when not given).")
+def create_staff(email: str, full_name: str, role: str, code: str, password: str) -> None:
+    """Create a district's staff account (or add the role to an existing account): the first official or head
+    of a district before anyone can invite them from the administration pages."""
+    code = code.strip().upper()
+    if db.session.scalar(select(District.id).where(District.code == code)) is None:
+        raise click.ClickException(f"No district with the code {code}; run flask seed-reference first.")
+    _account_with_role(email, full_name, password, role, code)
 
 
 appeals_cli = AppGroup("appeals", help="Scheduled work on appeals (run from cron).")
@@ -187,19 +206,13 @@ appeals_cli = AppGroup("appeals", help="Scheduled work on appeals (run from cron
 @appeals_cli.command("escalate")
 def appeals_escalate() -> None:
     """Flag overdue appeals and tell the assignee and the head (idempotent)."""
-    with ops.command_run("appeals escalate") as run:
-        count = appeals.escalate_overdue()
-        run.summary = f"{count} escalated"
-    click.echo(f"Escalated {count} overdue appeals.")
+    click.echo(f"Escalated {scheduled.escalate_appeals()} overdue appeals.")
 
 
 @appeals_cli.command("autoclose")
 def appeals_autoclose() -> None:
     """Close answered appeals not disputed within 10 working days of the answer."""
-    with ops.command_run("appeals autoclose") as run:
-        count = appeals.autoclose()
-        run.summary = f"{count} closed"
-    click.echo(f"Closed {count} answered appeals.")
+    click.echo(f"Closed {scheduled.autoclose_appeals()} answered appeals.")
 
 
 stats_cli = AppGroup("stats", help="Accountability figures.")
@@ -233,10 +246,7 @@ reception_cli = AppGroup("reception", help="Scheduled work on reception bookings
 @reception_cli.command("remind")
 def reception_remind() -> None:
     """Remind residents booked for the next working day (each booking once; idempotent)."""
-    with ops.command_run("reception remind") as run:
-        count = reception.remind()
-        run.summary = f"{count} reminded"
-    click.echo(f"Reminded {count} booked residents.")
+    click.echo(f"Reminded {scheduled.remind_receptions()} booked residents.")
 
 
 news_cli = AppGroup("news", help="Scheduled work on news articles (run from cron).")
@@ -245,10 +255,7 @@ news_cli = AppGroup("news", help="Scheduled work on news articles (run from cron
 @news_cli.command("publish-due")
 def news_publish_due() -> None:
     """Publish the scheduled articles whose time has come (idempotent; safe every minute)."""
-    with ops.command_run("news publish-due") as run:
-        published = news.publish_due()
-        run.summary = f"{len(published)} published"
-    click.echo(f"Published {len(published)} scheduled articles.")
+    click.echo(f"Published {scheduled.publish_due_news()} scheduled articles.")
 
 
 audit_cli = AppGroup("audit", help="The audit trail.")
@@ -272,16 +279,28 @@ proposals_cli = AppGroup("proposals", help="Scheduled work on citizen proposals 
 @proposals_cli.command("expire")
 def proposals_expire() -> None:
     """Close published proposals whose support period ended below the threshold (idempotent, safe to interrupt)."""
-    with ops.command_run("proposals expire") as run:
-        now = utcnow()
-        due = proposals.due_to_expire(now)
-        closed = 0
-        with click.progressbar(due, label="Proposals past their period", show_pos=True) as bar:
-            for proposal_id in bar:
-                # One transaction each: an interruption keeps what was closed, and a rerun finishes the rest.
-                closed += proposals.expire_one(proposal_id, now)
-        run.summary = f"{closed} closed"
-    click.echo(f"Closed {closed} of {len(due)} proposals whose support period ended below the threshold.")
+
+    def progress(items):
+        with click.progressbar(items, label="Proposals past their period", show_pos=True) as bar:
+            yield from bar
+
+    closed, due = scheduled.expire_proposals(progress)
+    click.echo(f"Closed {closed} of {due} proposals whose support period ended below the threshold.")
+
+
+outbox_cli = AppGroup("outbox", help="The email outbox (the worker delivers it; this is for an operator).")
+
+
+@outbox_cli.command("deliver")
+def outbox_deliver() -> None:
+    """Deliver every message due now, here, without the worker (safe to interrupt and rerun)."""
+    due = mail.sweep()
+    outcomes: dict[str, int] = {}
+    with click.progressbar(due, label="Messages", show_pos=True) as bar:
+        for message_id in bar:
+            outcome = mail.deliver(message_id)
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    click.echo(f"{len(due)} messages due: " + (", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing to do") + ".")
 
 
 def init_app(app: Flask) -> None:
@@ -294,9 +313,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(services_cli)
     app.cli.add_command(news_cli)
     app.cli.add_command(proposals_cli)
+    app.cli.add_command(outbox_cli)
     app.cli.add_command(seed_demo)
     app.cli.add_command(seed_reference)
     app.cli.add_command(create_admin)
+    app.cli.add_command(create_staff)
+    from app.backups_cli import backup_cli
+    app.cli.add_command(backup_cli)
     # Last: the news feeds' commands join the newsroom's "flask news" group.
     from app.newsfeeds.cli import attach
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, login_manager
+from app.observability import request_id
 
 log = logging.getLogger("reqemsal.errors")
 
@@ -63,31 +64,47 @@ def _as_anonymous() -> None:
     g._login_user = login_manager.anonymous_user()
 
 
-def _minimal(code: int, title: str, explanation: str) -> str:
+def _reference_line(reference: str | None) -> str:
+    """The paragraph with the request id a resident can quote (5xx pages), or nothing."""
+    if not reference:
+        return ""
+    text = gettext("Quote this reference if you contact support: %(id)s", id=reference)
+    return f'<p class="error-reference">{escape(text)}</p>'
+
+
+def _minimal(code: int, title: str, explanation: str, reference: str | None = None) -> str:
     """The error page without the site's template, when the template itself cannot be drawn."""
     home = gettext("Go to the home page")
     return (f'<!doctype html><html lang="{escape(str(get_locale() or "az"))}"><head><meta charset="utf-8">'
             f"<title>{escape(title)}</title></head><body><main id=\"main\"><h1>{escape(title)}</h1>"
             f'<p class="error-code">{escape(gettext("Error %(code)s", code=code))}</p><p>{escape(explanation)}</p>'
-            f'<p><a href="/">{escape(home)}</a></p></main></body></html>')
+            f'{_reference_line(reference)}<p><a href="/">{escape(home)}</a></p></main></body></html>')
 
 
 def _render(code: int, explanation: str | None = None):
-    if request.path.startswith("/healthz") or request.accept_mimetypes.best == "application/json":
-        response = jsonify({"error": code, "message": str(TITLES.get(code, code))})
+    # A failure on our side carries the request's id, so that the visitor can quote it and we can find its lines.
+    reference = request_id() if code >= 500 else None
+    if request.path.startswith(("/healthz", "/readyz")) or request.accept_mimetypes.best == "application/json":
+        body = {"error": code, "message": str(TITLES.get(code, code))}
+        if reference:
+            body["request_id"] = reference
+        response = jsonify(body)
         response.status_code = code
         return _headers(response, code)
     title = TITLES.get(code, TITLES[500])
     explanation = explanation or EXPLANATIONS.get(code, EXPLANATIONS[500])
     try:
-        body = render_template("errors/error.html", code=code, title=title, explanation=explanation)
+        body = render_template("errors/error.html", code=code, title=title, explanation=explanation,
+                               reference=reference)
     except Exception:  # noqa: BLE001 - the error page must not fail in turn
         log.exception("the error page %s could not be drawn; a minimal one is sent", code)
         _as_anonymous()
         try:
-            body = _minimal(code, str(title), str(explanation))
+            body = _minimal(code, str(title), str(explanation), reference)
         except Exception:  # noqa: BLE001 - not even the translations: English, as a last resort
             body = f'<!doctype html><title>Error {code}</title><p class="error-code">Error {code}</p>'
+            if reference:
+                body += f'<p class="error-reference">Reference: {escape(reference)}</p>'
     return _headers(make_response(body, code), code)
 
 
@@ -146,3 +163,17 @@ def init_app(app: Flask) -> None:
         _rollback()
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500)
+
+    _init_storage_errors(app)
+
+
+def _init_storage_errors(app: Flask) -> None:
+    """A file storage that cannot answer (S3 down, a full disk) is a 503 like the database: try again later."""
+    from app.services.storage import StorageUnavailable
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(error: StorageUnavailable):
+        # Uploads that fail report it beside the file field; this is a download, or a use case that has no form.
+        log.error("file storage unavailable on %s %s: %s", request.method, request.path, error)
+        _rollback()
+        return _render(503)

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 from app import create_app
 from app.extensions import db, limiter
 from app.services import news_cache
+from deploy.mailsink import MailSink
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +81,16 @@ def ctx(app):
     with app.test_request_context(), force_locale("en"):
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def sink(app, tmp_path):
+    """A real SMTP server (aiosmtpd) that the app delivers its email to during this test."""
+    server = MailSink(tmp_path / "mail").start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_USE_TLS=False)
+    yield server
+    app.config.update(MAIL_SERVER="", MAIL_PORT=587, MAIL_USE_TLS=True)
+    server.stop()
 
 
 @pytest.fixture

@@ -10,6 +10,11 @@ PASSWORD = "Kitab-Qələm-2026"
 # The TOTP secret of the test users whose role requires two-factor sign-in (administrators, supervisors).
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
+# What production needs besides its database, for tests that build a production app in-process
+# (Redis is the machine's; the prefix keeps the tests' keys apart from anything else there).
+PRODUCTION_SETTINGS = {"SECRET_KEY": "p" * 48, "PUBLIC_URL": "https://portal.example.az",
+                       "QUEUE_URL": "redis://127.0.0.1:6379/0", "REDIS_PREFIX": "reqemsal-test"}
+
 
 def create_reference_data() -> dict[str, District]:
     """The project's 20 districts with departments, and the categories; districts by code."""

@@ -22,6 +22,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.databases import sibling_database
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SECRET = "crash-test-secret-0123456789abcdef0123456789"
@@ -37,37 +39,24 @@ def free_port() -> int:
 @contextmanager
 def seeded_database(tmp: Path, name: str) -> Iterator[str]:
     """A migrated database with the demo seed, for servers to use; its address."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base and base.startswith("postgresql"):
-        url = make_url(base)
-        database = f"{url.database}_{name}"[:63]
-        admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{database}"'))
-        address = url.set(database=database).render_as_string(hide_password=False)
-    else:
-        admin, database = None, None
-        address = f"sqlite:///{tmp / f'{name}.sqlite'}"
-    try:
+    suite = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'suite.sqlite'}"
+    with sibling_database(suite, name, tmp) as address:
         env = server_env(tmp, address, "development")
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([str(BIN / "flask"), *command], cwd=ROOT, env=env, check=True, capture_output=True,
                            timeout=300)
         yield address
-    finally:
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def server_env(tmp: Path, database_url: str, app_env: str, **extra: str) -> dict[str, str]:
-    """The environment of a server or command: its database, instance folder and secrets; nothing from Redis."""
+    """The environment of a server or command: its database, instance folder and secrets; Redis for production."""
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "TEST_DATABASE_URL"}}
     env.update(APP_ENV=app_env, DATABASE_URL=database_url, INSTANCE_PATH=str(tmp / "instance"), FLASK_APP="wsgi",
                SECRET_KEY=SECRET, PUBLIC_URL="http://127.0.0.1", PYTHONFAULTHANDLER="1", PROXY_COUNT="0",
                SESSION_COOKIE_SECURE="0", ATTACHMENTS_DIR=str(tmp / "attachments"))
+    if app_env == "production":
+        # The machine's Redis for the job queue, under a prefix of this run's own (nothing else shares it).
+        env.update(QUEUE_URL="redis://127.0.0.1:6379/0", REDIS_PREFIX=f"reqemsal-crash-{os.getpid()}")
     env.update(extra)
     return env
 
@@ -92,12 +81,12 @@ class Server:
             if not self.alive():
                 raise RuntimeError(f"the server stopped at start:\n{self.output()}")
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as response:
+                with urllib.request.urlopen(f"{self.base}/readyz", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.2)
-        raise RuntimeError(f"the server did not answer /healthz in {seconds} s:\n{self.output()}")
+        raise RuntimeError(f"the server did not answer /readyz in {seconds} s:\n{self.output()}")
 
     def output(self, tail: int = 8000) -> str:
         self._out.flush()

@@ -15,6 +15,7 @@ from app.services.poll_demo import DEMO_POLLS
 from app.services.proposal_demo import DEMO_PROPOSALS
 from app.services.seed import DEMO_PASSWORD, DEMO_USERS
 from app.services.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR
+from tests.factories import PRODUCTION_SETTINGS
 
 
 def counts(app) -> tuple[int, ...]:
@@ -62,7 +63,7 @@ def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
 
 
 def test_seed_demo_is_refused_in_production(app, tmp_path):
-    prod = create_app("production", {"SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    prod = create_app("production", {**PRODUCTION_SETTINGS, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     result = prod.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code != 0 and "refused in production" in result.output
     assert counts(app) == (0, 0, 0, 0, 0, 0)
@@ -71,7 +72,7 @@ def test_seed_demo_is_refused_in_production(app, tmp_path):
 def test_seed_reference_fills_an_empty_production_database_without_accounts(app):
     """The production path: a migrated, empty database gets the districts, departments, categories and
     e-services residents need to file and apply, and no account at all; a second run adds nothing."""
-    prod = create_app("production", {"SECRET_KEY": "p" * 48, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    prod = create_app("production", {**PRODUCTION_SETTINGS, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
     first = prod.test_cli_runner().invoke(args=["seed-reference"])
     assert first.exit_code == 0, first.output
     districts, departments, categories, users, roles, appeals = counts(app)
@@ -115,3 +116,16 @@ def test_each_demo_account_signs_in_to_the_right_cabinet(app, runner, web, clien
         assert response.status_code == 302 and response.headers["Location"].endswith(expected), email
         assert client.get(expected).status_code == 200
         web.post("/auth/logout", {}, form_url=expected)
+
+
+def test_create_staff_gives_a_district_its_first_official(app, runner):
+    assert runner.invoke(args=["seed-reference"]).exit_code == 0
+    result = runner.invoke(args=["create-staff", "--email", "Kamran@Example.az", "--name", "Kamran Əliyev", "--role",
+                                 "official", "--district", "gnc", "--password", "Güclü-Parol-2026"])
+    assert result.exit_code == 0 and "Created official of GNC kamran@example.az" in result.output, result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == "kamran@example.az"))
+        assert [(r.role, r.district.code) for r in user.roles] == [("official", "GNC")] and user.is_confirmed
+    unknown = runner.invoke(args=["create-staff", "--email", "x@example.az", "--name", "X", "--role", "official",
+                                  "--district", "ZZZ", "--password", "Güclü-Parol-2026"])
+    assert unknown.exit_code != 0 and "No district with the code ZZZ" in unknown.output

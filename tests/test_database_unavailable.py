@@ -76,10 +76,12 @@ def test_a_form_sent_while_the_database_refuses_gets_the_busy_page(refusing_app)
         _busy_page(client.post("/auth/login", data={"email": "a@b.az", "password": "x" * 12}))
 
 
-def test_health_check_says_unavailable_as_json(refusing_app):
-    response = refusing_app.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json()["database"] == "unavailable"
+def test_readiness_says_unavailable_while_liveness_stays_up(refusing_app):
+    client = refusing_app.test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["ready"] is False
+    # Alive all the same: nothing gains from restarting an app server because its database is down.
+    assert client.get("/healthz").status_code == 200
 
 
 def _is_sqlite(app) -> bool:

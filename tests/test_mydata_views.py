@@ -41,6 +41,7 @@ from app.services import (
     proposals,
     reception,
     seed,
+    storage,
 )
 from app.services.calendar import add_working_days, local_date
 from app.services.seed import DEMO_PASSWORD
@@ -274,9 +275,9 @@ def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keep
         # The draft and its picture are gone; the published proposal, the support, the comments, the answers and
         # the poll topic stay (public participation, holding no contact).
         taken = resident_with_history
-        assert db.session.get(Proposal, taken["draft"]) is None and not files.path_of(taken["draft_picture"]).exists()
+        assert db.session.get(Proposal, taken["draft"]) is None and not storage.current().exists(taken["draft_picture"])
         published = db.session.get(Proposal, taken["proposal"])
-        assert published.state == "published" and files.path_of(taken["picture"]).exists()
+        assert published.state == "published" and storage.current().exists(taken["picture"])
         assert db.session.scalar(select(ProposalSupport.proposal_id).where(ProposalSupport.citizen_id == user.id)) \
             == taken["supported"]
         assert set(db.session.scalars(select(ConsultationComment.id).where(ConsultationComment.author_id == user.id))) \
@@ -336,19 +337,21 @@ def test_the_page_is_in_every_language(app, web, client, resident_with_history):
 
 
 def test_the_download_is_written_to_a_file_not_held_in_memory(app, resident_with_history, monkeypatch):
-    """A big attachment is copied into the zip from disk in chunks: the export never reads a file whole."""
-    from app.services import files, mydata
+    """A big attachment is copied into the zip from the storage in chunks: the export never reads a file whole."""
+    import io
+
+    from app.services import mydata
 
     with app.test_request_context():
         user = db.session.get(User, resident_with_history["resident"])
         appeal = db.session.get(Appeal, resident_with_history["appeal"])
-        big = files.path_of(appeal.attachments[0].stored_name)
-        with open(big, "ab") as fh:
-            fh.write(b"\0" * (12 * 1024 * 1024))
-        size = big.stat().st_size
+        stored_name = appeal.attachments[0].stored_name
+        grown = io.BytesIO(files.open_stored(stored_name).read_all() + b"\0" * (12 * 1024 * 1024))
+        storage.current().put(stored_name, grown)
+        size = storage.current().size(stored_name)
         appeal.attachments[0].size = size
         db.session.commit()
-        monkeypatch.setattr("pathlib.Path.read_bytes", lambda self: pytest.fail("a file was read whole"))
+        monkeypatch.setattr(storage.StoredFile, "read_all", lambda self: pytest.fail("a file was read whole"))
         handle = mydata.export(user)
         assert hasattr(handle, "fileno")
         with zipfile.ZipFile(handle) as archive:

@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import NewsSubscription, OutboxMessage, User, utcnow
-from app.services import mail, news_subscriptions
+from app.services import news_subscriptions
 from tests.factories import PASSWORD, create_reference_data, create_user
 from tests.news_helpers import clear_search_index, publish
 from tests.test_pages import check_page
 
-LINK_RE = re.compile(r"http://localhost(/news/[^\s]+)")
+LINK_RE = re.compile(r"https://portal\.example\.az(/news/[^\s]+)")
 
 
 @pytest.fixture(autouse=True)
@@ -212,18 +212,14 @@ def test_digest_command_shows_progress_and_a_summary(app, runner, districts):
         assert runs[0].summary.endswith("1 sent, 0 nothing new, 0 failed")
 
 
-def test_digest_carries_a_list_unsubscribe_header(app, districts, monkeypatch):
+def test_digest_carries_a_list_unsubscribe_header(app, districts, sink):
     _active(app, "az@example.az", districts["GNC"], "az", utcnow() - timedelta(days=3))
-    sent = []
-    monkeypatch.setattr(mail, "_deliver", lambda *args: sent.append(mail.build_message(*args)))
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "mail.invalid")
     with app.app_context():
         editor = db.session.scalar(select(User).where(User.email == "editor@example.az"))
         publish(editor, _district(districts["GNC"]), {"az": ("Yeni park açıldı", "", "mətn")})
         news_subscriptions.send_digests()
-    [message] = sent
-    assert re.fullmatch(r"<http://127\.0\.0\.1:5000/news/unsubscribe/[^>]+>|<http://[^>]+/news/unsubscribe/[^>]+>",
-                        message["List-Unsubscribe"])
+    [message] = sink.wait_for(1)
+    assert re.fullmatch(r"<https://portal\.example\.az/news/unsubscribe/[^>]+>", message["List-Unsubscribe"])
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -242,7 +238,7 @@ def _digest_links(app, districts) -> dict[str, str]:
         news_subscriptions.send_digests()
     links = {}
     for message in _outbox(app, "reader@example.az") + _outbox(app, "other@example.az"):
-        links[f"{message.recipient}:{message.locale}"] = re.search(r"http://[^/\s]+(/news/unsubscribe/\S+)",
+        links[f"{message.recipient}:{message.locale}"] = re.search(r"https?://[^/\s]+(/news/unsubscribe/\S+)",
                                                                   message.body).group(1)
     return links
 

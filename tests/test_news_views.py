@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Article, ArticleImage, District, Tag, User, utcnow
-from app.services import files, news, news_cache
+from app.services import news, news_cache, storage
 from app.services.calendar import BAKU
 from tests.factories import (
     PASSWORD,
@@ -320,7 +320,7 @@ def test_bad_input_comes_back_beside_its_field_and_nothing_is_stored(client, web
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Article)) == before
         assert db.session.scalar(select(func.count()).select_from(ArticleImage)) == 0
-        assert not any(files.storage_dir().iterdir())
+        assert not any(storage.current().directory.iterdir())
 
 
 def test_a_schedule_in_the_past_is_refused_beside_the_field(client, web, world):

@@ -119,5 +119,5 @@ def test_the_documents_qr_link_opens_the_answer(app, client):
     with app.test_request_context():
         application = create_issued_application()
         url = documents.verification_url(application.verification_code)
-    assert url.startswith("http://localhost/verify/")
-    assert client.get(url.removeprefix("http://localhost")).status_code == 200
+    assert url.startswith("https://portal.example.az/verify/")
+    assert client.get(url.removeprefix("https://portal.example.az")).status_code == 200

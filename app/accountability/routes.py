@@ -1,4 +1,8 @@
-"""Public accountability pages: the national table of districts and a page per district."""
+"""Public accountability pages: the national table of districts and a page per district.
+
+Both read through ``replica.from_replica``: from the read replica when ``DATABASE_REPLICA_URL`` is set (figures may
+then be the replica's lag behind, see app/replica.py), else from the primary.
+"""
 from __future__ import annotations
 
 from flask import abort, render_template, request
@@ -7,6 +11,7 @@ from app.accountability import bp
 from app.accountability.params import BadParameter, categories, read_query
 from app.authz import public
 from app.errors import NotFound
+from app.replica import from_replica
 from app.services import accountability, charts, commitments, polls, proposals, stats
 from app.services.charts import Series
 from app.services.districts import by_code as district_by_code
@@ -35,6 +40,7 @@ def trend_charts(trend: accountability.Trend, prefix: str):
 
 @bp.get("/")
 @public
+@from_replica
 def national():
     """Every district: received, answered on time, median days, overdue now, satisfaction, service index."""
     try:
@@ -51,6 +57,7 @@ def national():
 
 @bp.get("/<code>")
 @public
+@from_replica
 def district(code: str):
     """One district: its figures, 12-month trends, categories (small counts hidden), reception, commitments, proposals."""
     try:

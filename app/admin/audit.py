@@ -51,7 +51,8 @@ def operations():
     """Whether the database and Redis answer, the failed emails, and the last run of each scheduled command."""
     failed_total, failed = ops.failed_messages()
     return render_template("admin/operations.html", database=ops.check_database(), redis=ops.check_redis(),
-                           failed_total=failed_total, failed=failed, runs=ops.last_runs(), resend_form=ResendForm())
+                           queue=ops.check_queue(), outbox=ops.outbox_counts(), failed_total=failed_total,
+                           failed=failed, runs=ops.last_runs(), resend_form=ResendForm())
 
 
 @bp.post("/operations/outbox/<int:message_id>/resend")
@@ -69,6 +70,9 @@ def outbox_resend(message_id: int):
         return redirect(url_for("admin.operations"))
     if message.status == "failed":
         flash(_("Sending to %(recipient)s failed again: %(error)s", recipient=message.recipient, error=message.error), "error")
+    elif message.status in ("queued", "sending"):
+        flash(_("The message to %(recipient)s is back in the queue; the worker sends it shortly.",
+                recipient=message.recipient), "success")
     else:
         flash(_("The message to %(recipient)s was sent again.", recipient=message.recipient), "success")
     return redirect(url_for("admin.operations"))

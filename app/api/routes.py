@@ -1,4 +1,7 @@
-"""Open data: accountability figures as JSON. Fields, units and parameters are documented in the README."""
+"""Open data: accountability figures as JSON. Fields, units and parameters are documented in the README.
+
+Read from the read replica when ``DATABASE_REPLICA_URL`` is set (``replica.from_replica``), else from the primary.
+"""
 from __future__ import annotations
 
 from flask import jsonify
@@ -8,6 +11,7 @@ from app.accountability.params import BadParameter, read_query
 from app.api import bp
 from app.authz import public
 from app.errors import NotFound
+from app.replica import from_replica
 from app.services import accountability, stats
 from app.services.districts import by_code as district_by_code
 
@@ -27,6 +31,7 @@ def _numbers(row: dict) -> dict:
 
 @bp.get("/accountability/districts")
 @public
+@from_replica
 def national():
     """Every district's figures for the period, with the service index and rank."""
     try:
@@ -46,6 +51,7 @@ def national():
 
 @bp.get("/accountability/districts/<code>")
 @public
+@from_replica
 def district(code: str):
     """One district: its figures, month by month, and per category (counts under 5 suppressed as null)."""
     try:

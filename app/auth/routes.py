@@ -76,7 +76,7 @@ def resend_confirmation():
     """Send the confirmation link again."""
     form = ActionForm()
     if form.validate_on_submit() and not current_user.is_confirmed:
-        accounts.send_confirmation(current_user)
+        accounts.resend_confirmation(current_user)
         flash(_("We sent a new confirmation link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("cabinet.index"))
 

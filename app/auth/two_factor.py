@@ -31,7 +31,7 @@ from app.services import two_factor as tfa
 PENDING = "two_factor_pending"
 PENDING_SECONDS = 300
 # What a signed-in person who must set up a second factor may still reach.
-OPEN_DURING_SETUP = {"static", "auth.two_factor_setup", "auth.logout", "main.healthz"}
+OPEN_DURING_SETUP = {"static", "auth.two_factor_setup", "auth.logout", "main.healthz", "main.readyz"}
 
 
 @bp.before_app_request

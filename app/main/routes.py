@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import jsonify, render_template, request
 from flask_login import current_user
-from sqlalchemy import text
 
-from app.authz import public
-from app.extensions import db
+from app import observability
+from app.authz import monitoring, monitoring_allowed, public
+from app.extensions import limiter
 from app.i18n import current_lang
 from app.main import bp
 from app.services import news
@@ -53,14 +53,29 @@ def privacy():
 
 @bp.get("/healthz")
 @public
+@limiter.exempt
 def healthz():
-    """Liveness and database check for load balancers and monitoring."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # noqa: BLE001 - any database failure means "not healthy"
-        db.session.rollback()
-        database = "unavailable"
-    healthy = database == "ok"
-    body = {"status": "ok" if healthy else "error", "database": database}
-    return jsonify(body), 200 if healthy else 503
+    """Liveness: the process answers. No dependency is asked: an orchestrator that restarts app servers whose
+    database is down would only add restarts to the outage (``/readyz`` says whether they can serve)."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+@public
+@limiter.exempt
+def readyz():
+    """Readiness for the proxy and an orchestrator: 200 when every configured dependency (database, Redis, job
+    queue) answers within a second, else 503. Which check failed is told to the operators' machines only."""
+    ready, checks = observability.readiness()
+    body: dict = {"ready": ready}
+    if monitoring_allowed():
+        body["checks"] = checks
+    return jsonify(body), 200 if ready else 503
+
+
+@bp.get("/metrics")
+@monitoring
+@limiter.exempt
+def metrics():
+    """Prometheus metrics: requests and latency per endpoint, the outbox and other registered gauges."""
+    return observability.metrics_page()

@@ -61,7 +61,7 @@ from app.models.news import (
 )
 from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
 from app.models.ops import RUN_OUTCOMES, CommandRun
-from app.models.outbox import OutboxMessage
+from app.models.outbox import OutboxAttachment, OutboxMessage
 from app.models.poll import (
     DIRECTIONS,
     POLL_KINDS,
@@ -164,6 +164,7 @@ __all__ = [
     "NATIONAL_ROLES",
     "NewsSubscription",
     "SUBSCRIPTION_STATUSES",
+    "OutboxAttachment",
     "OutboxMessage",
     "DIRECTIONS",
     "POLL_KINDS",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, render_template, request, send_file, url_for
+from flask import Response, abort, render_template, request, url_for
 from flask_babel import format_date
 from flask_login import current_user
 
@@ -19,7 +19,7 @@ from app.forms import page_number
 from app.i18n import current_lang
 from app.models import utcnow
 from app.news import bp
-from app.services import news
+from app.services import files, news
 from app.services.calendar import local_date
 from app.services.districts import active_districts
 from app.services.districts import by_code as district_by_code
@@ -107,10 +107,10 @@ def events():
 def image(image_id: int, width: int):
     """One width of a cover picture: public once an article showing it is published, else only to its writers."""
     try:
-        path, shown = news.image_for(current_user, image_id, width)
+        stored_name, shown = news.image_for(current_user, image_id, width)
     except NotFound:
         abort(404)
-    response = send_file(path, mimetype="image/jpeg", max_age=86400 if shown else 0)
+    response = files.stream(stored_name, "image/jpeg", max_age=86400 if shown else 0)
     if not shown:
         response.headers["Cache-Control"] = "private, no-store"
     return response

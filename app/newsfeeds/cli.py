@@ -5,7 +5,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.services import news_search, news_subscriptions, ops
+from app.services import news_search, scheduled
 
 
 @click.command("digest")
@@ -17,9 +17,7 @@ def digest() -> None:
         with click.progressbar(items, label="Digests", show_pos=True) as bar:
             yield from bar
 
-    with ops.command_run("news digest") as run:
-        summary = news_subscriptions.send_digests(progress=progress)
-        run.summary = f"{summary.period}: {summary.sent} sent, {summary.nothing_new} nothing new, {summary.failed} failed"
+    summary = scheduled.send_news_digests(progress)
     for error in summary.errors:
         click.echo(f"failed: {error}", err=True)
     click.echo(summary.line())

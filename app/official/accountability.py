@@ -1,4 +1,8 @@
-"""The supervisor's national dashboard: ranking, drill-down district → category → overdue appeals, exports."""
+"""The supervisor's national dashboard: ranking, drill-down district → category → overdue appeals, exports.
+
+The figures are read inside ``replica.reading()`` (the read replica when ``DATABASE_REPLICA_URL`` is set): the
+dashboards only read. An export's audit entry is written after that block, so it goes to the primary.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +17,7 @@ from app.extensions import db
 from app.i18n import tr
 from app.models import Category
 from app.official import bp
+from app.replica import reading
 from app.services import accountability, audit, stats
 from app.services.districts import by_code as district_by_code
 
@@ -39,8 +44,9 @@ def supervision():
         query = read_query()
     except BadParameter as error:
         return _invalid(error)
-    table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
-    previous, _total = accountability.national(query.period.previous(), query.category_id)
+    with reading():
+        table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+        previous, _total = accountability.national(query.period.previous(), query.category_id)
     accountability.compare(table, previous)
     table.title = _("Districts")
     if query.export:
@@ -63,11 +69,13 @@ def supervision_district(code: str):
         query = read_query()
     except BadParameter as error:
         return _invalid(error, district)
-    table = accountability.categories(query.period, district, public=False)
+    with reading():
+        table = accountability.categories(query.period, district, public=False)
     table.title = tr(district)
     if query.export:
         return _export(table, f"{district.code}-categories", query.export)
-    figures = stats.by_district(query.period).get(district.id) or stats.Figures(overdue_now=0)
+    with reading():
+        figures = stats.by_district(query.period).get(district.id) or stats.Figures(overdue_now=0)
     return render_template("official/supervision_district.html", query=query, district=district, table=table,
                            row=accountability.figure_row(figures), figures=figures)
 
@@ -84,7 +92,8 @@ def supervision_overdue(code: str):
         query = read_query()
     except BadParameter as error:
         return _invalid(error, district)
-    table = accountability.overdue(district, query.category_id)
+    with reading():
+        table = accountability.overdue(district, query.category_id)
     table.title = _("Overdue")
     if query.export:
         return _export(table, f"{district.code}-overdue", query.export)

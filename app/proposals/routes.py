@@ -7,7 +7,7 @@ Office: ``/office/proposals`` (the district's proposals), ``/office/proposals/<i
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -91,7 +91,7 @@ def image(proposal_id: int):
         proposal = proposals.image_of(current_user, proposal_id)
     except NotFound:
         abort(404)
-    return send_file(files.path_of(proposal.image_name), mimetype=proposal.image_type, max_age=3600)
+    return files.stream(proposal.image_name, proposal.image_type, max_age=3600)
 
 
 @bp.post("/proposals/<int:proposal_id>/support")

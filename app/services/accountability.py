@@ -3,6 +3,9 @@
 Every report is a list of plain rows (dicts of numbers and names), so the HTML
 pages, the CSV and XLSX exports and the open-data JSON all show the same
 numbers. Public reports suppress breakdown cells under 5 appeals.
+
+Everything here only reads ``db.session``; the views call it inside
+``replica.reading()``, so it reads the read replica when there is one.
 """
 from __future__ import annotations
 

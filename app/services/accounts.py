@@ -5,7 +5,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -57,21 +57,29 @@ def register(
     )
     db.session.add(user)
     try:
+        # The account and its confirmation email are one transaction: both are saved, or neither.
+        db.session.flush()
+        queue_confirmation(user)
         db.session.commit()
     except IntegrityError:
         # Two registrations with the same address raced; the database decided.
         db.session.rollback()
         raise _email_taken() from None
-    send_confirmation(user)
     return user
 
 
-def send_confirmation(user: User) -> None:
-    """Email ``user`` a signed, expiring link that confirms their address."""
+def queue_confirmation(user: User) -> None:
+    """Queue the email with a signed, expiring link that confirms ``user``'s address (the caller commits)."""
     token = make_token("confirm", {"uid": user.id, "email": user.email})
-    link = url_for("auth.confirm", token=token, _external=True)
+    link = mail.link("auth.confirm", token=token)
     hours = current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600
-    mail.send_email(user.email, "confirm", user.locale, user=user, link=link, hours=hours)
+    mail.queue_email(user.email, "confirm", user.locale, user=user, link=link, hours=hours)
+
+
+def resend_confirmation(user: User) -> None:
+    """Email ``user`` a new confirmation link."""
+    queue_confirmation(user)
+    db.session.commit()
 
 
 def confirm_email(token: str) -> User:
@@ -164,9 +172,10 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         return
     token = make_token("reset", {"uid": user.id, "fp": _reset_fingerprint(user)})
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = mail.link("auth.reset_password", token=token)
     minutes = current_app.config["RESET_TOKEN_MAX_AGE"] // 60
-    mail.send_email(user.email, "reset", user.locale, user=user, link=link, minutes=minutes)
+    mail.queue_email(user.email, "reset", user.locale, user=user, link=link, minutes=minutes)
+    db.session.commit()
 
 
 def user_for_reset(token: str) -> User:

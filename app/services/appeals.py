@@ -243,18 +243,20 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        notify.discard_emails()
         files.remove(stored)
         existing = _existing_submission(actor.id, data.submission_token)
         if existing is not None:
             return existing
         raise
+    except files.StorageUnavailable:
+        # All or nothing: no appeal, no attachment row, no file of this request is kept.
+        db.session.rollback()
+        files.remove(stored)
+        raise files.storage_failed("attachments") from None
     except Exception:
         db.session.rollback()
-        notify.discard_emails()
         files.remove(stored)
         raise
-    notify.flush_emails()
     return appeal
 
 
@@ -413,8 +415,18 @@ def transition(actor: User | None, appeal_id: int, to_status: str, data: StepDat
     authz.require(actor, "appeal.transition", (appeal, to_status))
     roles = authz.appeal_roles(actor, appeal)
     as_citizen = "citizen" in roles and not (roles & authz.STAFF & authz.TRANSITIONS[(from_status, to_status)])
-    _STEPS[to_status](actor, appeal, data, now, as_citizen)
-    notify.commit()
+    try:
+        _STEPS[to_status](actor, appeal, data, now, as_citizen)
+        notify.commit()
+    except files.StorageUnavailable:
+        _discard_stored_files()
+        raise files.storage_failed("attachments") from None
+    except Exception:
+        if db.session.info.get("stored_files"):
+            # A step that wrote files (the applicant's reply) and then failed keeps none of them.
+            _discard_stored_files()
+        raise
+    db.session.info.pop("stored_files", None)
     return appeal
 
 
@@ -646,7 +658,14 @@ def mark_urgent(actor: User, appeal_id: int, now: datetime | None = None) -> App
     return appeal
 
 
+def _discard_stored_files() -> None:
+    """Roll the transaction back and delete the files it stored (best effort): no row names a missing file."""
+    db.session.rollback()
+    files.remove(db.session.info.pop("stored_files", []))
+
+
 def _add_message(appeal: Appeal, actor: User, body: str, uploads, internal: bool, now: datetime) -> AppealMessage:
+    # The names stored so far are kept in the session: the use case deletes them if its transaction fails.
     checked = files.check_uploads(uploads)
     message = AppealMessage(appeal_id=appeal.id, author_id=actor.id, body=body, internal=internal, created_at=now)
     db.session.add(message)
@@ -682,9 +701,11 @@ def post_message(actor: User, appeal_id: int, body: str, uploads=(), internal: b
         else:
             _tell_staff(appeal, lambda: _("New message from the applicant on appeal %(number)s.", number=appeal.number), actor)
         notify.commit()
+    except files.StorageUnavailable:
+        _discard_stored_files()
+        raise files.storage_failed("attachments") from None
     except Exception:
-        db.session.rollback()
-        files.remove(db.session.info.pop("stored_files", []))
+        _discard_stored_files()
         raise
     db.session.info.pop("stored_files", None)
     return message

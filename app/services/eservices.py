@@ -167,7 +167,11 @@ def _store_documents(application: ServiceApplication, actor: User, uploads: dict
     stored = []
     for key, items in checked.items():
         for item in items:
-            name = files.write(item)
+            try:
+                name = files.write(item)
+            except files.StorageUnavailable:
+                # The caller rolls back and removes what was stored; the form says so beside this field.
+                raise files.storage_failed(key) from None
             stored.append(name)
             db.session.add(ApplicationDocument(
                 application_id=application.id, field_key=key, uploaded_by_id=actor.id, original_name=item.original_name,

@@ -52,6 +52,7 @@ from app.models.moderation import Report, UserBlock
 from app.models.poll import PollParticipation, PollTopic
 from app.services import audit, files, notify
 from app.services.passwords import hash_password, verify_password
+from app.services.storage import StoredFileMissing
 
 CLOSED_DOMAIN = "closed.invalid"
 # Contact fields of an e-service application's applicant snapshot that go when the account closes.
@@ -255,10 +256,14 @@ def export(actor: User) -> IO[bytes]:
     try:
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             def add_file(stored_name: str, path: str) -> str | None:
-                source = files.path_of(stored_name)
-                if not source.is_file():
+                try:
+                    source = files.open_stored(stored_name)
+                except StoredFileMissing:
                     return None
-                archive.write(source, path)  # copied in chunks, not read whole
+                # Copied from the storage in chunks, never read whole; a storage outage fails the whole export.
+                with source, archive.open(path, "w") as target:
+                    for chunk in source:
+                        target.write(chunk)
                 return path
 
             data = collect(actor, add_file)

@@ -376,6 +376,11 @@ def save(actor: User, article_id: int | None, data: ArticleInput, cover_upload=N
         _audit("article.update" if before else "article.create", actor, article,
                summary=f"version {version.number}: {version.changed_fields}"[:200])
         notify.commit()
+    except files.StorageUnavailable:
+        # Neither the article's changes nor any width of the cover is kept (news_images.write removed its own).
+        db.session.rollback()
+        files.remove(written)
+        raise files.storage_failed("cover") from None
     except Exception:
         db.session.rollback()
         files.remove(written)
@@ -536,18 +541,17 @@ def versions(article: Article) -> list[ArticleVersion]:
 # --- Images ----------------------------------------------------------------------------------------------
 
 
-def image_for(actor: User | None, image_id: int, width: int):
-    """The path of one width of a cover: public when a published article shows it, else only to its writers."""
+def image_for(actor: User | None, image_id: int, width: int) -> tuple[str, bool]:
+    """The stored name of one width of a cover and whether a published article shows it (then it is public;
+    otherwise only its writers see it)."""
     image = db.session.get(ArticleImage, image_id)
     if image is None or width not in image.width_list:
         raise NotFound("image")
     shown = db.session.scalar(select(Article.id).where(Article.cover_image_id == image.id, Article.public()).limit(1))
     if shown is None and not authz.can(actor, "news.write", image):
         raise NotFound("image")
-    path = news_images.path_of(image.stored_name, width)
-    if not path.exists():
-        raise NotFound("image")
-    return path, shown is not None
+    # Whether the storage still has the file is found when it is opened: a missing one is a 404 there too.
+    return news_images.variant_name(image.stored_name, width), shown is not None
 
 
 # --- What the public reads -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 
 from app.services.news_signals import article_changed
 
+# Under the deployment's REDIS_PREFIX: several portals (or test runs) can share one Redis.
 GENERATION_KEY = "news:generation"
 PREFIX = "news:v1:"
 
@@ -70,10 +71,11 @@ class LocalCache:
 class RedisCache:
     """The same interface over Redis, shared by every worker and by the scheduled commands."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, prefix: str):
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._generation_key = f"{prefix}:{GENERATION_KEY}"
 
     def get(self, key: str) -> str | None:
         try:
@@ -90,14 +92,14 @@ class RedisCache:
 
     def generation(self) -> int:
         try:
-            return int(self._redis.get(GENERATION_KEY) or 0)
+            return int(self._redis.get(self._generation_key) or 0)
         except Exception:  # noqa: BLE001
             # Unknown generation: a value no entry was stored under, so nothing stale is served.
             return -int(time.time())
 
     def bump(self) -> None:
         try:
-            self._redis.incr(GENERATION_KEY)
+            self._redis.incr(self._generation_key)
         except Exception:  # noqa: BLE001
             pass
 
@@ -108,7 +110,8 @@ class RedisCache:
 def init_app(app: Flask) -> None:
     """Choose the back end from ``NEWS_CACHE_URL`` and clear the cache whenever an article changes."""
     url = app.config.get("NEWS_CACHE_URL") or ""
-    app.extensions["news_cache"] = RedisCache(url) if url.startswith(("redis://", "rediss://", "unix://")) else LocalCache()
+    app.extensions["news_cache"] = (RedisCache(url, app.config["REDIS_PREFIX"])
+                                    if url.startswith(("redis://", "rediss://", "unix://")) else LocalCache())
 
     def on_change(sender, **kwargs) -> None:
         backend = app.extensions.get("news_cache")
@@ -128,7 +131,7 @@ def backend():
 def cached(key: str, build: Callable[[], Any]) -> Any:
     """The JSON value stored under ``key`` in this generation, or ``build()``'s result, stored on the way."""
     store = backend()
-    full_key = f"{PREFIX}{store.generation()}:{key}"
+    full_key = f"{current_app.config['REDIS_PREFIX']}:{PREFIX}{store.generation()}:{key}"
     hit = store.get(full_key)
     if hit is not None:
         return json.loads(hit)

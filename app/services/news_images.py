@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import Invalid
-from app.services import files
+from app.services import files, storage
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
 # Large enough for any camera, small enough that decoding stays cheap.
@@ -30,7 +30,7 @@ JPEG_QUALITY = 82
 
 @dataclass
 class PreparedImage:
-    """A checked cover, encoded in every width, not yet written to disk."""
+    """A checked cover, encoded in every width, not yet stored."""
 
     original_name: str
     width: int
@@ -103,21 +103,19 @@ def variant_name(stored_name: str, width: int) -> str:
 
 
 def write(prepared: PreparedImage) -> tuple[str, list[str]]:
-    """Write every width under a new random name; returns (stored name, file names written)."""
+    """Store every width under a new random name; returns (stored name, file names stored).
+
+    Raises ``files.StorageUnavailable`` when the storage fails, after deleting the widths already stored.
+    """
     stored_name = secrets.token_hex(24)
-    written = []
+    written: list[str] = []
+    store = storage.current()
     try:
         for width, data in prepared.variants.items():
             filename = variant_name(stored_name, width)
-            with open(files.storage_dir() / filename, "xb") as fh:
-                fh.write(data)
+            store.put(filename, data, content_type="image/jpeg")
             written.append(filename)
-    except OSError:
+    except files.StorageUnavailable:
         files.remove(written)
         raise
     return stored_name, written
-
-
-def path_of(stored_name: str, width: int):
-    """The path of one width of a stored image."""
-    return files.path_of(variant_name(stored_name, width))

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -48,17 +48,9 @@ def _token(purpose: str, subscription: NewsSubscription) -> str:
     return make_token(purpose, {"s": subscription.id, "n": subscription.nonce})
 
 
-def _external(endpoint: str, **values) -> str:
-    """An absolute address for an email: the request's host, or ``PUBLIC_URL`` from a command."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for(endpoint, _external=True, **values)
-
-
 def unsubscribe_url(subscription: NewsSubscription) -> str:
     """The one-click unsubscribe address of ``subscription`` (no sign-in needed)."""
-    return _external("newsfeeds.unsubscribe", token=_token(UNSUBSCRIBE_PURPOSE, subscription))
+    return mail.link("newsfeeds.unsubscribe", token=_token(UNSUBSCRIBE_PURPOSE, subscription))
 
 
 def _district(district_id: int | None) -> District:
@@ -104,16 +96,17 @@ def subscribe(actor: User | None, email: str, district_id: int, lang: str) -> st
     if own:
         subscription.status, subscription.confirmed_at = "active", utcnow()
     try:
+        db.session.flush()
+        if not own:
+            # The confirmation email is saved with the subscription it confirms.
+            link = mail.link("newsfeeds.confirm", token=_token(CONFIRM_PURPOSE, subscription))
+            mail.queue_email(email, "news_subscribe", lang, district=district, link=link, hours=_max_age() // 3600)
         db.session.commit()
     except IntegrityError:
         # The same address subscribed twice at once: the other request created the row.
         db.session.rollback()
         return "sent"
-    if own:
-        return "active"
-    link = _external("newsfeeds.confirm", token=_token(CONFIRM_PURPOSE, subscription))
-    mail.send_email(email, "news_subscribe", lang, district=district, link=link, hours=_max_age() // 3600)
-    return "sent"
+    return "active" if own else "sent"
 
 
 def _from_token(purpose: str, token: str, max_age: int) -> NewsSubscription | None:
@@ -218,7 +211,7 @@ def send_digests(now: datetime | None = None,
                 entries = [_digest_entry(a, subscription.lang) for a in articles]
                 unsubscribe_link = unsubscribe_url(subscription)
                 try:
-                    mail.send_email(
+                    mail.queue_email(
                         subscription.email, "news_digest", subscription.lang, district=subscription.district,
                         entries=entries, unsubscribe=unsubscribe_link, since=since,
                         headers={"List-Unsubscribe": f"<{unsubscribe_link}>",
@@ -241,7 +234,7 @@ def send_digests(now: datetime | None = None,
 def _digest_entry(article: Article, lang: str) -> dict:
     text = article.text_for(lang)
     return {"title": text.title, "summary": text.summary, "published_at": article.published_at,
-            "url": url_for("news.article", article_id=article.id, lang=lang, _external=True)}
+            "url": mail.link("news.article", article_id=article.id, lang=lang)}
 
 
 

@@ -24,6 +24,7 @@ from app import authz
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import CommandRun, OutboxMessage, utcnow
+from app.models.outbox import OUTBOX_STATUSES
 from app.services import audit, mail, notify
 
 #: The scheduled commands the operations page always lists (with "never run" until they have run).
@@ -116,6 +117,25 @@ def check_redis(timeout: float = 1.0) -> Check:
     return Check(True, f"{_without_secrets(url)}, {1000 * (time.perf_counter() - started):.0f} ms")
 
 
+def check_queue() -> Check:
+    """Whether the job queue's Redis answers, and how many tasks wait in it; never raises."""
+    from app import jobs
+
+    if jobs.redis_client() is None:
+        return Check(None, "")
+    depth = jobs.queue_depth()
+    if depth is None:
+        return Check(False, _without_secrets(current_app.config["QUEUE_URL"]))
+    return Check(True, _("%(num)d tasks waiting", num=depth))
+
+
+def outbox_counts() -> dict[str, int]:
+    """How many outbox messages are in each state (every state listed, 0 when none)."""
+    counts = dict.fromkeys(OUTBOX_STATUSES, 0)
+    counts.update(db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    return counts
+
+
 def failed_messages(limit: int = 50) -> tuple[int, list[OutboxMessage]]:
     """How many outbox messages failed, and the latest ``limit`` of them."""
     total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "failed"))
@@ -125,7 +145,7 @@ def failed_messages(limit: int = 50) -> tuple[int, list[OutboxMessage]]:
 
 
 def resend(actor, message_id: int) -> OutboxMessage:
-    """An administrator sends a failed message again; the outcome replaces the failure, and it is audited."""
+    """An administrator sends a failed message again: it is queued for a fresh series of attempts, audited."""
     authz.require(actor, "operations.manage")
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
@@ -133,8 +153,10 @@ def resend(actor, message_id: int) -> OutboxMessage:
     if message.status != "failed":
         raise Invalid({None: _("This message is not failed; it was already sent.")})
     before = {"status": message.status, "error": (message.error or "")[:120]}
-    mail.redeliver(message)
+    mail.requeue(message)
     audit.record("outbox.resend", actor=actor, obj=message, summary=f"to {message.recipient}: {message.subject}",
-                 before=before, after={"status": message.status, "error": (message.error or "")[:120] or None})
+                 before=before, after={"status": message.status})
     notify.commit()
+    # Without a worker it was delivered right after the commit, in another session: read the outcome.
+    db.session.refresh(message)
     return message

@@ -232,7 +232,12 @@ def _apply(proposal: Proposal, data: ProposalInput, image: files.CheckedFile | N
         dropped.append(proposal.image_name)
         proposal.image_name = proposal.image_type = None
     if image is not None:
-        stored = files.write(image)
+        try:
+            stored = files.write(image)
+        except files.StorageUnavailable:
+            # The row may already carry this request's changes: none of them is kept without its picture.
+            db.session.rollback()
+            raise files.storage_failed("image") from None
         written.append(stored)
         proposal.image_name, proposal.image_type = stored, image.content_type
     return dropped

@@ -353,13 +353,13 @@ def book(citizen: User, session_id: int, slot_id: int | None, topic: str,
                                      number=booking.number, when=fmt_datetime(slot.starts_at, "short"),
                                      queue=booking.queue_number),
                   link=f"/cabinet/receptions/{booking.id}", email=False)
+    mail.queue_email(citizen.email, "reception_booked", citizen.locale, booking=booking,
+                     link=mail.absolute(f"/cabinet/receptions/{booking.id}"),
+                     attachments=[(f"{booking.number}.ics", "text/calendar", ics(booking).encode())])
     try:
         notify.commit()
     except IntegrityError:
         raise Invalid({"slot_id": _("This time was just taken; choose another one.")}) from None
-    mail.send_email(citizen.email, "reception_booked", citizen.locale, booking=booking,
-                    link=mail.absolute(f"/cabinet/receptions/{booking.id}"),
-                    attachments=[(f"{booking.number}.ics", "text/calendar", ics(booking).encode())])
     return booking
 
 

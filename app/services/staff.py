@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -144,17 +144,17 @@ def invite(actor: User, *, email: str, full_name: str, locale: str, roles: list[
         raise Invalid({"email": _("An account with this email address already exists. Give it roles on its page.")}) from None
     audit.record("user.invite", actor=actor, obj=user, summary=email,
            after={"roles": [_describe(r) for r in user.roles]})
+    queue_invitation(user)
     notify.commit()
-    send_invitation(user)
     return user
 
 
-def send_invitation(user: User) -> None:
-    """Email ``user`` the signed link that lets them choose a password."""
+def queue_invitation(user: User) -> None:
+    """Queue the email with the signed link that lets ``user`` choose a password (the caller commits)."""
     token = make_token("invite", {"uid": user.id, "fp": _fingerprint(user)})
-    link = url_for("auth.accept_invitation", token=token, _external=True)
+    link = mail.link("auth.accept_invitation", token=token)
     days = current_app.config["INVITE_TOKEN_MAX_AGE"] // 86400
-    mail.send_email(user.email, "invitation", user.locale, user=user, link=link, days=days)
+    mail.queue_email(user.email, "invitation", user.locale, user=user, link=link, days=days)
 
 
 def resend_invitation(actor: User, user_id: int) -> User:
@@ -164,8 +164,8 @@ def resend_invitation(actor: User, user_id: int) -> User:
     if not is_pending(user) or not user.active:
         raise Invalid({None: _("This person has already accepted the invitation.")})
     audit.record("user.invite_resend", actor=actor, obj=user, summary=user.email)
+    queue_invitation(user)
     notify.commit()
-    send_invitation(user)
     return user
 
 

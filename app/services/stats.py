@@ -9,6 +9,12 @@ histories to prove it).
 
 A period's figures read whole months from month rows and the days at either
 end from day rows, so a page costs the same whatever the number of appeals.
+
+The figure functions only read ``db.session``: the public pages, open data and
+the supervisor's dashboard call them inside ``replica.reading()``, where that
+session is the read replica's (app/replica.py). ``on_event``, ``rebuild`` and
+``write_rows`` write, and always run on the primary: inside ``reading()`` the
+session refuses them.
 """
 from __future__ import annotations
 

@@ -45,6 +45,15 @@ def live_server(app):
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def _emails_link_to_the_live_server(app, live_server):
+    """Emails link to ``PUBLIC_URL``: during a browser test that is the live server, so its links can be followed."""
+    public = app.config["PUBLIC_URL"]
+    app.config["PUBLIC_URL"] = live_server
+    yield
+    app.config["PUBLIC_URL"] = public
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session."""

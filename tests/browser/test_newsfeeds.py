@@ -93,7 +93,7 @@ def test_subscribe_confirm_and_unsubscribe(app, page, article, lang):
     assert "/news/GNC" in page.url and page.locator(".flash-success").is_visible()
     assert_accessible(page, lang)  # the district's news page with the subscription form
 
-    page.goto(_last_link(app, email, r"http://[^/\s]+(/news/subscription/confirm/\S+)"))
+    page.goto(_last_link(app, email, r"https?://[^/\s]+(/news/subscription/confirm/\S+)"))
     assert page.locator("h1").is_visible()
     assert_accessible(page, lang)
 
@@ -104,7 +104,7 @@ def test_subscribe_confirm_and_unsubscribe(app, page, article, lang):
         gnc = db.session.scalar(select(District).where(District.code == "GNC"))
         publish(editor, gnc, {"az": ("Yeni park", "", "mətn")}, published_at=utcnow())
         assert news_subscriptions.send_digests().sent == 1
-    unsubscribe = _last_link(app, email, r"http://[^/\s]+(/news/unsubscribe/\S+)")
+    unsubscribe = _last_link(app, email, r"https?://[^/\s]+(/news/unsubscribe/\S+)")
     page.goto(unsubscribe)
     assert_accessible(page, lang)
     page.click("main form input[type=submit]")

@@ -11,7 +11,7 @@ from app import authz
 from app.errors import Invalid, NotAllowed, NotFound
 from app.extensions import db
 from app.models import STATUSES, Appeal, AppealEvent, Attachment, Category, Notification, OutboxMessage
-from app.services import appeal_queries, appeals, files
+from app.services import appeal_queries, appeals, storage
 from app.services.calendar import BAKU
 from tests.factories import EXE, PDF, PNG, Upload, appeal_input, create_appeal, create_reference_data, create_user
 
@@ -41,7 +41,7 @@ def count(model) -> int:
 
 
 def stored_files() -> list[str]:
-    return os.listdir(files.storage_dir())
+    return os.listdir(storage.current().directory)
 
 
 # --- Filing ---------------------------------------------------------------------
@@ -118,7 +118,7 @@ def test_attachments_are_checked_by_content_and_stored_with_their_hash(world):
 
     assert stored[0].sha256 == hashlib.sha256(PDF).hexdigest()
     assert sorted(stored_files()) == sorted(a.stored_name for a in stored)
-    assert "static" not in str(files.storage_dir())
+    assert "static" not in str(storage.current().directory)
     assert appeal.attachments == stored
 
 

@@ -168,7 +168,7 @@ def test_the_qr_code_holds_the_verification_link(ctx):
     data = documents.render_pdf(application)
     assert not PdfReader(io.BytesIO(data)).pages[0].images  # vector squares: no image library involved
     url = documents.verification_url(application.verification_code)
-    assert url == f"http://localhost/verify/{application.verification_code}"
+    assert url == f"https://portal.example.az/verify/{application.verification_code}"
     expected = segno.make(url, error="m", micro=False)
     assert drawn_modules(data) == {(r, c) for r, row in enumerate(expected.matrix) for c, dark in enumerate(row) if dark}
 

@@ -13,7 +13,7 @@ from app import authz
 from app.errors import Invalid, NotAllowed, NotFound
 from app.extensions import db
 from app.models import APPLICATION_STATUSES, ApplicationDocument, ServiceApplication, ServiceForm
-from app.services import eservice_forms, eservices, files
+from app.services import eservice_forms, eservices, files, storage
 from app.services.calendar import BAKU, local_date
 from tests.factories import EXE, PDF, Upload, create_reference_data, create_service, create_user
 
@@ -89,7 +89,7 @@ def test_an_inactive_service_or_a_bad_file_stores_nothing(world):
     db.session.commit()
     with pytest.raises(Invalid):
         file_one(world)
-    assert count(ServiceApplication) == 0 and os.listdir(files.storage_dir()) == []
+    assert count(ServiceApplication) == 0 and os.listdir(storage.current().directory) == []
 
 
 def test_an_unconfirmed_resident_cannot_apply_online(world):
@@ -262,11 +262,11 @@ def test_the_issued_result_is_kept_as_issued(world):
     application = _at(world, "approved")
     eservices.transition(world["official"], application.id, "issued", now=MONDAY)
     kept = eservices.result_document(world["citizen"], application.id)
-    before = files.path_of(kept.stored_name).read_bytes()
+    before = files.open_stored(kept.stored_name).read_all()
     assert before.startswith(b"%PDF-") and kept.size == len(before)
     world["service"].title_az = "Yeni ad"
     db.session.commit()
     again = eservices.result_document(world["citizen"], application.id)
-    assert again.id == kept.id and files.path_of(again.stored_name).read_bytes() == before
+    assert again.id == kept.id and files.open_stored(again.stored_name).read_all() == before
     with pytest.raises(NotFound):
         eservices.result_document(world["stranger"], application.id)

@@ -104,11 +104,11 @@ def test_the_picture_is_kept_and_replaced(world, app):
     proposal = proposals.create(world["author"], data(world, image=Upload("park.png", PNG)), now=NOW)
     assert proposal.image_type == "image/png" and proposal.image_name
     first = proposal.image_name
-    from app.services import files
+    from app.services import storage
 
-    assert files.path_of(first).exists()
+    assert storage.current().exists(first)
     proposals.update_draft(world["author"], proposal.id, data(world, remove_image=True), now=NOW)
-    assert proposal.image_name is None and not files.path_of(first).exists()
+    assert proposal.image_name is None and not storage.current().exists(first)
 
 
 def test_an_unconfirmed_resident_may_not_propose_or_support(world):
