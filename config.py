@@ -127,6 +127,11 @@ class Config:
     S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")
     S3_REGION = os.environ.get("S3_REGION", "")
 
+    # The host names the portal answers to (comma-separated); any other Host is refused with 400 before a view
+    # runs. Empty: every host (development, tests). Production defaults to PUBLIC_URL's host plus the loopback
+    # names its own proxy and health checks use.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
+
     # Public address used in links inside emails sent outside a request.
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")

@@ -99,12 +99,16 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**engine_options(app.config), **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if config_name == "production":
         _check_production(app)
+        if not app.config["TRUSTED_HOSTS"]:
+            app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_URL"]).hostname, "localhost", "127.0.0.1"]
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     if app.config["TEMPLATES_STRICT"]:
         app.jinja_env.undefined = StrictUndefined
     proxies = int(os.environ.get("PROXY_COUNT", "1" if config_name == "production" else "0"))
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # X-Forwarded-Host is never trusted: the host comes from the proxy's Host header, checked against
+        # TRUSTED_HOSTS, and no link is built from it anyway (PUBLIC_URL is their only source).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
     app.wsgi_app = DropNul(app.wsgi_app)
     # request_id: the request's id on every line ("-" outside a request), from app.observability's filter.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")

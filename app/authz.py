@@ -115,6 +115,12 @@ def _account_manage(user: Any, obj: Any) -> bool:
     return _signed_in(user) and (obj is None or obj.id == user.id)
 
 
+@policy("account.sessions")
+def _account_sessions(user: Any, obj: Any) -> bool:
+    """Seeing and ending one's signed-in sessions: every signed-in user (staff too), their own sessions only."""
+    return _signed_in(user) and (obj is None or obj.user_id == user.id)
+
+
 @policy("cabinet.view")
 def _cabinet_view(user: Any, obj: Any) -> bool:
     """The citizen cabinet belongs to every signed-in resident."""

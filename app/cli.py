@@ -26,6 +26,7 @@ from app.services import (
     news_subscriptions,
     poll_demo,
     proposal_demo,
+    proposals,
     scheduled,
     seed,
     stats,
@@ -286,6 +287,17 @@ def proposals_expire() -> None:
 
     closed, due = scheduled.expire_proposals(progress)
     click.echo(f"Closed {closed} of {due} proposals whose support period ended below the threshold.")
+
+
+@proposals_cli.command("clean-pictures")
+def proposals_clean_pictures() -> None:
+    """Re-encode proposal pictures stored before uploads were cleaned, without their location and camera
+    (resumable: a rerun skips what is clean already)."""
+    cleaned = 0
+    with click.progressbar(proposals.pictures_to_clean(), label="Proposal pictures", show_pos=True) as bar:
+        for proposal_id in bar:
+            cleaned += proposals.clean_picture(proposal_id)
+    click.echo(f"Cleaned {cleaned} proposal pictures of their metadata; the others were clean already.")
 
 
 outbox_cli = AppGroup("outbox", help="The email outbox (the worker delivers it; this is for an operator).")

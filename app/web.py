@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Flask, g, request, session
 from flask_babel import gettext
-from flask_login import current_user
+from flask_login import current_user, user_loaded_from_cookie
 
 from app import authz
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 from app.i18n import (
     LANGUAGE_NAMES,
     N_,
@@ -21,7 +21,8 @@ from app.i18n import (
     tr,
 )
 from app.models import LANGUAGES, User
-from app.services import accounts
+from app.services import accounts, sessions
+from app.services.files import PRIVATE
 
 # No inline script or style anywhere: every asset is a file the app serves.
 CSP = "; ".join(
@@ -48,16 +49,16 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # The cookie holds "id:session version" (User.get_id); a raised version (deactivation, a reset second
-        # factor) means this session has ended, whatever the cookie's age.
-        user_part, _sep, version = user_id.partition(":")
-        try:
-            user = db.session.get(User, int(user_part))
-        except ValueError:
-            return None
-        if user is None or not user.active or version != str(user.session_version or 0):
-            return None
-        return user
+        # Both cookies hold "id:session key" (User.get_id): they open the account only while that session's row is
+        # active, so signing out, a password change or reset, deactivation end them wherever they were copied.
+        return sessions.load(user_id)
+
+    @user_loaded_from_cookie.connect_via(app)
+    def _remembered(sender: Flask, user: User) -> None:
+        # Flask-Login restores a remembered user without the session's identifier, so "strong" protection found
+        # it missing at the next request and signed the person out (and deleted the remember-me cookie): mark the
+        # restored session as this browser's, as login_user does.
+        session["_id"] = login_manager._session_identifier_generator()
 
     # Flask-Login flashes this when a page needs sign-in; N_ marks it for extraction.
     login_manager.login_message = N_("Sign in to see this page.")
@@ -112,8 +113,11 @@ def _security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if session.get("_user_id"):
-        # Pages for a signed-in person must not be kept by shared caches. The session says who is signed in
-        # without a query: this hook also runs on the busy page, when the database cannot answer.
-        headers.setdefault("Cache-Control", "no-store")
+    if session.get("_user_id") and not (response.cache_control.public or response.cache_control.no_store):
+        # Whatever a signed-in person gets (a page, a download, an export) is kept by no cache, neither a proxy's
+        # nor the browser's, unless it was marked public (a published proposal's picture): a view's own
+        # ``no-cache`` (send_file's default) is not enough, since it still lets the copy be stored. The session
+        # says who is signed in without a query: this hook also runs on the busy page, when the database cannot
+        # answer.
+        headers["Cache-Control"] = PRIVATE
     return response

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,20 @@ def _empty_tables(app):
         news_cache.clear(app)
     for stored in Path(app.config["ATTACHMENTS_DIR"]).iterdir():
         stored.unlink()
+
+
+@contextmanager
+def another_app(config_name: str, overrides: dict) -> Iterator:
+    """Another application in this process (production settings, a Redis that does not answer, …).
+
+    Flask-Limiter keeps the storage of the application initialised last on its one extension object: the suite's
+    is put back afterwards, or every later test would count its rate limits in the other app's storage.
+    """
+    saved = limiter._storage, limiter._limiter
+    try:
+        yield create_app(config_name, overrides)
+    finally:
+        limiter._storage, limiter._limiter = saved
 
 
 @pytest.fixture

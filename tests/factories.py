@@ -91,7 +91,20 @@ class Upload:
 
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _plain_png() -> bytes:
+    """A real 4×4 PNG without metadata, as Pillow writes it: re-encoding it (uploads are) gives the same bytes."""
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (200, 60, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _plain_png()
 EXE = b"MZ\x90\x00" + b"\x00" * 64
 
 
@@ -180,18 +193,30 @@ def create_article(author: User, district: District | None, *, status: str = "pu
 
 
 def image_bytes(width: int = 1200, height: int = 800, fmt: str = "JPEG", exif: bool = True) -> bytes:
-    """A picture made with Pillow; a JPEG carries EXIF (camera make and a GPS tag) to prove it is stripped."""
+    """A picture made with Pillow. With ``exif`` it carries what a phone's photo does, to prove it is stripped: EXIF
+    with the camera (make "SecretCam", a serial number) and a GPS position (40°22′N 49°50′E, in Baku), an XMP
+    packet and a comment naming the place; a PNG carries the EXIF (eXIf), text chunks and a colour profile."""
     import io
 
-    from PIL import Image
+    from PIL import Image, ImageCms, PngImagePlugin
 
     picture = Image.new("RGB", (width, height), (30, 120, 200))
     out = io.BytesIO()
-    if fmt == "JPEG" and exif:
-        data = Image.Exif()
-        data[0x010F] = "SecretCam"  # Make
-        data[0x8825] = {1: "N"}  # GPS IFD
-        picture.save(out, fmt, exif=data.tobytes())
-    else:
+    if not exif:
         picture.save(out, fmt)
+        return out.getvalue()
+    data = Image.Exif()
+    data[0x010F] = "SecretCam"  # Make
+    data[0x0110] = "SecretCam Pro 7"  # Model
+    data[0xA431] = "SN-4711"  # BodySerialNumber (in the Exif IFD for readers, here in IFD0: still written out)
+    data[0x8825] = {1: "N", 2: (40.0, 22.0, 30.0), 3: "E", 4: (49.0, 50.0, 15.0)}  # GPS IFD: latitude, longitude
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    if fmt == "JPEG":
+        picture.save(out, fmt, exif=data.tobytes(), icc_profile=profile, comment=b"GPS 40.375 49.837 SecretCam",
+                     xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">exif:GPSLatitude 40,22.5N SecretCam</x:xmpmeta>')
+    else:
+        text = PngImagePlugin.PngInfo()
+        text.add_text("Comment", "GPS 40.375 49.837 SecretCam")
+        text.add_itxt("XML:com.adobe.xmp", "exif:GPSLatitude 40,22.5N SecretCam")
+        picture.save(out, fmt, exif=data.tobytes(), icc_profile=profile, pnginfo=text)
     return out.getvalue()

@@ -35,10 +35,13 @@ def last_link(app, path: str) -> str:
     return match.group(1)
 
 
-def test_register_creates_account_signs_in_and_emails_confirmation(app, web, client):
-    response = web.post("/auth/register", GOOD, follow_redirects=True)
-    assert response.status_code == 200
-    assert "Confirm your email address" in response.get_data(as_text=True) or "E-poçt" in response.get_data(as_text=True)
+def test_register_creates_account_and_emails_confirmation_then_the_resident_signs_in(app, web, client):
+    # Nobody is signed in by registering (issue 15, item 7: a taken address must get the same answer).
+    response = web.post("/auth/register", GOOD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/registered")
+    page = client.get("/auth/registered?lang=en").get_data(as_text=True)
+    assert "Check your email" in page and "aygun@example.az" in page
+    assert client.get("/cabinet/").status_code == 302
     with app.app_context():
         user = db.session.scalar(select(User))
         assert user.email == "aygun@example.az"
@@ -46,9 +49,10 @@ def test_register_creates_account_signs_in_and_emails_confirmation(app, web, cli
         assert user.password_hash.startswith("$argon2id$")
         mail = db.session.scalar(select(OutboxMessage))
         assert mail.recipient == "aygun@example.az" and mail.template == "confirm" and mail.locale == "az"
-    client.get(last_link(app, "/auth/confirm/"))
+    client.get(last_link(app, "/auth/confirm/"), follow_redirects=True)
     with app.app_context():
         assert db.session.scalar(select(User)).confirmed_at is not None
+    assert web.login("aygun@example.az", GOOD["password"]).headers["Location"].endswith("/cabinet/")
 
 
 def test_register_in_russian_sends_russian_email(app, web, client):
@@ -61,13 +65,16 @@ def test_register_in_russian_sends_russian_email(app, web, client):
     assert "Подтвердите" in mail.subject
 
 
-def test_register_refuses_existing_email_in_any_case(app, web):
+def test_register_with_an_existing_email_in_any_case_creates_nothing_and_emails_the_owner(app, web):
+    # Before issue 15 (item 7) this was refused with "already exists"; tests/test_enumeration.py has the rest.
     with app.app_context():
         create_user("aygun@example.az")
     response = web.post("/auth/register", GOOD)
-    assert response.status_code == 422
-    assert "already exists" in response.get_data(as_text=True) or "artıq" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/auth/registered")
     assert user_count(app) == 1
+    with app.app_context():
+        mail = db.session.scalar(select(OutboxMessage))
+    assert (mail.recipient, mail.template) == ("aygun@example.az", "register_taken")
 
 
 def test_register_bad_input_is_reported_beside_each_field_and_nothing_is_stored(app, web, client):
@@ -155,7 +162,9 @@ def test_password_reset_link_works_once(app, web, client):
     response = web.post("/auth/reset", {"email": "RESIDENT@example.az"})
     assert response.status_code == 200
     link = last_link(app, "/auth/reset/")
-    response = web.post(link, {"password": "Yeni-Şifrə-2026", "password_again": "Yeni-Şifrə-2026"})
+    # The link's token goes into the session at once, and the form's address has none (issue 15, item 8).
+    assert client.get(link).headers["Location"].endswith("/auth/new-password")
+    response = web.post("/auth/new-password", {"password": "Yeni-Şifrə-2026", "password_again": "Yeni-Şifrə-2026"})
     assert response.status_code == 302
     assert web.login("resident@example.az", "Yeni-Şifrə-2026").status_code == 302
     web.post("/auth/logout", {}, form_url="/cabinet/")

@@ -163,9 +163,14 @@ def test_no_email_link_ever_takes_its_host_from_the_request(app, client, web):
     assert web.post("/auth/register", {"full_name": "Aygün Həsənova", "email": "new@example.az",
                                        "password": "Kitab-Qələm-2026", "password_again": "Kitab-Qələm-2026",
                                        "consent": "y"}).status_code == 302
+    # Registering signs nobody in (issue 15, item 7): the new resident signs in to ask for the link again.
+    assert web.login("new@example.az", "Kitab-Qələm-2026").status_code == 302
     assert web.post("/auth/confirm/resend", {}, form_url="/cabinet/").status_code == 302
     web.post("/auth/logout", {}, form_url="/cabinet/")
     assert web.post("/auth/reset", {"email": "filer@example.az"}).status_code == 200
+    # Registering a taken address emails its owner (issue 15, item 7).
+    assert web.post("/auth/register", {"full_name": "X", "email": "filer@example.az", "password": "Kitab-Qələm-2026",
+                                       "password_again": "Kitab-Qələm-2026", "consent": "y"}).status_code == 302
     assert web.post("/news/GNC/subscribe", {"email": "reader@example.az", "lang": "az"}).status_code == 302
     # Use cases that email from inside a request to the forged host: a notification, a staff invitation.
     with app.test_request_context("/", base_url=f"http://{EVIL}", headers={"X-Forwarded-Host": EVIL}):
@@ -179,7 +184,7 @@ def test_no_email_link_ever_takes_its_host_from_the_request(app, client, web):
     with app.app_context():
         messages = list(db.session.scalars(select(OutboxMessage)))
         templates = {m.template for m in messages}
-        assert {"confirm", "reset", "news_subscribe", "notification", "invitation"} <= templates, templates
+        assert {"confirm", "reset", "register_taken", "news_subscribe", "notification", "invitation"} <= templates, templates
         for message in messages:
             text = f"{message.body}\n{message.headers or ''}"
             assert EVIL not in text, (message.template, text)

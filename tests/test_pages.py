@@ -88,7 +88,7 @@ def test_signed_in_pages_are_not_cached(app, web, client):
     with app.app_context():
         create_user()
     web.login("resident@example.az", PASSWORD)
-    assert client.get("/cabinet/").headers["Cache-Control"] == "no-store"
+    assert client.get("/cabinet/").headers["Cache-Control"] == "private, no-store"
 
 
 def test_session_cookie_is_httponly_and_samesite(app, web):

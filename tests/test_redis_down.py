@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
-from app.extensions import limiter
-from tests.conftest import Browserless
+from tests.conftest import Browserless, another_app
 from tests.factories import PASSWORD, create_reference_data, create_user
 
 DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused at once
@@ -14,13 +12,10 @@ DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is
 @pytest.fixture
 def no_redis(app):
     """An app on the session's database whose Redis (rate limits, news cache, queue) does not answer."""
-    # Flask-Limiter keeps the storage of the app initialised last on its one extension object: put the session
-    # app's back afterwards, or every later test would count its limits in the dead Redis.
-    saved = limiter._storage, limiter._limiter
-    yield create_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+    with another_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                  "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "RATELIMIT_STORAGE_URI": DEAD,
-                                 "NEWS_CACHE_URL": DEAD, "QUEUE_URL": DEAD, "RATELIMIT_AUTH": "2 per hour"})
-    limiter._storage, limiter._limiter = saved
+                                 "NEWS_CACHE_URL": DEAD, "QUEUE_URL": DEAD, "RATELIMIT_AUTH": "2 per hour"}) as other:
+        yield other
 
 
 def test_pages_and_sign_in_go_on_without_redis_and_limits_fail_open(no_redis):

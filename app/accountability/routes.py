@@ -50,9 +50,9 @@ def national():
     table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
     trend = accountability.trend(query.period)
     return render_template("accountability/national.html", query=query, table=table, total=total,
-                           total_row=accountability.figure_row(total), trend=trend,
+                           total_row=table.total, trend=trend,
                            charts=trend_charts(trend, "national"), categories=categories(),
-                           formula=accountability.INDEX_FORMULA, weights=stats.WEIGHTS)
+                           formula=accountability.INDEX_FORMULA, weights=stats.WEIGHTS, min_ratings=stats.MIN_RATINGS)
 
 
 @bp.get("/<code>")
@@ -68,17 +68,19 @@ def district(code: str):
         query = read_query()
     except BadParameter as error:
         return _invalid(error, chosen)
-    figures = stats.by_district(query.period).get(chosen.id) or stats.Figures(overdue_now=0)
+    grid = stats.grid(query.period)
+    figures = grid.at(chosen.id, stats.TOTAL)
+    categories_table = accountability.categories(query.period, chosen, grid=grid)
     trend = accountability.trend(query.period, chosen.id)
     return render_template(
         "accountability/district.html", district=chosen, query=query, figures=figures,
-        row=accountability.figure_row(figures), trend=trend, charts=trend_charts(trend, "district"),
-        categories_table=accountability.categories(query.period, chosen, public=True),
+        row=categories_table.total, trend=trend, charts=trend_charts(trend, "district"),
+        categories_table=categories_table,
         reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
         commitments=commitments.status_counts(chosen.id),
         consultations=accountability.consultation_figures(query.period, chosen.id),
         poll_figures=polls.period_figures(query.period, chosen.id),
         proposals=proposals.period_figures(query.period, chosen.id),
         eservices_table=accountability.eservice_figures(query.period, chosen),
-        formula=accountability.INDEX_FORMULA, small=stats.SMALL,
+        formula=accountability.INDEX_FORMULA, small=stats.SMALL, min_ratings=stats.MIN_RATINGS,
     )

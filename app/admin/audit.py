@@ -24,7 +24,8 @@ def audit_trail():
     page = None if errors else audit_log.entries(current_user, filters, page_number(request.args.get("page")))
     districts = audit_log.districts()
     return render_template("admin/audit.html", filters=filters, errors=errors, page=page, districts=districts,
-                           district_names={d.id: tr(d) for d in districts}, changes=audit_log.changes), \
+                           district_names={d.id: tr(d) for d in districts}, changes=audit_log.changes,
+                           summary=audit_log.summary), \
         400 if errors else 200
 
 

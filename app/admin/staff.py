@@ -16,7 +16,7 @@ from app.authz import requires
 from app.errors import Invalid, NotFound
 from app.forms import int_or_none, page_number
 from app.i18n import tr
-from app.services import staff, two_factor
+from app.services import audit_log, staff, two_factor
 from app.steps import run_step
 
 
@@ -77,7 +77,8 @@ def _user_page(user_id: int, role_form: AddRoleForm | None = None, action_form: 
     return render_template("admin/user.html", view=view, person=view.user, role_form=role_form,
                            action_form=action_form or UserActionForm(formdata=None),
                            pending=staff.is_pending(view.user),
-                           two_factor_required=two_factor.is_required(view.user)), status
+                           two_factor_required=two_factor.is_required(view.user),
+                           audit_summary=audit_log.summary), status
 
 
 @bp.get("/users/<int:user_id>")

@@ -44,7 +44,7 @@ def national():
         "category_id": query.category_id,
         "districts": [{"code": r["code"], "name": r["district"], "rank": r["rank"], "service_index": r["index"],
                        **_numbers(r)} for r in table.rows],
-        "total": _numbers(accountability.figure_row(total)),
+        "total": _numbers(table.total or {}),
         "service_index_weights": stats.WEIGHTS,
     })
 
@@ -53,7 +53,8 @@ def national():
 @public
 @from_replica
 def district(code: str):
-    """One district: its figures, month by month, and per category (counts under 5 suppressed as null)."""
+    """One district: its figures, month by month, and per category (small cells, and cells that would give them
+    away, as null: ``stats.grid``)."""
     try:
         chosen = district_by_code(code)
     except NotFound:
@@ -62,13 +63,14 @@ def district(code: str):
         query = read_query()
     except BadParameter as error:
         return _error(400, error.field, str(error))
-    figures = stats.by_district(query.period).get(chosen.id) or stats.Figures(overdue_now=0)
+    grid = stats.grid(query.period)
+    figures = grid.at(chosen.id, stats.TOTAL)
     trend = accountability.trend(query.period, chosen.id)
-    categories = accountability.categories(query.period, chosen, public=True)
+    categories = accountability.categories(query.period, chosen, grid=grid)
     return jsonify({
         "period": _period(query),
         "district": {"code": chosen.code, "name": {"az": chosen.name_az, "ru": chosen.name_ru, "en": chosen.name_en}},
-        "figures": {**_numbers(accountability.figure_row(figures)), "forwarded": figures.forwarded,
+        "figures": {**_numbers(categories.total or {}), "forwarded": figures.forwarded,
                     "not_considered": figures.not_considered, "reopened": figures.reopened,
                     "service_index": figures.index, "ranked": figures.ranked},
         "months": [{"month": m.isoformat()[:7], "received": trend.received[i], "answered": trend.answered[i],

@@ -1,7 +1,7 @@
 """Routes of the accounts area. Views are thin: parse, call one service, respond."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -12,7 +12,8 @@ from app.authz import public, requires
 from app.errors import Invalid
 from app.extensions import limiter
 from app.i18n import current_lang
-from app.services import accounts
+from app.redirects import local_path
+from app.services import accounts, sessions
 
 
 def _auth_limit() -> str:
@@ -20,10 +21,26 @@ def _auth_limit() -> str:
 
 
 def _safe_next(target: str | None) -> str | None:
-    """A local path to return to after sign-in, or None (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
+    """A path of this portal to return to after sign-in, or None (no open redirect: ``redirects.local_path``)."""
+    return local_path(target)
+
+
+def rotate_csrf_token() -> None:
+    """Forget the CSRF token, so the next form gets a new one: a token read before signing in or out (by a page
+    left open, or by someone who saw it) is refused afterwards. Flask-WTF keeps the raw token in the session and
+    this request's signed one in ``g``, both under the field's name."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    g.pop(name, None)
+
+
+def sign_in(user, remember: bool) -> None:
+    """Sign ``user`` in: a new server-side session (its key goes into both cookies), a new CSRF token, and the
+    profile's language."""
+    sessions.start(user, remembered=remember, user_agent=request.user_agent.string, address=request.remote_addr)
+    rotate_csrf_token()
+    login_user(user, remember=remember)
+    session["lang"] = user.locale
 
 
 def landing_url(user) -> str:
@@ -35,13 +52,17 @@ def landing_url(user) -> str:
 @public
 @limiter.limit(_auth_limit, methods=["POST"])
 def register():
-    """A resident creates an account and is sent a confirmation link."""
+    """A resident creates an account and is sent a confirmation link.
+
+    The answer is the same whether or not the address already has an account (its owner is emailed instead),
+    so nobody is signed in here: the new resident signs in after following the link.
+    """
     if current_user.is_authenticated:
         return redirect(landing_url(current_user))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = accounts.register(
+            accounts.register(
                 full_name=form.full_name.data,
                 email=form.email.data,
                 password=form.password.data,
@@ -51,10 +72,25 @@ def register():
         except Invalid as error:
             form.apply(error)
         else:
-            login_user(user)
-            flash(_("Your account is created. We sent a confirmation link to %(email)s.", email=user.email), "success")
-            return redirect(url_for("cabinet.index"))
+            session[REGISTERED] = accounts.normalize_email(form.email.data)
+            return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form), 200 if request.method == "GET" or not form.errors else 422
+
+
+REGISTERED = "registered_email"  # the address just registered, for the "check your email" page
+
+
+@bp.get("/registered")
+@public
+def registered():
+    """After registering: check your email (the same page whether the address was new or not)."""
+    email = session.get(REGISTERED)
+    if not email:
+        return redirect(url_for("auth.register"))
+    return render_template("auth/message.html", title=_("Check your email"), message=_(
+        "We sent a message to %(email)s. Follow the link in it to confirm your address, then sign in. If the "
+        "address already has an account, the message tells you how to sign in or choose a new password.",
+        email=email))
 
 
 @bp.get("/confirm/<token>")
@@ -110,8 +146,7 @@ def login():
                 from app.auth.two_factor import start_second_step
 
                 return start_second_step(user, form.remember.data, target)
-            login_user(user, remember=form.remember.data)
-            session["lang"] = user.locale
+            sign_in(user, form.remember.data)
             return redirect(target or landing_url(user))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 422
     return render_template("auth/login.html", form=form), status
@@ -123,7 +158,10 @@ def logout():
     """Sign out (a POST with the CSRF token, so no page can sign a user out)."""
     form = ActionForm()
     if form.validate_on_submit():
+        # The session's row ends, so a copy of its cookies (the remember-me one too) opens nothing any more.
+        sessions.sign_out(current_user)
         logout_user()
+        rotate_csrf_token()
         flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 
@@ -144,14 +182,40 @@ def reset_request():
     return render_template("auth/reset_request.html", form=form), 200 if request.method == "GET" else 422
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
+# The emailed links' tokens move into the session at the first request (``exchange_link_token``), so that the
+# access logs of the proxy and the server see each token once, and the form, its posts and the pages' Referer
+# headers never carry it.
+RESET_TOKEN = "reset_token"
+
+
+def exchange_link_token(key: str, token: str, endpoint: str):
+    """Keep an emailed link's (already checked) token in the session and send the browser to ``endpoint``, the
+    same page without the token in its address."""
+    session[key] = token
+    return redirect(url_for(endpoint))
+
+
+@bp.get("/reset/<token>")
 @public
-@limiter.limit(_auth_limit, methods=["POST"])
 def reset_password(token: str):
-    """Choose a new password through the emailed link."""
+    """Follow the emailed reset link: its token is checked, kept in the session, and left out of the address."""
     try:
         accounts.user_for_reset(token)
     except Invalid as error:
+        return render_template("auth/message.html", title=_("Password not changed"), message=error.errors[None]), 400
+    return exchange_link_token(RESET_TOKEN, token, "auth.new_password")
+
+
+@bp.route("/new-password", methods=["GET", "POST"])
+@public
+@limiter.limit(_auth_limit, methods=["POST"])
+def new_password():
+    """Choose a new password, with the reset link's token from the session (the link stops working once used)."""
+    token = session.get(RESET_TOKEN, "")
+    try:
+        accounts.user_for_reset(token)
+    except Invalid as error:
+        session.pop(RESET_TOKEN, None)
         return render_template("auth/message.html", title=_("Password not changed"), message=error.errors[None]), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
@@ -160,6 +224,7 @@ def reset_password(token: str):
         except Invalid as error:
             form.apply(error)
         else:
+            session.pop(RESET_TOKEN, None)
             flash(_("Your password is changed. Sign in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 200 if request.method == "GET" else 422

@@ -3,7 +3,8 @@
 ``/auth/two-factor``          the second step after the password (a code from the app or a recovery code)
 ``/auth/two-factor/setup``    set-up: QR code, the secret as text, a code to confirm; then the recovery codes
 ``/auth/two-factor/account``  the staff member's own page: state, new recovery codes, turning it off
-``/auth/invitation/<token>``  an invited member of staff chooses a password
+``/auth/invitation/<token>``  the emailed link: its token goes into the session, the browser to ``/auth/invitation``
+``/auth/invitation``          an invited member of staff chooses a password
 
 Administrators and supervisors who have not set up a second factor are sent to set-up by ``_gate`` on every
 request until they have: they can do nothing else (but sign out).
@@ -15,16 +16,17 @@ import time
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 from markupsafe import Markup
 
 from app.auth import bp
 from app.auth.forms import AcceptInvitationForm, CodeForm, TotpForm
-from app.auth.routes import _auth_limit, landing_url
+from app.auth.routes import _auth_limit, exchange_link_token, landing_url, sign_in
 from app.authz import public, requires
 from app.errors import Invalid
 from app.extensions import db, limiter
 from app.models import User
+from app.redirects import safe_next
 from app.services import staff
 from app.services import two_factor as tfa
 
@@ -88,12 +90,11 @@ def two_factor():
                                       "or an unused recovery code.")]
         else:
             session.pop(PENDING, None)
-            login_user(user, remember=pending.get("remember", False))
-            session["lang"] = user.locale
+            sign_in(user, pending.get("remember", False))
             if used == "recovery":
                 flash(_("You signed in with a recovery code. %(left)d unused codes are left.",
                         left=tfa.recovery_codes_left(user)), "info")
-            return redirect(pending.get("next") or landing_url(user))
+            return redirect(safe_next(pending.get("next"), landing_url(user)))
     status = 200 if request.method == "GET" or not (form.errors or form.form_errors) else 422
     return render_template("auth/two_factor.html", form=form), status
 
@@ -149,14 +150,31 @@ def two_factor_account():
                            required=tfa.is_required(current_user)), status
 
 
-@bp.route("/invitation/<token>", methods=["GET", "POST"])
+INVITATION_TOKEN = "invitation_token"
+
+
+@bp.get("/invitation/<token>")
+@public
+def accept_invitation(token: str):
+    """An invited member of staff follows the emailed link: its token is checked, kept in the session, and left out
+    of the address (``exchange_link_token``)."""
+    try:
+        staff.user_for_invitation(token)
+    except Invalid as error:
+        return render_template("auth/message.html", title=_("Invitation not accepted"), message=error.errors[None]), 400
+    return exchange_link_token(INVITATION_TOKEN, token, "auth.invitation")
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
 @public
 @limiter.limit(_auth_limit, methods=["POST"])
-def accept_invitation(token: str):
-    """An invited member of staff follows the emailed link and chooses a password."""
+def invitation():
+    """The invited member of staff chooses a password, with the link's token from the session."""
+    token = session.get(INVITATION_TOKEN, "")
     try:
         user = staff.user_for_invitation(token)
     except Invalid as error:
+        session.pop(INVITATION_TOKEN, None)
         return render_template("auth/message.html", title=_("Invitation not accepted"), message=error.errors[None]), 400
     form = AcceptInvitationForm()
     if form.validate_on_submit():
@@ -165,6 +183,7 @@ def accept_invitation(token: str):
         except Invalid as error:
             form.apply(error)
         else:
+            session.pop(INVITATION_TOKEN, None)
             flash(_("Your password is saved. Sign in with your email and the new password."), "success")
             return redirect(url_for("auth.login"))
     status = 200 if request.method == "GET" else 422

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("cabinet", __name__)
 
-from app.cabinet import appeals, mydata, participation, receptions, routes, services  # noqa: E402,F401  (the views register on bp)
+from app.cabinet import appeals, mydata, participation, receptions, routes, services, sessions  # noqa: E402,F401  (the views register on bp)

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+from app.auth.routes import rotate_csrf_token
 from app.authz import can, requires
 from app.cabinet import bp
 from app.cabinet.forms import CloseAccountForm, DownloadDataForm
@@ -52,7 +53,8 @@ def data_close():
         except Invalid as error:
             form.apply(error)
         else:
-            logout_user()
+            logout_user()  # the account's session rows went with it (app/services/sessions.py)
+            rotate_csrf_token()
             flash(_("Your account is closed. Your appeals, bookings and applications stay with the authority "
                     "as the law requires, without your contact details."), "success")
             return redirect(url_for("main.index"))

@@ -87,6 +87,7 @@ from app.models.reception import (
     ReceptionSession,
     ReceptionSlot,
 )
+from app.models.session import END_REASONS, UserSession
 from app.models.staff import RecoveryCode
 from app.models.stats import AppealStat
 from app.models.user import (
@@ -187,6 +188,8 @@ __all__ = [
     "ReceptionSlot",
     "RecoveryCode",
     "RoleAssignment",
+    "END_REASONS",
+    "UserSession",
     "STAFF_ROLES",
     "User",
     "UTCDateTime",

@@ -1,7 +1,7 @@
 """Polls (sorğular) and the topics residents propose for them.
 
 The secret ballot lives in the shape of these tables: ``poll_participations``
-says *that* a resident took part (and when), ``poll_options.votes`` holds the
+says *that* a resident took part (and on which day), ``poll_options.votes`` holds the
 tallies. No row, column or timestamp ties a participation to the options
 chosen: a vote increments the counters of every option of the poll in one
 statement (by 1 for the chosen ones, by 0 for the rest), so even the system
@@ -10,11 +10,12 @@ which option the last voter chose. README, "Polls and the secret ballot".
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -129,8 +130,9 @@ class PollOption(TranslatedText, db.Model):
 class PollParticipation(db.Model):
     """"This resident took part in this poll": one per resident and poll, enforced by the database.
 
-    It says nothing of the choice. Its time may be shown to the resident because the
-    tallies carry no time at all.
+    It says nothing of the choice, and keeps only the day of the vote (in Baku), never its moment: a precise
+    time lined up with a tally seen to change, an access log or two backups would tell who chose what
+    (issue 15, item 10). The resident sees the day in their cabinet.
     """
 
     __tablename__ = "poll_participations"
@@ -139,7 +141,7 @@ class PollParticipation(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    voted_on: Mapped[date] = mapped_column(Date)
 
     poll: Mapped[Poll] = relationship()
 

@@ -59,8 +59,8 @@ class User(UserMixin, db.Model):
     privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Staff accounts: the session version is part of the sign-in cookie, so raising it (deactivation,
-    # a reset second factor) ends every open session at its next request.
+    # Raised by deactivation and a reset second factor: a sign-in half done (waiting for its second factor) that
+    # began under an older version is refused. Open sessions end through their rows (app/services/sessions.py).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Two-factor sign-in: the TOTP secret, encrypted (app/services/two_factor.py); set up once enabled_at is set.
@@ -77,13 +77,19 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    # The signed-in session this object was loaded for or just started (app/services/sessions.py): its key, which
+    # only the cookies hold, and its row's id. Set per request; not columns.
+    session_key = None
+    session_id = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in.
         return self.active
 
     def get_id(self) -> str:
-        """Flask-Login's cookie value: the id and the session version, so a raised version signs the user out."""
-        return f"{self.id}:{self.session_version or 0}"
+        """Flask-Login's cookie value: the id and the key of this signed-in session, so that ending the session's row
+        ends the session cookie and the remember-me cookie (Flask-Login's alternative id)."""
+        return f"{self.id}:{self.session_key or ''}"
 
     @property
     def two_factor_enabled(self) -> bool:

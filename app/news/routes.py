@@ -110,7 +110,5 @@ def image(image_id: int, width: int):
         stored_name, shown = news.image_for(current_user, image_id, width)
     except NotFound:
         abort(404)
-    response = files.stream(stored_name, "image/jpeg", max_age=86400 if shown else 0)
-    if not shown:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+    # Public caching only for a cover anyone may see; a draft's is private (files.stream's default).
+    return files.stream(stored_name, "image/jpeg", public_max_age=86400 if shown else None)

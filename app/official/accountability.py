@@ -53,14 +53,15 @@ def supervision():
         return _export(table, "districts", query.export)
     category = db.session.get(Category, query.category_id) if query.category_id else None
     return render_template("official/supervision.html", query=query, table=table, total=total,
-                           total_row=accountability.figure_row(total), categories=categories(), category=category,
+                           total_row=table.total, categories=categories(), category=category,
                            previous=query.period.previous())
 
 
 @bp.get("/accountability/<code>")
 @requires("supervision.view")
 def supervision_district(code: str):
-    """One district per category, for the supervisor (nothing suppressed: no resident is named anyway)."""
+    """One district per category, for the supervisor: the same small cells hidden as in public, since its
+    exports leave the portal (the overdue list below names appeals, not people, and stays whole)."""
     try:
         district = district_by_code(code)
     except NotFound:
@@ -70,14 +71,13 @@ def supervision_district(code: str):
     except BadParameter as error:
         return _invalid(error, district)
     with reading():
-        table = accountability.categories(query.period, district, public=False)
+        grid = stats.grid(query.period)
+        table = accountability.categories(query.period, district, grid=grid)
     table.title = tr(district)
     if query.export:
         return _export(table, f"{district.code}-categories", query.export)
-    with reading():
-        figures = stats.by_district(query.period).get(district.id) or stats.Figures(overdue_now=0)
     return render_template("official/supervision_district.html", query=query, district=district, table=table,
-                           row=accountability.figure_row(figures), figures=figures)
+                           row=table.total, figures=grid.at(district.id, stats.TOTAL))
 
 
 @bp.get("/accountability/<code>/overdue")

@@ -18,9 +18,10 @@ from app.consultations.forms import BlockForm, ButtonForm, HideForm
 from app.errors import NotFound
 from app.extensions import db
 from app.forms import int_or_none, page_number
-from app.models import District, User
+from app.models import District
 from app.official import bp
 from app.reception.forms import parse_date
+from app.redirects import safe_next
 from app.services import moderation
 from app.services.calendar import BAKU
 from app.steps import run_step
@@ -56,8 +57,7 @@ def moderation_queue():
 
 def _back(default: str) -> str:
     """Where to go after an action: the page it was taken on (a path of this site), else ``default``."""
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next"), default)
 
 
 @bp.post("/moderation/hide")
@@ -93,8 +93,13 @@ def moderation_dismiss(report_id: int):
 @requires("moderation.work")
 def moderation_blocks():
     """Blocks in force that the moderator may lift."""
-    page = moderation.blocks(current_user, page=page_number(request.args.get("page")))
-    return render_template("official/moderation_blocks.html", page=page, action_form=ButtonForm())
+    return _blocks_page(moderation.blocks(current_user, page=page_number(request.args.get("page"))), ButtonForm())
+
+
+def _blocks_page(page, form):
+    # A block may name a user who never wrote in the moderator's districts: shown as "resident #id".
+    names = moderation.visible_names(current_user, [entry.user_id for entry in page.items])
+    return render_template("official/moderation_blocks.html", page=page, action_form=form, names=names)
 
 
 def _ends_at(value: str | None) -> datetime | None:
@@ -107,13 +112,15 @@ def _ends_at(value: str | None) -> datetime | None:
 @requires("moderation.block")
 def moderation_block(user_id: int):
     """Block a user from taking part, with a reason and an end date."""
-    user = db.session.get(User, user_id)
-    if user is None:
+    try:
+        # The name only when the user wrote in the moderator's districts; "resident #id" otherwise.
+        user, name = moderation.block_subject(current_user, user_id)
+    except NotFound:
         abort(404)
     form = BlockForm()
     return run_step(form, lambda: moderation.block(current_user, user_id, form.reason.data or "", _ends_at(form.ends_on.data)),
                     _("The user is blocked and told until when and why."), url_for("official.moderation_blocks"),
-                    lambda: (render_template("official/moderation_block.html", form=form, user=user),
+                    lambda: (render_template("official/moderation_block.html", form=form, user=user, name=name),
                              422 if request.method == "POST" else 200), not_allowed=403)
 
 
@@ -124,5 +131,4 @@ def moderation_lift(block_id: int):
     form = ButtonForm()
     return run_step(form, lambda: moderation.lift(current_user, block_id), _("The block is lifted."),
                     url_for("official.moderation_blocks"),
-                    lambda: (render_template("official/moderation_blocks.html",
-                                             page=moderation.blocks(current_user), action_form=form), 422))
+                    lambda: (_blocks_page(moderation.blocks(current_user), form), 422))

@@ -125,7 +125,8 @@ class PollForm(BaseForm):
                            render_kw={"type": "datetime-local"}, description=_l("For example 2026-12-15 09:00."))
     closes_at = StringField(_l("Closes at (Baku time)"), validators=[LocalDateTime()],
                             render_kw={"type": "datetime-local"}, description=_l("For example 2026-12-31 18:00."))
-    results_visibility = RadioField(_l("Results are shown"), validate_choice=False, default="after_vote")
+    # No longer offered: every poll shows its results only after closing (services.polls.results_visible).
+    results_visibility = RadioField(_l("Results are shown"), validate_choice=False, default="after_close")
     submit = SubmitField(_l("Save the poll"))
 
 

@@ -92,13 +92,13 @@ def _render_poll(poll_id: int, form=None, status: int = 200):
     problem = None
     if current_user.is_authenticated and mine is None:
         problem = polls.eligibility_problem(current_user, poll, now)
-    show = polls.results_visible(current_user, poll, now, mine is not None)
-    result = polls.results(poll) if show else None
+    participants = polls.participants(poll.id)
+    result = polls.results(poll) if polls.results_visible(poll, now, participants) else None
     return render_template(
         "polls/poll.html", poll=poll, state=poll.state(now), mine=mine, problem=problem,
-        form=form or vote_form(poll, lang), result=result, participants=polls.participants(poll.id),
+        form=form or vote_form(poll, lang), result=result, participants=participants,
         chart=results_chart(poll, result, lang) if result else None,
-        may_vote=can(current_user, "poll.vote"),
+        may_vote=can(current_user, "poll.vote"), min_participants=polls.MIN_PARTICIPANTS,
     ), status
 
 
@@ -133,7 +133,7 @@ def vote(poll_id: int):
 @bp.get("/cabinet/polls")
 @requires("cabinet.view")
 def my_votes():
-    """The polls I took part in and when; what I chose is not stored with my name, so it is not shown."""
+    """The polls I took part in and on which day; what I chose is not stored with my name, so it is not shown."""
     return render_template("polls/my_votes.html", votes=polls.my_votes(current_user), now=utcnow())
 
 

@@ -91,7 +91,9 @@ def image(proposal_id: int):
         proposal = proposals.image_of(current_user, proposal_id)
     except NotFound:
         abort(404)
-    return files.stream(proposal.image_name, proposal.image_type, max_age=3600)
+    # Public caching only when anyone may see the picture; a draft's or a hidden proposal's is private, no-store.
+    return files.stream(proposal.image_name, proposal.image_type,
+                        public_max_age=3600 if proposals.image_is_public(proposal) else None)
 
 
 @bp.post("/proposals/<int:proposal_id>/support")

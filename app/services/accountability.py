@@ -2,7 +2,7 @@
 
 Every report is a list of plain rows (dicts of numbers and names), so the HTML
 pages, the CSV and XLSX exports and the open-data JSON all show the same
-numbers. Public reports suppress breakdown cells under 5 appeals.
+numbers. Every report hides the same small cells (``stats.grid``, ``stats.hidden_cells``).
 
 Everything here only reads ``db.session``; the views call it inside
 ``replica.reading()``, so it reads the read replica when there is one.
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -23,11 +25,13 @@ from app.i18n import fmt_date, tr
 from app.models import Category, District, ReceptionBooking, ReceptionSession, utcnow
 from app.services import stats
 from app.services.calendar import BAKU
+from app.services.districts import active_districts
+from app.services.spreadsheets import safe_cell
 
 INDEX_FORMULA = _l(
     "Service index = 25 × speed + 35 × answered on time + 25 × satisfaction + 15 × openness, where "
     "speed = 1 − median working days to answer ÷ 15 (at least 0); answered on time = the share of answers "
-    "given by their deadline; satisfaction = (mean rating − 1) ÷ 4 (0.5 while there are no ratings); "
+    "given by their deadline; satisfaction = (mean rating − 1) ÷ 4 (0.5 while there are fewer than 5 ratings); "
     "openness = answered ÷ (answered + not considered). Districts with fewer than 20 answers in the period "
     "are shown but not ranked."
 )
@@ -59,19 +63,25 @@ def _round(value: float | None, digits: int = 2) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def figure_row(figures: stats.Figures, public: bool = False) -> dict:
-    """The numbers of one row; in public breakdowns small counts are suppressed (None)."""
-    hide = stats.suppress if public else (lambda value: value)
-    small = public and 0 < figures.answered < stats.SMALL
+def figure_row(figures: stats.Figures, hidden: Collection[str] = ()) -> dict:
+    """The numbers of one row, without those computed from a hidden counter (None: "—" on pages, null in JSON).
+
+    ``hidden`` names counters of ``stats.GUARDED`` (from ``stats.Grid.hidden_at``): every page, open-data
+    answer and export takes its rows from here, so that a cell hidden in one view is hidden in all of them.
+    """
+    def shown(counter: str, value):
+        return None if counter in hidden else value
+
     return {
-        "received": hide(figures.received),
-        "answered": hide(figures.answered),
-        "on_time_pct": None if small else _pct(figures.on_time_share),
-        "median_days": None if small else figures.median_days,
-        "p90_days": None if small else figures.p90_days,
-        "overdue_now": hide(figures.overdue_now or 0),
-        "satisfaction": None if public and 0 < figures.rating_count < stats.SMALL else _round(figures.satisfaction),
-        "response_rate_pct": None if small else _pct(figures.response_rate),
+        "received": shown("received", figures.received),
+        "answered": shown("answered", figures.answered),
+        "on_time_pct": shown("answered", _pct(figures.on_time_share)),
+        "median_days": shown("answered", figures.median_days),
+        "p90_days": shown("answered", figures.p90_days),
+        "overdue_now": shown("overdue_now", figures.overdue_now or 0),
+        # Figures.satisfaction is already None under stats.MIN_RATINGS ratings; hidden also as a complement.
+        "satisfaction": shown("rating_count", _round(figures.satisfaction)),
+        "response_rate_pct": shown("answered", _pct(figures.response_rate)),
     }
 
 
@@ -82,20 +92,44 @@ class Table:
     columns: list[tuple[str, object]]
     rows: list[dict]
     title: str = ""
+    # The row of totals (the whole country, or the whole district), with the same cells hidden.
+    total: dict | None = None
+
+
+# Sorting the national table by a column sorts on what is shown: a hidden cell sorts last, as an empty one, so
+# that its place between two shown values does not tell its value.
+ROW_SORT_KEYS = {"received": "received", "on_time": "on_time_pct", "median": "median_days",
+                 "overdue": "overdue_now", "satisfaction": "satisfaction", "index": "index"}
 
 
 def national(period: stats.Period, category_id: int | None = None, sort: str = "index", descending: bool = True,
-             now: datetime | None = None) -> tuple[Table, stats.Figures]:
-    """Every district ranked, and the national total."""
-    ranked = stats.ranking(period, category_id, sort, descending, now)
+             now: datetime | None = None, grid: stats.Grid | None = None) -> tuple[Table, stats.Figures]:
+    """Every active district ranked, and the national total (``Table.total``), small cells hidden (``stats.grid``)."""
+    grid = grid or stats.grid(period, now)
     rows = []
-    for item in ranked:
-        row = {"rank": item.rank, "district": tr(item.district), "code": item.district.code,
-               "district_id": item.district.id, **figure_row(item.figures),
-               "index": item.figures.index if item.figures.ranked else None,
-               "unranked_index": item.figures.index}
-        rows.append(row)
-    return Table(DISTRICT_COLUMNS, rows), stats.total(r.figures for r in ranked)
+    for district in active_districts():
+        figures = grid.at(district.id, category_id or stats.TOTAL)
+        rows.append((district, figures, grid.hidden_at(district.id, category_id or stats.TOTAL)))
+    ranked = sorted((item for item in rows if item[1].ranked), key=lambda item: -(item[1].index or 0))
+    ranks = {item[0].id: position for position, item in enumerate(ranked, start=1)}
+    table_rows = []
+    for district, figures, hidden in rows:
+        table_rows.append({
+            "rank": ranks.get(district.id), "district": tr(district), "code": district.code, "district_id": district.id,
+            "name_az": district.name_az, **figure_row(figures, hidden),
+            "index": figures.index if figures.ranked else None,
+            # Shown beside unranked districts: over a hidden count of answers it would tell their timing.
+            "unranked_index": None if "answered" in hidden else figures.index,
+        })
+    column = ROW_SORT_KEYS.get(sort)
+    if column is None:
+        table_rows.sort(key=lambda row: row["name_az"], reverse=descending)
+    else:
+        present = sorted((r for r in table_rows if r[column] is not None), key=lambda r: r[column], reverse=descending)
+        table_rows = present + [r for r in table_rows if r[column] is None]
+    total = grid.at(stats.TOTAL, category_id or stats.TOTAL)
+    table = Table(DISTRICT_COLUMNS, table_rows, total=figure_row(total, grid.hidden_at(stats.TOTAL, category_id or stats.TOTAL)))
+    return table, total
 
 
 def compare(current: Table, previous: Table) -> None:
@@ -109,14 +143,16 @@ def compare(current: Table, previous: Table) -> None:
 
 
 
-def categories(period: stats.Period, district: District, public: bool, now: datetime | None = None) -> Table:
-    """A district's figures per category (suppressed in public)."""
-    figures = stats.by_category(period, district.id, now)
+def categories(period: stats.Period, district: District, now: datetime | None = None,
+               grid: stats.Grid | None = None) -> Table:
+    """A district's figures per category, small cells hidden, with the district's total (``Table.total``)."""
+    grid = grid or stats.grid(period, now)
     rows = []
-    for category in db.session.scalars(select(Category).order_by(Category.position)):
-        item = figures.get(category.id, stats.Figures(overdue_now=0))
-        rows.append({"category": tr(category), "category_id": category.id, **figure_row(item, public)})
-    return Table(CATEGORY_COLUMNS, rows)
+    for category in db.session.scalars(select(Category).order_by(Category.position, Category.id)):
+        rows.append({"category": tr(category), "category_id": category.id,
+                     **figure_row(grid.at(district.id, category.id), grid.hidden_at(district.id, category.id))})
+    return Table(CATEGORY_COLUMNS, rows, total=figure_row(grid.at(district.id, stats.TOTAL),
+                                                          grid.hidden_at(district.id, stats.TOTAL)))
 
 
 @dataclass
@@ -183,14 +219,15 @@ def overdue(district: District, category_id: int | None = None, now: datetime | 
 
 
 def _cell(value) -> object:
-    return "" if value is None else value
+    # Names of districts, departments and categories are typed by people: none may start a formula.
+    return safe_cell(value)
 
 
 def to_csv(table: Table) -> bytes:
     """The table as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs read Azerbaijani letters)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([str(heading) for _key, heading in table.columns])
+    writer.writerow([safe_cell(str(heading)) for _key, heading in table.columns])
     for row in table.rows:
         writer.writerow([_cell(row.get(key)) for key, _heading in table.columns])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -202,8 +239,9 @@ def to_xlsx(table: Table) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = (table.title or "Report")[:31]
-    sheet.append([str(heading) for _key, heading in table.columns])
+    # A sheet's name may not hold \ / ? * [ ] : (openpyxl refuses it), and a district's name is typed by people.
+    sheet.title = re.sub(r"[\\/?*\[\]:]", " ", table.title or "Report")[:31].strip() or "Report"
+    sheet.append([safe_cell(str(heading)) for _key, heading in table.columns])
     for row in table.rows:
         sheet.append([_cell(row.get(key)) for key, _heading in table.columns])
     out = io.BytesIO()
@@ -259,6 +297,7 @@ def eservice_figures(period: stats.Period, district: District, public: bool = Tr
             "approved": hide(approved), "refused": hide(refused),
             "median_days": None if small or not days else median(days),
             "on_time_pct": None if small or not decided else _pct(sum(r.decided_at <= r.due_at for r in decided) / len(decided)),
-            "satisfaction": None if (public and 0 < len(ratings) < stats.SMALL) or not ratings else _round(sum(ratings) / len(ratings)),
+            # A mean rating only over stats.MIN_RATINGS ratings or more, in public and for officials alike.
+            "satisfaction": None if len(ratings) < stats.MIN_RATINGS else _round(sum(ratings) / len(ratings)),
         })
     return Table(ESERVICE_COLUMNS, table)

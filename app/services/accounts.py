@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app import authz
 from app.errors import Invalid
-from app.extensions import db
-from app.models import LANGUAGES, STAFF_ROLES, District, User, utcnow
-from app.services import audit, mail
+from app.extensions import db, limiter
+from app.models import LANGUAGES, STAFF_ROLES, District, OutboxMessage, User, utcnow
+from app.services import audit, mail, sessions
 from app.services.passwords import hash_password, password_problem, verify_password
 from app.services.tokens import make_token, read_token
 
@@ -29,14 +29,19 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
-def _email_taken() -> Invalid:
-    return Invalid({"email": _("An account with this email address already exists.")})
+# How often the owner of an address hears that someone tried to register with it (a flood of tries is one email).
+TAKEN_NOTICE_INTERVAL = timedelta(hours=1)
 
 
 def register(
     *, full_name: str, email: str, password: str, consent: bool, locale: str
-) -> User:
-    """Create a resident's account and send the confirmation email."""
+) -> User | None:
+    """Create a resident's account and send the confirmation email; the new user, or None for a taken address.
+
+    An address that already has an account (in any letter case, staff's too) is not refused: the answer would
+    tell anyone which addresses have accounts. Its owner gets an email instead ("someone tried to register with
+    your address"), nothing is created, and the visitor sees what a new registration sees.
+    """
     email = normalize_email(email)
     errors: dict[str | None, str] = {}
     if not consent:
@@ -44,14 +49,18 @@ def register(
     problem = password_problem(password, email)
     if problem:
         errors["password"] = problem
-    if find_by_email(email) is not None:
-        errors["email"] = str(_email_taken().errors["email"])
     if errors:
         raise Invalid(errors)
+    # Hashed either way: a taken address must not answer sooner than a new one.
+    password_hash = hash_password(password)
+    existing = find_by_email(email)
+    if existing is not None:
+        _tell_owner_of_attempt(existing)
+        return None
     user = User(
         email=email,
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         locale=locale if locale in LANGUAGES else "az",
         privacy_accepted_at=utcnow(),
     )
@@ -62,10 +71,31 @@ def register(
         queue_confirmation(user)
         db.session.commit()
     except IntegrityError:
-        # Two registrations with the same address raced; the database decided.
+        # Two registrations with the same address raced; the database decided: the other one is the account.
         db.session.rollback()
-        raise _email_taken() from None
+        existing = find_by_email(email)
+        if existing is not None:
+            _tell_owner_of_attempt(existing)
+        return None
     return user
+
+
+def _tell_owner_of_attempt(owner: User) -> None:
+    """Email the owner of an address someone tried to register with: sign in, or choose a new password.
+
+    At most one such email an hour per address, so the form cannot be used to flood someone's mailbox.
+    A deactivated account gets none (neither link would help; support reactivates accounts).
+    """
+    if not owner.active:
+        return
+    recent = db.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.recipient == owner.email, OutboxMessage.template == "register_taken",
+        OutboxMessage.created_at > utcnow() - TAKEN_NOTICE_INTERVAL).limit(1))
+    if recent is not None:
+        return
+    mail.queue_email(owner.email, "register_taken", owner.locale, user=owner,
+                     login_link=mail.link("auth.login"), reset_link=mail.link("auth.reset_request"))
+    db.session.commit()
 
 
 def queue_confirmation(user: User) -> None:
@@ -114,20 +144,57 @@ class SignInRefused(Exception):
     locked_until: datetime | None = None
 
 
+def _unknown_keys(email: str) -> tuple[str, str]:
+    digest = hashlib.sha256(normalize_email(email).encode()).hexdigest()[:32]
+    prefix = current_app.config.get("REDIS_PREFIX", "reqemsal")
+    return f"{prefix}:signin-unknown:{digest}:failures", f"{prefix}:signin-unknown:{digest}:locked"
+
+
+def _refuse_unknown(email: str) -> SignInRefused:
+    """The refusal for an address with no account: the same as for an account, lockout included.
+
+    Wrong passwords for an unknown address are counted like an account's (in the rate limiter's storage, keyed
+    by a hash of the address), so the fifth one answers "locked until …" as it would for an existing account
+    and the next attempts keep saying so until the same time. When that storage does not answer, the count
+    fails open (plain "not correct"), as the rate limits do.
+    """
+    config = current_app.config
+    failures_key, locked_key = _unknown_keys(email)
+    try:
+        storage = limiter.storage
+        if storage.get(locked_key):
+            return SignInRefused("locked", datetime.fromtimestamp(storage.get_expiry(locked_key), UTC))
+        # A day without attempts forgets the count (an account's count lasts until its next success instead).
+        if storage.incr(failures_key, expiry=24 * 3600) >= config["LOGIN_MAX_FAILURES"]:
+            storage.clear(failures_key)
+            storage.incr(locked_key, expiry=config["LOGIN_LOCK_MINUTES"] * 60)
+            return SignInRefused("locked", datetime.fromtimestamp(storage.get_expiry(locked_key), UTC))
+    except Exception:  # noqa: BLE001 - the storage is optional here, like for the rate limits
+        current_app.logger.warning("sign-in failure count for an unknown address unavailable", exc_info=True)
+    return SignInRefused("credentials")
+
+
 def authenticate(email: str, password: str) -> User:
-    """Check the credentials, counting failures; lock after too many in a row."""
+    """Check the credentials, counting failures; lock after too many in a row.
+
+    An address without an account is answered exactly like one with an account (same messages, same lockout
+    after the same number of attempts, a password hash checked either way), so sign-in does not tell which
+    addresses have accounts. A sign-in that needs a second factor is recorded when the second step succeeds.
+    """
     config = current_app.config
     user = find_by_email(email)
     if user is None:
         # Spend the same time as a real check so timing does not reveal accounts.
         verify_password(_dummy_hash(), password)
-        raise SignInRefused("credentials")
+        raise _refuse_unknown(email)
     now = utcnow()
+    # The hash is checked even for a locked account: a quick answer would tell that the account exists.
+    right = verify_password(user.password_hash, password)
     if user.locked_until is not None and user.locked_until > now:
         _audit_refusal(user, "locked")
         db.session.commit()
         raise SignInRefused("locked", user.locked_until)
-    if not verify_password(user.password_hash, password):
+    if not right:
         user.failed_logins += 1
         if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
             user.failed_logins = 0
@@ -144,9 +211,11 @@ def authenticate(email: str, password: str) -> User:
         raise SignInRefused("inactive")
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    if _is_staff(user):
-        audit.record("auth.sign_in", actor=user, obj=user, summary=f"{user.email} signed in")
+    if not user.two_factor_enabled:
+        # With a second factor the sign-in is not complete yet: two_factor.verify_sign_in records it.
+        user.last_login_at = now
+        if _is_staff(user):
+            audit.record("auth.sign_in", actor=user, obj=user, summary=f"{user.email} signed in")
     db.session.commit()
     return user
 
@@ -201,6 +270,8 @@ def reset_password(token: str, new_password: str) -> User:
     # Following the emailed link proves the address too.
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()
+    # Whoever knew the old password may be signed in somewhere: every session of the account ends.
+    sessions.end_all(user, "password_reset")
     db.session.commit()
     return user
 
@@ -214,6 +285,8 @@ def change_password(actor: User, *, current: str, new: str) -> None:
     if problem:
         raise Invalid({"new_password": problem})
     actor.password_hash = hash_password(new)
+    # Every other browser signed in with the old password is signed out; this one stays.
+    sessions.end_others(actor, "password_change")
     db.session.commit()
 
 

@@ -52,6 +52,8 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
         raise ValueError(f"audit action {action!r} is not dotted lower case, e.g. 'appeal.status'")
     if actor is None and has_request_context() and getattr(current_user, "is_authenticated", False):
         actor = current_user._get_current_object()
+    # Flask-Login's ``current_user`` is a proxy: the entry names the user it stands for, never "local_proxy".
+    actor, obj = _unproxied(actor), _unproxied(obj)
     if obj is not None:
         if getattr(obj, "id", None) is None and obj in db.session:
             db.session.flush()  # a new object: its id is the one thing the entry must name
@@ -76,6 +78,12 @@ def record(action: str, *, actor=None, obj=None, object_type: str | None = None,
     # Pending until the commit numbers it (an autoflush before then must not write it without its place).
     db.session().info.setdefault(PENDING, []).append(entry)
     return entry
+
+
+def _unproxied(value: Any) -> Any:
+    """The object behind a Werkzeug ``LocalProxy`` (such as ``current_user``), or ``value`` itself."""
+    getter = getattr(value, "_get_current_object", None)
+    return getter() if callable(getter) else value
 
 
 def _staff_email(actor: Any) -> str | None:

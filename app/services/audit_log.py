@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, or_, select
 
 from app import authz
@@ -18,6 +19,7 @@ from app.models import AuditEntry, District
 from app.services import audit, notify
 from app.services.appeal_queries import Page
 from app.services.calendar import BAKU
+from app.services.spreadsheets import safe_row
 
 PER_PAGE = 50
 EXPORT_BATCH = 1000
@@ -128,19 +130,69 @@ def districts() -> list[District]:
     return list(db.session.scalars(select(District).order_by(District.name_az)))
 
 
+# --- Words instead of codes ----------------------------------------------------------------------
+#
+# Entries keep what was recorded, codes included ("in_review → documents_requested"): the chain is hash-linked
+# and no entry is ever rewritten. The viewer puts the words of the reader's language in their place when it
+# shows them, from the labels the rest of the portal shows for the same statuses.
+
+ARROW_RE = re.compile(r"\b([a-z][a-z_]*) → ([a-z][a-z_]*)\b")
+APPEAL_STEP_RE = re.compile(r"^(\S+): ([a-z][a-z_]*)\b")
+
+
+def _labels(object_type: str | None) -> dict[str, dict]:
+    """The translatable labels of an object type's coded fields: {field: {code: label}}."""
+    from app.services import appeals, commitments, consultations, eservices, news, proposals, reception
+
+    return {
+        "appeal": {"status": appeals.STATUS_LABELS, "step": appeals.ACTION_LABELS},
+        "service_application": {"status": {"new": _l("New"), **eservices.STATUS_LABELS}},
+        "reception_booking": {"status": reception.BOOKING_LABELS},
+        "article": {"status": news.STATUS_LABELS},
+        "proposal": {"state": proposals.STATE_LABELS, "decision": proposals.DECISION_LABELS},
+        "commitment": {"status": commitments.STATUS_LABELS},
+        "consultation": {"state": consultations.STATE_LABELS},
+    }.get(object_type or "", {})
+
+
+def summary(entry: AuditEntry) -> str:
+    """The entry's summary as the reader sees it: status codes replaced by their words in the reader's language.
+
+    Only codes where a status stands are replaced (either side of "→", an appeal's step after its number, a
+    summary that is a state or decision and nothing else); whatever people typed stays as it was.
+    """
+    text = entry.summary or ""
+    fields = _labels(entry.object_type)
+    if not fields or not text:
+        return text
+    states = {code: label for name in ("status", "state") for code, label in fields.get(name, {}).items()}
+
+    def word(code: str, labels: dict) -> str:
+        return str(labels[code]) if code in labels else code
+
+    text = ARROW_RE.sub(lambda m: f"{word(m.group(1), states)} → {word(m.group(2), states)}", text)
+    if "step" in fields:
+        text = APPEAL_STEP_RE.sub(lambda m: f"{m.group(1)}: {word(m.group(2), fields['step'])}", text, count=1)
+    whole = {**states, **fields.get("decision", {})}
+    return str(whole[text]) if text in whole else text
+
+
 def changes(entry: AuditEntry) -> list[tuple[str, str, str]]:
-    """The entry's before/after as (field, before, after) rows, for display."""
+    """The entry's before/after as (field, before, after) rows, for display (coded statuses in words)."""
     before = json.loads(entry.before) if entry.before else {}
     after = json.loads(entry.after) if entry.after else {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
+    fields = _labels(entry.object_type)
     keys = list(dict.fromkeys([*before, *after]))
-    return [(key, _show(before.get(key)), _show(after.get(key))) for key in keys]
+    return [(key, _show(before.get(key), fields.get(key)), _show(after.get(key), fields.get(key))) for key in keys]
 
 
-def _show(value) -> str:
+def _show(value, labels: dict | None = None) -> str:
     if value is None:
         return "—"
+    if labels and isinstance(value, str) and value in labels:
+        return str(labels[value])
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
@@ -154,15 +206,10 @@ COLUMNS = ("entry", "time_utc", "actor_email", "actor_id", "action", "object_typ
            "summary", "before", "after", "address", "hash")
 
 
-def _cell(value) -> str:
-    """A CSV cell that no spreadsheet runs as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _line(values) -> str:
     out = io.StringIO()
-    csv.writer(out).writerow([_cell(v) for v in values])
+    # Summaries and before/after values hold what people typed: no cell may start a formula.
+    csv.writer(out).writerow(safe_row(values))
     return out.getvalue()
 
 

@@ -1,7 +1,8 @@
 """Uploaded files: checked by content (not by name), then kept in the storage under random names.
 
 This is the facade the use cases and views call: ``check_uploads`` reads each upload once, in chunks (its size,
-hash and first bytes), without holding it in memory; ``write``, ``open_stored``, ``remove`` and ``stream`` go
+hash and first bytes), without holding it in memory, and re-encodes each picture without its metadata (EXIF GPS
+position, camera; see ``images``); ``write``, ``open_stored``, ``remove`` and ``stream`` go
 to the application's storage (``app.services.storage``: a local directory or S3), whichever it is.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from flask import Response, abort, request
 from flask_babel import gettext as _
 
 from app.errors import Invalid
-from app.services import storage
+from app.services import images, storage
 from app.services.storage import StorageUnavailable, StoredFile, StoredFileMissing
 
 __all__ = ["CheckedFile", "StorageUnavailable", "check_uploads", "open_stored", "remove", "send", "sniff",
@@ -41,6 +42,13 @@ SIGNATURES: list[tuple[bytes, str]] = [
     (b"\xff\xd8\xff", "image/jpeg"),
 ]
 
+
+# What every access-checked response says to caches: keep no copy, neither a proxy's nor the browser's (a shared
+# computer's next user, a back button after signing out).
+PRIVATE = "private, no-store"
+
+# Pictures, which are re-encoded without their metadata; PDFs are kept as they came.
+IMAGE_TYPES = ("image/jpeg", "image/png")
 
 # Enough leading bytes to recognise every format above.
 HEAD_BYTES = 16
@@ -125,6 +133,13 @@ def check_uploads(files, field: str = "attachments") -> list[CheckedFile]:
         content_type = sniff(head)
         if content_type is None:
             raise Invalid({field: _("%(name)s is not a PDF, JPEG or PNG file.", name=name)})
+        if content_type in IMAGE_TYPES:
+            # Officials, the applicant or the public see it: the picture is kept re-encoded, without its place,
+            # camera or time (``images``); its recorded size and checksum are those of the bytes kept.
+            stream.seek(start)
+            checked.append(CheckedFile(name, content_type, data=images.strip_metadata(stream.read(), content_type,
+                                                                                      name, field)))
+            continue
         checked.append(CheckedFile(name, content_type, size=size, sha256=digest.hexdigest(), stream=stream,
                                    start=start))
     return checked
@@ -169,10 +184,14 @@ def open_stored(stored_name: str) -> StoredFile:
 
 
 def stream(stored_name: str, mimetype: str, *, download_name: str | None = None, as_attachment: bool = False,
-           max_age: int | None = None) -> Response:
+           public_max_age: int | None = None) -> Response:
     """A response that streams a stored file in chunks, with the headers ``send_file`` gave it: the type, the
-    length, ``Content-Disposition`` with the name (``filename*`` when it is not ASCII), ``no-cache`` or
-    ``public, max-age`` and ``Expires``, ``Last-Modified`` and an ``ETag`` (answered with 304 when unchanged).
+    length, ``Content-Disposition`` with the name (``filename*`` when it is not ASCII), ``Last-Modified`` and an
+    ``ETag`` (answered with 304 when unchanged).
+
+    Caching: a file is ``private, no-store`` (no browser or proxy keeps a copy) unless the caller says it is public
+    (``public_max_age``: anyone, signed in or not, may fetch it), and only then ``public, max-age`` and ``Expires``.
+    Every access-checked file (an attachment, a document, a draft's or hidden proposal's picture) is private.
 
     The body only reads the storage, never the database, so it may run after the request's session is gone.
     A file that the row names but the storage has not is a 404 (and an error in the log); a storage that
@@ -196,13 +215,12 @@ def stream(stored_name: str, mimetype: str, *, download_name: str | None = None,
     response.headers.set("Content-Disposition", "attachment" if as_attachment else "inline", **names)
     if handle.last_modified is not None:
         response.last_modified = handle.last_modified
-    response.cache_control.no_cache = True
-    if max_age is not None:
-        if max_age > 0:
-            response.cache_control.no_cache = None
-            response.cache_control.public = True
-        response.cache_control.max_age = max_age
-        response.expires = int(time.time() + max_age)
+    if public_max_age is not None and public_max_age > 0:
+        response.cache_control.public = True
+        response.cache_control.max_age = public_max_age
+        response.expires = int(time.time() + public_max_age)
+    else:
+        response.headers["Cache-Control"] = PRIVATE
     if handle.etag:
         response.set_etag(handle.etag)
     # A 304 sends no body: werkzeug then closes the handle without reading it.
@@ -211,6 +229,6 @@ def stream(stored_name: str, mimetype: str, *, download_name: str | None = None,
 
 def send(attachment) -> Response:
     """The attachment (any row with ``stored_name``, ``content_type``, ``original_name``) as a download under
-    its original name, streamed; the caller has checked the policy."""
+    its original name, streamed, ``private, no-store``; the caller has checked the policy."""
     return stream(attachment.stored_name, attachment.content_type, download_name=attachment.original_name,
                   as_attachment=True)

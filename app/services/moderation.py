@@ -271,6 +271,55 @@ def lift(moderator: User, block_id: int) -> None:
     notify.commit()
 
 
+def _author_column(model):
+    """The column naming a registered model's author (``author_id``, else ``user_id``), or None."""
+    for name in ("author_id", "user_id"):
+        column = getattr(model, name, None)
+        if column is not None:
+            return column
+    return None
+
+
+def visible_names(moderator: User, user_ids) -> dict[int, str]:
+    """The full names ``moderator`` may read of ``user_ids``: of those who wrote content in a district they moderate.
+
+    A moderator needs the name of someone whose words they moderate, not of any user of the portal: the block
+    page and the list of blocks take any user id, and showed every user's full name to any district's moderator.
+    Administrators moderate every district. The others are shown as "resident #id" (``user_label``).
+    """
+    ids = {user_id for user_id in user_ids if user_id is not None}
+    if not ids:
+        return {}
+    users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    if authz.can(moderator, "admin.access"):
+        return {user_id: user.full_name for user_id, user in users.items()}
+    names: dict[int, str] = {}
+    for target in _TARGETS.values():
+        column = _author_column(target.model)
+        wanted = ids - set(names)
+        if column is None or not wanted:
+            continue
+        for obj in db.session.scalars(select(target.model).where(column.in_(wanted))):
+            author_id = target.author_of(obj)
+            if author_id in users and author_id not in names and can_moderate(moderator, target.district_of(obj)):
+                names[author_id] = users[author_id].full_name
+    return names
+
+
+def user_label(user_id: int, names: dict[int, str]) -> str:
+    """How a moderator's page names user ``user_id``: the full name when ``names`` has it, else "resident #id"."""
+    return names.get(user_id) or _("resident #%(id)s", id=user_id)
+
+
+def block_subject(moderator: User, user_id: int) -> tuple[User, str]:
+    """The user a block page is about and the name the moderator may read (``NotFound`` for no such user)."""
+    authz.require(moderator, "moderation.block")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    return user, user_label(user.id, visible_names(moderator, [user.id]))
+
+
 # --- The queue ---------------------------------------------------------------------------------
 
 

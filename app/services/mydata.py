@@ -69,7 +69,8 @@ CLOSERS: list[Callable[[User], list[str] | None]] = []
 # The service modules that register here. They import this module, so it cannot import them at its top (a cycle):
 # ``_load_sections`` imports them when the download or the closing runs, so their sections are never missing even
 # where no blueprint has loaded them (a command, a test of this module alone).
-SECTION_MODULES = ("app.services.proposals", "app.services.consultations", "app.services.news_subscriptions")
+SECTION_MODULES = ("app.services.proposals", "app.services.consultations", "app.services.news_subscriptions",
+                   "app.services.sessions")
 
 
 def register_exporter(section: str, exporter: Callable[[User, AddFile], Any]) -> None:
@@ -216,10 +217,11 @@ def _blocks(user: User) -> list[dict]:
 
 
 def _polls(user: User) -> list[dict]:
-    """The polls the resident took part in and when; never what they chose (the ballot is secret)."""
+    """The polls the resident took part in and on which day (all that is kept); never what they chose."""
     rows = db.session.scalars(select(PollParticipation).where(PollParticipation.user_id == user.id)
-                              .options(joinedload(PollParticipation.poll)).order_by(PollParticipation.created_at))
-    return [{"poll_id": p.poll_id, "question": p.poll.question_az, "took_part_at": p.created_at} for p in rows]
+                              .options(joinedload(PollParticipation.poll))
+                              .order_by(PollParticipation.voted_on, PollParticipation.poll_id))
+    return [{"poll_id": p.poll_id, "question": p.poll.question_az, "took_part_at": p.voted_on} for p in rows]
 
 
 def _poll_topics(user: User) -> list[dict]:

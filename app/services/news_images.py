@@ -15,14 +15,12 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from app.errors import Invalid
-from app.services import files, storage
+from app.services import files, images, storage
 
 MAX_IMAGE_BYTES = 8 * 1024 * 1024
-# Large enough for any camera, small enough that decoding stays cheap.
-MAX_PIXELS = 40_000_000
 MIN_SIDE = 200
 WIDTHS = (480, 960, 1600)
 JPEG_QUALITY = 82
@@ -59,23 +57,8 @@ def prepare(upload, field_name: str = "cover") -> PreparedImage | None:
         raise Invalid({field_name: _("%(name)s is empty.", name=name)})
     if files.sniff(data) not in ("image/jpeg", "image/png"):
         raise Invalid({field_name: _("%(name)s is not a JPEG or PNG picture.", name=name)})
-    try:
-        # The size is checked from the header, before any pixel is decoded. (No warnings.catch_warnings() to turn
-        # Pillow's decompression-bomb warning into an error: it rewrites the interpreter's global filters, which
-        # requests in other threads share, and this check already refuses far smaller pictures.)
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.width * probe.height > MAX_PIXELS:
-                raise Invalid({field_name: _("%(name)s has too many pixels; use a picture of at most 40 megapixels.",
-                                             name=name)})
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            picture = ImageOps.exif_transpose(image)
-    except Invalid:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
-        raise Invalid({field_name: _("%(name)s is not a JPEG or PNG picture that can be read.", name=name)}) from None
+    image, picture = images.open_upright(data, name, field_name)
+    image.close()
     if min(picture.width, picture.height) < MIN_SIDE:
         raise Invalid({field_name: _("%(name)s is too small: use a picture at least %(min)d pixels on each side.",
                                      name=name, min=MIN_SIDE)})

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import District, Poll, PollOption, PollParticipation, PollTopic, User, utcnow
+from app.services.calendar import local_date
 from app.services.demo import DEMO_RESIDENTS
 from app.services.seed import DEMO_PASSWORD, ensure_user
 
@@ -149,7 +150,7 @@ def seed_demo(now: datetime | None = None) -> int:
         db.session.flush()
         for i, (email, picks) in enumerate(spec["votes"]):
             when = min(poll.opens_at + timedelta(hours=3 + 7 * i), now)
-            db.session.add(PollParticipation(poll_id=poll.id, user_id=residents[email].id, created_at=when))
+            db.session.add(PollParticipation(poll_id=poll.id, user_id=residents[email].id, voted_on=local_date(when)))
             for option in poll.options:
                 if option.position in picks:
                     option.votes += 1

@@ -1,13 +1,17 @@
 """Polls (sorğular): residents propose topics, the district's moderator turns them into polls, residents vote.
 
 The secret ballot. A vote writes two things in one transaction: a
-``PollParticipation`` row ("this resident took part in this poll", with its
-time, shown in the resident's cabinet) and one UPDATE that adds 1 to the tally
+``PollParticipation`` row ("this resident took part in this poll", with only the
+day, shown in the resident's cabinet) and one UPDATE that adds 1 to the tally
 of each chosen option and 0 to every other option of the poll. Nothing links
 the two: the tallies have no voter, no time, no row per ballot (so no insertion
 order or id to line up with the participation ids), and since the UPDATE
 rewrites every option row of the poll, even PostgreSQL's per-row transaction
 id (``xmin``) is the same on all of them and tells nothing about the choice.
+Nobody sees a tally while the poll is open (a tally seen to change, lined up
+with who voted then, would tell each voter's choice), and after closing only
+when at least ``MIN_PARTICIPANTS`` residents took part (with one or two, anyone
+who knows who voted would know how).
 
 Moderators (role moderator) act on their own district's topics and polls;
 administrators on national polls; to anyone else another district's topic or
@@ -17,7 +21,7 @@ before it changes anything, so a refusal leaves nothing written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -53,9 +57,12 @@ from app.models.poll import (
 )
 from app.services import audit, notify, participation
 from app.services.appeal_queries import Page
-from app.services.calendar import BAKU
+from app.services.calendar import BAKU, local_date
 
 PER_PAGE = 20
+# A closed poll's results are shown only when at least this many residents took part (the same threshold as the
+# accountability figures' small cells, stats.SMALL); an open poll's are shown to nobody.
+MIN_PARTICIPANTS = 5
 STATES = ("open", "upcoming", "closed")
 LANGS = ("az", "ru", "en")
 
@@ -107,7 +114,8 @@ class PollInput:
     opens_at: datetime | None
     closes_at: datetime | None
     kind: str = "single"
-    results_visibility: str = "after_vote"
+    # Kept for the polls of before: every poll now shows its results only after closing (``results_visible``).
+    results_visibility: str = "after_close"
     question_ru: str = ""
     question_en: str = ""
     description_az: str = ""
@@ -489,7 +497,7 @@ def close_poll(actor: User, poll_id: int, now: datetime | None = None) -> Poll:
 
 
 def has_voted(user: User, poll_id: int) -> PollParticipation | None:
-    """The resident's participation in the poll (when they voted, never what), if any."""
+    """The resident's participation in the poll (the day they voted, never what), if any."""
     if not getattr(user, "is_authenticated", False):
         return None
     return db.session.scalar(select(PollParticipation).where(
@@ -545,7 +553,8 @@ def vote(actor: User, poll_id: int, option_ids: list[int | None], now: datetime 
     if has_voted(actor, poll_id) is not None:
         db.session.rollback()
         raise _already_voted()
-    db.session.add(PollParticipation(poll_id=poll_id, user_id=user_id, created_at=now))
+    # The day only (in Baku): the moment of the vote is never stored.
+    db.session.add(PollParticipation(poll_id=poll_id, user_id=user_id, voted_on=local_date(now)))
     try:
         db.session.flush()
         # One statement for every option of the poll, +1 or +0: each tally row is rewritten alike.
@@ -569,13 +578,16 @@ def participants(poll_id: int) -> int:
                              .where(PollParticipation.poll_id == poll_id)) or 0
 
 
-def results_visible(viewer: User, poll: Poll, now: datetime, voted: bool) -> bool:
-    """The poll's own rule, the same for everyone, moderators included: after closing, all see the results;
-    while open, only residents who voted, and only when the rule is ``after_vote``."""
-    state = poll.state(now)
-    if state == "closed":
-        return True
-    return state == "open" and poll.results_visibility == "after_vote" and voted
+def results_visible(poll: Poll, now: datetime, taking_part: int) -> bool:
+    """Whether anyone may see the poll's tallies: only once it has closed, and only when at least
+    ``MIN_PARTICIPANTS`` residents took part. The same for everyone, moderators and voters included.
+
+    Never while open, whatever ``results_visibility`` an older poll was given: a tally that changes as votes
+    come in, watched by someone who also sees who voted when (an access log, a neighbour at the next screen,
+    a copy of the database), tells each voter's choice. A poll with one or two participants would do the same
+    after closing for anyone who knows who took part.
+    """
+    return poll.state(now) == "closed" and taking_part >= MIN_PARTICIPANTS
 
 
 def results(poll: Poll) -> Results:
@@ -636,12 +648,12 @@ def public_list(district: District | None = None, state: str = "", direction: st
     return Page(_summaries(rows, now), total, page, per_page)
 
 
-def my_votes(actor: User) -> list[tuple[Poll, datetime]]:
-    """The polls the resident took part in and when (never what they chose), newest first."""
+def my_votes(actor: User) -> list[tuple[Poll, date]]:
+    """The polls the resident took part in and on which day (never what they chose), newest first."""
     rows = db.session.execute(
-        select(Poll, PollParticipation.created_at).join(PollParticipation, PollParticipation.poll_id == Poll.id)
+        select(Poll, PollParticipation.voted_on).join(PollParticipation, PollParticipation.poll_id == Poll.id)
         .where(PollParticipation.user_id == actor.id).options(joinedload(Poll.district))
-        .order_by(PollParticipation.created_at.desc()).limit(500)).all()
+        .order_by(PollParticipation.voted_on.desc(), Poll.id.desc()).limit(500)).all()
     return [(poll, at) for poll, at in rows]
 
 

@@ -658,6 +658,46 @@ def image_of(actor: User | None, proposal_id: int) -> Proposal:
     return proposal
 
 
+def pictures_to_clean() -> list[int]:
+    """The proposals whose picture has an address (the work list of ``clean_picture``)."""
+    return list(db.session.scalars(select(Proposal.id).where(Proposal.image_name.is_not(None)).order_by(Proposal.id)))
+
+
+def clean_picture(proposal_id: int) -> bool:
+    """Re-encode a picture stored before uploads were cleaned (issue 15) without its metadata; True if it was.
+
+    The clean copy is stored under a new name and the proposal points at it in one commit; only then is the old
+    file removed. An interruption leaves either the old picture or the new one in place, and a rerun skips what is
+    clean already.
+    """
+    from app.services import images
+
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None or not proposal.image_name:
+        return False
+    with files.open_stored(proposal.image_name) as stored:
+        data = stored.read_all()  # one picture of at most 10 MB
+    if not images.carries_metadata(data):
+        return False
+    clean = images.strip_metadata(data, proposal.image_type or "image/jpeg", proposal.image_name, "image")
+    old = proposal.image_name
+    new = files.write(files.CheckedFile(f"{proposal.id}-picture", proposal.image_type, clean))
+    proposal.image_name = new
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        files.remove([new])
+        raise
+    files.remove([old])
+    return True
+
+
+def image_is_public(proposal: Proposal) -> bool:
+    """Whether a visitor who is not signed in may see the proposal's picture: only then may caches keep it."""
+    return authz.can(None, "proposal.view", proposal) and shows_original(None, proposal)
+
+
 def my_proposals(actor: User) -> list[Proposal]:
     """The resident's own proposals, drafts included, newest first."""
     return list(db.session.scalars(

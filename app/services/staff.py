@@ -30,7 +30,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import audit, mail, notify
+from app.services import audit, mail, notify, sessions
 from app.services.accounts import find_by_email, normalize_email
 from app.services.appeal_queries import Page
 from app.services.passwords import hash_password, password_problem
@@ -280,6 +280,7 @@ def set_active(actor: User, user_id: int, active: bool) -> User:
         if "admin" in user.role_names and _other_active_admins(user.id) == 0:
             raise _refuse_last_admin()
         user.session_version += 1
+        sessions.end_all(user, "deactivated")
     user.active = active
     audit.record("user.activate" if active else "user.deactivate", actor=actor, obj=user, summary=user.email,
            before={"active": not active}, after={"active": active})

@@ -19,7 +19,7 @@ session refuses them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -28,12 +28,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
-from app.models import OPEN_STATUSES, Appeal, AppealEvent, District, utcnow
+from app.models import OPEN_STATUSES, Appeal, AppealEvent, utcnow
 from app.models.stats import BUCKET_COLUMNS, COUNTERS, DAY_BUCKETS, AppealStat, bucket_for
 from app.services.calendar import counted_working_days, local_date
 from app.services.districts import active_districts
 
-SMALL = 5  # breakdown cells counting fewer appeals are suppressed in public output
+SMALL = 5  # breakdown cells counting fewer appeals are suppressed (with complements: see ``hidden_cells``)
+MIN_RATINGS = 5  # a mean rating over fewer ratings is never shown: with one rating it is that resident's rating
 MIN_RANKED = 20  # districts with fewer answered appeals in the period are shown but not ranked
 MAX_PERIOD_DAYS = 5 * 366
 # The service index: weights of its four parts (they sum to 100). Shown on the pages with the formula.
@@ -240,8 +241,9 @@ class Figures:
 
     @property
     def satisfaction(self) -> float | None:
-        """Mean rating, 1–5."""
-        return self.counts["rating_sum"] / self.counts["rating_count"] if self.counts["rating_count"] else None
+        """Mean rating, 1–5; None under ``MIN_RATINGS`` ratings (everywhere: pages, open data, exports, the index)."""
+        count = self.counts["rating_count"]
+        return self.counts["rating_sum"] / count if count >= MIN_RATINGS else None
 
     @property
     def response_rate(self) -> float | None:
@@ -303,7 +305,7 @@ def index_parts(figures: Figures) -> dict[str, float]:
         # 0 working days scores 1; the legal 15 or more scores 0.
         "speed": max(0.0, 1 - (median or 0) / 15) if median is not None else 0.0,
         "on_time": figures.on_time_share or 0.0,
-        # A mean rating of 1 scores 0, of 5 scores 1; no ratings yet count as the middle.
+        # A mean rating of 1 scores 0, of 5 scores 1; fewer than MIN_RATINGS ratings count as the middle.
         "satisfaction": (figures.satisfaction - 1) / 4 if figures.satisfaction is not None else 0.5,
         "openness": figures.openness if figures.openness is not None else 0.0,
     }
@@ -328,17 +330,6 @@ def by_district(period: Period, category_id: int | None = None, now: datetime | 
     for figures in result.values():
         if figures.overdue_now is None:
             figures.overdue_now = 0
-    return result
-
-
-def by_category(period: Period, district_id: int, now: datetime | None = None) -> dict[int, Figures]:
-    """Figures per category of one district over ``period``."""
-    query = (select(AppealStat.category_id, *_sum_columns())
-             .where(_period_filter(period), AppealStat.district_id == district_id)
-             .group_by(AppealStat.category_id))
-    result = {row.category_id: _figures_from(row) for row in db.session.execute(query)}
-    for category_id, count in overdue_now(district_id=district_id, by="category", now=now).items():
-        result.setdefault(category_id, Figures()).overdue_now = count
     return result
 
 
@@ -373,58 +364,156 @@ def overdue_now(district_id: int | None = None, category_id: int | None = None, 
     return dict(db.session.execute(query.group_by(key)).all())
 
 
-def total(figures: Iterable[Figures]) -> Figures:
-    """The sum of several figures (a national total)."""
-    result = Figures(overdue_now=0)
-    for item in figures:
-        result.add(item)
-        result.overdue_now += item.overdue_now or 0
-    return result
-
-
 def suppress(value: int | None) -> int | None:
     """A count for public breakdowns: None when it is between 1 and 4 (it could single a resident out)."""
     return None if value is not None and 0 < value < SMALL else value
 
 
+# --- Small cells: one rule for every page, open-data answer and export ------------------------------------
+
+# The key of a total in a grid: (district_id, TOTAL) is a district's total, (TOTAL, category_id) a category's
+# national total, (TOTAL, TOTAL) the national total.
+TOTAL = None
+# The counters whose small values are hidden, with their threshold. Each figure shown is hidden with the counter
+# it is computed from (``accountability.figure_row``): the answered count hides the on-time share, the median,
+# the 90th percentile and the response rate; the number of ratings hides the mean rating.
+GUARDED = {"received": SMALL, "answered": SMALL, "overdue_now": SMALL, "rating_count": MIN_RATINGS}
+# Totals that are hidden when they are themselves small, and may be hidden as complements. Any other counter's
+# district totals and national total are always shown: they are the authority's workload, name no category,
+# and the month-by-month trends publish them anyway. A mean rating over 1–4 ratings is hidden at every level.
+GUARDED_TOTALS = frozenset({"rating_count"})
+
+Key = tuple[Hashable, Hashable]
+
+
+def hidden_cells(values: Mapping[Key, int], rows: Sequence[Hashable], columns: Sequence[Hashable],
+                 minimum: int, totals_too: bool = False, fixed: Collection[Key] = ()) -> set[Key]:
+    """The cells of a table published with its totals that must be hidden so that no small count can be known.
+
+    ``values`` holds the interior cells ``(row, column)`` and the totals ``(row, TOTAL)``, ``(TOTAL, column)``
+    and ``(TOTAL, TOTAL)``; a missing key counts 0. ``fixed`` are entries shown whatever happens (published
+    elsewhere). Primary suppression hides every interior cell from 1 to ``minimum - 1`` (and such totals when
+    ``totals_too``). Complementary suppression then makes sure that no line (a row with its total, a column
+    with its total, the row totals with the grand total, the column totals with the grand total) has exactly
+    one hidden entry, since that one would be its total minus the others. It hides, in this order of
+    preference: the grand total (along a line of totals); the smallest non-zero shown cell of the line,
+    preferring one whose other line has a hidden entry already (fewer new hidden cells); the line's total; a
+    zero cell of the line (a district whose few appeals are all of one category: its total is fixed, so the
+    zero cells beside that category are hidden, or they would show where the appeals are). Repeated until every
+    line is safe. The result depends on the numbers only, so every view that shows a cell hides the same ones.
+    """
+    def value(key: Key) -> int:
+        return values.get(key, 0)
+
+    keep = set(fixed)
+    interior = [(r, c) for r in rows for c in columns]
+    margins = [(r, TOTAL) for r in rows] + [(TOTAL, c) for c in columns] + [(TOTAL, TOTAL)]
+    hidden = {key for key in interior if 0 < value(key) < minimum and key not in keep}
+    if totals_too:
+        hidden |= {key for key in margins if 0 < value(key) < minimum and key not in keep}
+    # Each line: its entries other than the total, and the total. Every entry lies on two lines (a total on
+    # the line it totals and on a line of totals), except the grand total, which ends both lines of totals.
+    lines: list[tuple[list[Key], Key]] = (
+        [([(r, c) for c in columns], (r, TOTAL)) for r in rows]
+        + [([(r, c) for r in rows], (TOTAL, c)) for c in columns]
+        + [([(r, TOTAL) for r in rows], (TOTAL, TOTAL)), ([(TOTAL, c) for c in columns], (TOTAL, TOTAL))]
+    )
+    on_lines: dict[Key, list[int]] = defaultdict(list)
+    for number, (cells, line_total) in enumerate(lines):
+        for key in (*cells, line_total):
+            on_lines[key].append(number)
+
+    def hidden_in(number: int) -> int:
+        cells, line_total = lines[number]
+        return sum(key in hidden for key in (*cells, line_total))
+
+    def complement(number: int) -> Key | None:
+        cells, line_total = lines[number]
+
+        def cost(key: Key) -> tuple[int, int]:
+            already = any(hidden_in(other) for other in on_lines[key] if other != number)
+            return (0 if already else 1, value(key))
+
+        free = [key for key in cells if key not in hidden and key not in keep]
+        if line_total == (TOTAL, TOTAL) and line_total not in hidden and line_total not in keep:
+            return line_total
+        if nonzero := [key for key in free if value(key) > 0]:
+            return min(nonzero, key=cost)
+        if line_total not in hidden and line_total not in keep:
+            return line_total
+        return min(free, key=cost) if free else None
+
+    changed = True
+    while changed:
+        changed = False
+        for number in range(len(lines)):
+            if hidden_in(number) == 1 and (key := complement(number)) is not None:
+                hidden.add(key)
+                changed = True
+    return hidden
+
+
 @dataclass
-class Ranked:
-    """A district's row in the national table."""
+class Grid:
+    """A period's figures per active district and category, with every total, and which counters are hidden."""
 
-    district: District
-    figures: Figures
-    rank: int | None = None
+    figures: dict[Key, Figures]
+    hidden: dict[Key, frozenset[str]]
 
+    def at(self, district_id: int | None, category_id: int | None) -> Figures:
+        """The figures of a cell or a total (``TOTAL`` for "every district" or "every category")."""
+        return self.figures.get((district_id, category_id)) or Figures(overdue_now=0)
 
-def ranking(period: Period, category_id: int | None = None, sort: str = "index", descending: bool = True,
-            now: datetime | None = None) -> list[Ranked]:
-    """Every active district with its figures; ranks by the service index among those with enough answers."""
-    districts = active_districts()
-    figures = by_district(period, category_id, now)
-    rows = [Ranked(d, figures.get(d.id) or Figures(overdue_now=0)) for d in districts]
-    ranked = sorted((r for r in rows if r.figures.ranked), key=lambda r: -(r.figures.index or 0))
-    for position, row in enumerate(ranked, start=1):
-        row.rank = position
-    return sort_rows(rows, sort, descending)
+    def hidden_at(self, district_id: int | None, category_id: int | None) -> frozenset[str]:
+        """The counters (keys of ``GUARDED``) hidden in that cell or total."""
+        return self.hidden.get((district_id, category_id), frozenset())
 
 
-SORT_KEYS: dict[str, Callable[[Ranked], object]] = {
-    "name": lambda r: r.district.name_az,
-    "index": lambda r: r.figures.index if r.figures.ranked else None,
-    "received": lambda r: r.figures.received,
-    "on_time": lambda r: r.figures.on_time_share,
-    "median": lambda r: r.figures.median_days,
-    "overdue": lambda r: r.figures.overdue_now,
-    "satisfaction": lambda r: r.figures.satisfaction,
-}
+def grid(period: Period, now: datetime | None = None) -> Grid:
+    """Every active district × category of ``period`` with its totals, and the cells every view must hide.
+
+    The public pages, the open data and the supervisor's dashboard and exports all read their figures from
+    here, so a cell hidden on one of them is hidden on all (the district page, the national list filtered by
+    that category, their totals); see ``hidden_cells``. Four statements whatever the number of appeals.
+    """
+    from app.models import Category
+
+    district_ids = [d.id for d in active_districts()]
+    category_ids = list(db.session.scalars(select(Category.id).order_by(Category.position, Category.id)))
+    active = set(district_ids)
+    cells: dict[Key, Figures] = {}
+    query = (select(AppealStat.district_id, AppealStat.category_id, *_sum_columns())
+             .where(_period_filter(period)).group_by(AppealStat.district_id, AppealStat.category_id))
+    for row in db.session.execute(query):
+        if row.district_id in active:
+            cells[(row.district_id, row.category_id)] = _figures_from(row)
+    late = (select(Appeal.district_id, Appeal.category_id, func.count())
+            .where(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < (now or utcnow()))
+            .group_by(Appeal.district_id, Appeal.category_id))
+    for district_id, category_id, count in db.session.execute(late):
+        if district_id in active:
+            cells.setdefault((district_id, category_id), Figures()).overdue_now = count
+    figures: dict[Key, Figures] = {}
+    for (district_id, category_id), item in cells.items():
+        item.overdue_now = item.overdue_now or 0
+        figures[(district_id, category_id)] = item
+        for key in ((district_id, TOTAL), (TOTAL, category_id), (TOTAL, TOTAL)):
+            target = figures.setdefault(key, Figures(overdue_now=0))
+            target.add(item)
+            target.overdue_now += item.overdue_now
+    hidden: dict[Key, set[str]] = defaultdict(set)
+    for counter, minimum in GUARDED.items():
+        values = {key: (item.overdue_now or 0) if counter == "overdue_now" else item.counts[counter]
+                  for key, item in figures.items()}
+        guarded_totals = counter in GUARDED_TOTALS
+        fixed = () if guarded_totals else [(d, TOTAL) for d in district_ids] + [(TOTAL, TOTAL)]
+        for key in hidden_cells(values, district_ids, category_ids, minimum, guarded_totals, fixed):
+            hidden[key].add(counter)
+    return Grid(figures, {key: frozenset(names) for key, names in hidden.items()})
 
 
-def sort_rows(rows: list[Ranked], sort: str, descending: bool) -> list[Ranked]:
-    """Rows sorted by one column; rows without a value go last either way."""
-    key = SORT_KEYS.get(sort, SORT_KEYS["index"])
-    present = [r for r in rows if key(r) is not None]
-    absent = [r for r in rows if key(r) is None]
-    return sorted(present, key=key, reverse=descending) + absent
+# The columns the national table can be sorted by (``accountability.national`` sorts by the values shown).
+SORT_KEYS = ("name", "index", "received", "on_time", "median", "overdue", "satisfaction")
 
 
 def overdue_list(district_id: int, category_id: int | None = None, now: datetime | None = None,

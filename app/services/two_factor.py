@@ -25,7 +25,7 @@ from app import authz
 from app.errors import Invalid
 from app.extensions import db
 from app.models import RecoveryCode, User, utcnow
-from app.services import audit, notify
+from app.services import audit, notify, sessions
 
 # Administrators and supervisors must use a second factor; every other staff role may.
 REQUIRED_ROLES = ("admin", "supervisor")
@@ -210,6 +210,7 @@ def reset(actor: User, user: User) -> None:
     authz.require(actor, "staff.manage", user)
     _clear(user)
     user.session_version += 1
+    sessions.end_all(user, "two_factor_reset")
     audit.record("user.two_factor_reset", actor=actor, obj=user, summary=user.email)
     notify.commit()
 
@@ -239,12 +240,14 @@ def verify_sign_in(user: User, code: str) -> str:
     config = current_app.config
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
+        _audit_refusal(user, "account locked")
+        db.session.commit()
         raise CodeRefused("locked", user.locked_until)
     secret = _open(user.totp_secret)
     step = _step_for(secret, code, user.totp_last_step) if secret else None
     if step is not None:
         user.totp_last_step = step
-        _signed_in(user, now)
+        _signed_in(user, now, "authenticator app")
         return "totp"
     normalized = normalize_code(code)
     recovery = db.session.scalar(select(RecoveryCode).where(
@@ -252,24 +255,44 @@ def verify_sign_in(user: User, code: str) -> str:
     if recovery is not None and recovery.used_at is None:
         recovery.used_at = now
         audit.record("user.recovery_code_used", actor=user, obj=user, summary=user.email)
-        _signed_in(user, now)
+        _signed_in(user, now, "recovery code")
         return "recovery"
+    # Every refused code is in the trail, not only the lockout: a replayed code says so.
+    if recovery is not None:
+        reason = "recovery code already used"
+    elif secret and _step_for(secret, code, None) is not None:
+        reason = "code already used (replayed)"
+    else:
+        reason = "wrong code"
     user.totp_failures += 1
     if user.totp_failures >= config["LOGIN_MAX_FAILURES"]:
         user.totp_failures = 0
         user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        _audit_refusal(user, f"{reason}, account locked")
         audit.record("user.two_factor_locked", actor=user, obj=user, summary=user.email,
                      after={"locked_until": user.locked_until})
         db.session.commit()
         raise CodeRefused("locked", user.locked_until)
+    _audit_refusal(user, reason)
     db.session.commit()
     raise CodeRefused("used" if recovery is not None else "wrong")
 
 
-def _signed_in(user: User, now: datetime) -> None:
+def _audit_refusal(user: User, reason: str) -> None:
+    """A refused second step of a staff account goes into the trail (the password was right, but who typed the
+    code is not known: no actor)."""
+    if user.is_staff:
+        audit.record("auth.two_factor_failed", actor=None, obj=user,
+                     summary=f"second step for {user.email} refused: {reason}", after={"reason": reason})
+
+
+def _signed_in(user: User, now: datetime, method: str) -> None:
+    """The sign-in is complete: the one moment it is recorded as such."""
     user.totp_failures = 0
     user.failed_logins = 0
     user.last_login_at = now
+    if user.is_staff:  # like a sign-in with a password alone: staff sign-ins are audited, residents' are not
+        audit.record("auth.sign_in", actor=user, obj=user, summary=f"{user.email} signed in ({method})")
     db.session.commit()
 
 

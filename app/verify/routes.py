@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from app.authz import public
 from app.extensions import limiter
 from app.services import documents
+from app.services.files import PRIVATE
 from app.verify import bp
 from app.verify.forms import VerifyForm
 
@@ -34,7 +35,8 @@ def _answer(typed: str):
     if facts is None:
         form.code.data = code
         return render_template("verify/unknown.html", form=form, code=code), 404
-    return render_template("verify/result.html", facts=facts, code=code)
+    # Only who holds the code sees the document's facts: no cache keeps them (a shared computer, a proxy).
+    return render_template("verify/result.html", facts=facts, code=code), 200, {"Cache-Control": PRIVATE}
 
 
 @bp.get("/")

@@ -38,7 +38,8 @@ def civic(app):
         gnc = create_reference_data()["GNC"]
         moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
         author = resident("author@example.az", gnc, full_name="Aygün Həsənova")
-        voters = [resident(f"voter{i}@example.az", gnc) for i in range(3)]
+        # As many voters as a closed poll needs for its results to be shown (issue 15, item 10).
+        voters = [resident(f"voter{i}@example.az", gnc) for i in range(polls.MIN_PARTICIPANTS)]
         now = utcnow()
         open_poll = polls.create_poll(moderator, gnc.id, poll_input(), now=now - timedelta(hours=2))
         upcoming = polls.create_poll(moderator, gnc.id, poll_input(opens_at=now + timedelta(days=2)), now=now)
@@ -131,11 +132,19 @@ def test_propose_approve_vote_and_see_the_results_by_clicking(page, app, civic):
         page.check(f"#vote-options-{answer}")
         page.click("#vote-submit")
         assert "your vote is counted" in page.locator(".flash").first.inner_text()
-        assert page.locator("svg.chart-hbars").is_visible()
+        # Nobody sees an open poll's tally, voters included (issue 15, item 10).
+        assert page.locator("svg.chart-hbars").count() == 0
 
+    with app.app_context():
+        for i in range(3, polls.MIN_PARTICIPANTS):
+            voter = db.session.scalar(select(User).where(User.email == f"voter{i}@example.az"))
+            polls.vote(voter, poll_id, [db.session.get(Poll, poll_id).options[1].id])
+        moderator = db.session.scalar(select(User).where(User.email == "moderator@example.az"))
+        polls.close_poll(moderator, poll_id)
     page.goto(f"/polls/{poll_id}?lang=en")
+    assert page.locator("svg.chart-hbars").is_visible()
     rows = page.locator(".poll-results tbody tr")
     assert rows.nth(0).inner_text().split("\t")[:2] == ["A playground", "2"]
-    assert rows.nth(1).inner_text().split("\t")[:2] == ["A fountain", "1"]
+    assert rows.nth(1).inner_text().split("\t")[:2] == ["A fountain", str(1 + polls.MIN_PARTICIPANTS - 3)]
     page.goto("/cabinet/polls?lang=en")
     assert "What should the park get?" in page.locator("main").inner_text()

@@ -14,7 +14,7 @@ from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.models import Notification, Poll, PollOption, PollParticipation, PollTopic, User
 from app.services import polls
-from app.services.calendar import BAKU
+from app.services.calendar import BAKU, local_date
 from tests.factories import create_reference_data, create_user
 
 # Monday 7 December 2026, 09:00 in Baku.
@@ -258,16 +258,16 @@ def test_several_answers_each_count_once(world):
 
 
 def test_results_follow_the_polls_rule(world):
+    """Issue 15, item 10: no tally of an open poll for anyone (whatever rule an older poll was given), and a
+    closed poll's only from ``MIN_PARTICIPANTS`` participants."""
     after_vote = open_poll(world)
     after_close = open_poll(world, results_visibility="after_close")
-    voter, other = world["voters"][0], world["voters"][1]
+    enough, few = polls.MIN_PARTICIPANTS, polls.MIN_PARTICIPANTS - 1
     for poll in (after_vote, after_close):
-        assert not polls.results_visible(voter, poll, NOW - timedelta(hours=1, minutes=30), True)  # upcoming
-        assert not polls.results_visible(other, poll, NOW, False)
-        assert not polls.results_visible(world["moderator"], poll, NOW, False)  # the rule binds moderators too
-        assert polls.results_visible(other, poll, NOW + timedelta(days=20), False)
-    assert polls.results_visible(voter, after_vote, NOW, True)
-    assert not polls.results_visible(voter, after_close, NOW, True)
+        assert not polls.results_visible(poll, NOW - timedelta(hours=1, minutes=30), enough)  # upcoming
+        assert not polls.results_visible(poll, NOW, enough)  # open: not even to voters or moderators
+        assert polls.results_visible(poll, NOW + timedelta(days=20), enough)
+        assert not polls.results_visible(poll, NOW + timedelta(days=20), few)
 
 
 # --- The secret ballot --------------------------------------------------------------------------------
@@ -279,7 +279,8 @@ def test_the_tables_cannot_tell_who_chose_what(world):
                for table in ("poll_options", "poll_participations")}
     # The tallies name no person and carry no time; the participations name no option.
     assert columns["poll_options"] == {"id", "poll_id", "position", "label_az", "label_ru", "label_en", "votes"}
-    assert columns["poll_participations"] == {"id", "poll_id", "user_id", "created_at"}
+    # ... and keep the day of the vote only, never its moment (issue 15, item 10).
+    assert columns["poll_participations"] == {"id", "poll_id", "user_id", "voted_on"}
     referenced = {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("poll_options")}
     assert referenced == {"polls"}
     assert {fk["referred_table"] for fk in inspect(db.engine).get_foreign_keys("poll_participations")} == {"polls", "users"}
@@ -299,7 +300,7 @@ def test_the_tables_cannot_tell_who_chose_what(world):
             "SELECT position, label_az, votes FROM poll_options WHERE poll_id = :p ORDER BY id"),
             {"p": poll.id}).all())
     assert snapshots[0] == snapshots[1] == [(1, "Uşaq meydançası", 3), (2, "İdman meydançası", 2), (3, "Fəvvarə", 3)]
-    # The participation rows say who took part and when, and nothing more.
+    # The participation rows say who took part and on which day, and nothing more.
     rows = db.session.execute(text("SELECT * FROM poll_participations WHERE poll_id = :p"), {"p": first_poll.id}).all()
     assert len(rows) == 8 and all(len(row) == 4 for row in rows)
     if db.engine.dialect.name == "postgresql":
@@ -313,8 +314,8 @@ def test_the_tables_cannot_tell_who_chose_what(world):
 def test_my_votes_say_when_never_what(world):
     poll = open_poll(world)
     polls.vote(world["voters"][0], poll.id, [options(poll.id)[2]], now=NOW)
-    [(voted_poll, at)] = polls.my_votes(world["voters"][0])
-    assert voted_poll.id == poll.id and at == NOW
+    [(voted_poll, day)] = polls.my_votes(world["voters"][0])
+    assert voted_poll.id == poll.id and day == local_date(NOW)  # the day only (issue 15, item 10)
     assert polls.my_votes(world["voters"][1]) == []
 
 

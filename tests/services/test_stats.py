@@ -151,10 +151,13 @@ def test_the_default_period_is_the_last_twelve_months(ctx):
 
 def test_percentiles_and_the_service_index_follow_the_documented_formula():
     figures = stats.Figures()
-    figures.counts.update(answered=10, on_time=8, not_considered=0, rating_count=4, rating_sum=18,
+    figures.counts.update(answered=10, on_time=8, not_considered=0, rating_count=6, rating_sum=27,
                           d3=5, d10=4, d45=1)
     assert (figures.median_days, figures.p90_days) == (3, 10)
     parts = stats.index_parts(figures)
     assert parts == {"speed": pytest.approx(0.8), "on_time": 0.8, "satisfaction": pytest.approx(0.875), "openness": 1.0}
     assert figures.index == pytest.approx(round(25 * 0.8 + 35 * 0.8 + 25 * 0.875 + 15 * 1.0, 1))
     assert not figures.ranked and stats.suppress(3) is None and stats.suppress(0) == 0 and stats.suppress(5) == 5
+    # Under MIN_RATINGS ratings there is no mean (issue 15, item 6): the index counts the middle, as with none.
+    figures.counts.update(rating_count=stats.MIN_RATINGS - 1, rating_sum=4 * (stats.MIN_RATINGS - 1))
+    assert figures.satisfaction is None and stats.index_parts(figures)["satisfaction"] == 0.5
