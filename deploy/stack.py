@@ -168,12 +168,20 @@ class Child:
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
+    def stop(self) -> None:
+        """Ask the process to stop (its own children are its business: gunicorn and Celery end theirs gracefully)."""
         if self.alive():
             try:
-                os.killpg(self.process.pid, sig)
+                os.kill(self.process.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
+
+    def kill(self) -> None:
+        """Kill the process and anything it started (its process group), for what did not stop in time."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, AttributeError):
+            pass
 
 
 def nginx_config(settings: Settings) -> Path:
@@ -303,7 +311,7 @@ class Stack:
         for child in self.children:
             while child.alive() and time.monotonic() < deadline:
                 time.sleep(0.1)
-            child.stop(signal.SIGKILL)
+            child.kill()
         say("stopped")
 
 

@@ -14,7 +14,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 AXE = Axe()
 
 PUBLIC = ["/", "/about", "/accessibility", "/privacy", "/auth/login", "/auth/register", "/auth/reset", "/no-such-page"]
-CITIZEN = ["/cabinet/", "/cabinet/profile", "/cabinet/password", "/office/"]
+CITIZEN = ["/cabinet/", "/cabinet/profile", "/cabinet/password", "/cabinet/sessions", "/office/"]
 
 
 def assert_accessible(page, lang: str) -> None:
