@@ -35,7 +35,7 @@ run: translations seed
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The production topology on this machine (see README, "The production stack"): nginx, two gunicorn
+# The production topology on this machine (see docs/operations.md, "The production stack"): nginx, two gunicorn
 # instances, the Celery worker and scheduler, PostgreSQL, Redis, object storage and an SMTP server.
 nginx:
 	@command -v nginx >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
@@ -62,7 +62,7 @@ load: $(VENV)/.load-installed
 load-faults: $(VENV)/.load-installed
 	$(BIN)/python -m deploy.load --users $(or $(USERS),100) --minutes $(or $(MINUTES),3) --faults
 
-# The inbox with 100,000 appeals, on SQLite and on PostgreSQL (see README).
+# The inbox with 100,000 appeals, on SQLite and on PostgreSQL (see docs/benchmarks.md).
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench
 bench: translations
 	$(BIN)/python scripts/bench_inbox.py
@@ -70,7 +70,7 @@ bench: translations
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench"
 	$(BIN)/python scripts/bench_inbox.py --database-url $(BENCH_PG)
 
-# The accountability pages with 1,000,000 appeals, on SQLite and on PostgreSQL (see README).
+# The accountability pages with 1,000,000 appeals, on SQLite and on PostgreSQL (see docs/benchmarks.md).
 BENCH_ACC_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_acc
 bench-accountability: translations
 	$(BIN)/python scripts/bench_accountability.py
@@ -78,7 +78,7 @@ bench-accountability: translations
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_acc"
 	$(BIN)/python scripts/bench_accountability.py --database-url $(BENCH_ACC_PG)
 
-# The news lists, an article page and search with 50,000 articles, on SQLite and on PostgreSQL (see README).
+# The news lists, an article page and search with 50,000 articles, on SQLite and on PostgreSQL (see docs/benchmarks.md).
 BENCH_NEWS_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_news
 bench-news: translations
 	$(BIN)/python scripts/bench_news.py

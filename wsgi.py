@@ -1,6 +1,6 @@
 """WSGI entry point for gunicorn (``gunicorn wsgi:app``) and the ``flask`` CLI."""
 from app import create_app
-from app.errors import ConfigError
+from app.kit.errors import ConfigError
 
 try:
     app = create_app()

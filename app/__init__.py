@@ -42,9 +42,9 @@ from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app.errors import ConfigError
 from app.extensions import babel, csrf, db, init_db, limiter, login_manager, migrate
-from app.middleware import DropNul
+from app.kit.errors import ConfigError
+from app.kit.middleware import DropNul
 from config import CONFIGS, DEV_SECRET_KEY, INSTANCE_DIR, ProductionConfig, engine_options
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +122,8 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
 
-    from app import cli, errorpages, jobs, web
+    from app import cli, jobs, web
+    from app.kit import errorpages
 
     jobs.init_app(app)
     web.init_app(app)
@@ -133,7 +134,7 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (registers every table with the metadata)
-    from app.i18n import select_locale
+    from app.kit.i18n import select_locale
 
     init_db(app)
     from app import replica
@@ -143,7 +144,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Baku")
     limiter.init_app(app)
     login_manager.init_app(app)
-    from app.services import storage
+    from app.kit import storage
     storage.init_app(app)
 
 
@@ -155,42 +156,14 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from app.accountability import bp as accountability_bp
-    from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
-    from app.appeals import bp as appeals_bp
-    from app.auth import bp as auth_bp
-    from app.cabinet import bp as cabinet_bp
-    from app.commitments import bp as commitments_bp
-    from app.consultations import bp as consultations_bp
-    from app.eservices import bp as eservices_bp
-    from app.main import bp as main_bp
-    from app.news import bp as news_bp
-    from app.news import office_bp as news_office_bp
-    from app.newsfeeds import bp as newsfeeds_bp
-    from app.official import bp as official_bp
-    from app.polls import bp as polls_bp
-    from app.proposals import bp as proposals_bp
-    from app.reception import bp as reception_bp
-    from app.verify import bp as verify_bp
+# The areas, each a package whose ``blueprints`` pairs every blueprint with its URL prefix (None: full paths).
+AREAS = ("main", "accounts", "cabinet", "office", "appeals", "reception", "eservices", "polls", "proposals",
+         "consultations", "commitments", "moderation", "news", "accountability", "administration")
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp, url_prefix="/auth")
-    app.register_blueprint(cabinet_bp, url_prefix="/cabinet")
-    app.register_blueprint(official_bp, url_prefix="/office")
-    app.register_blueprint(appeals_bp, url_prefix="/appeals")
-    app.register_blueprint(reception_bp, url_prefix="/reception")
-    app.register_blueprint(accountability_bp, url_prefix="/accountability")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
-    app.register_blueprint(commitments_bp, url_prefix="/commitments")
-    app.register_blueprint(consultations_bp, url_prefix="/consultations")
-    app.register_blueprint(eservices_bp, url_prefix="/services")
-    app.register_blueprint(verify_bp, url_prefix="/verify")
-    app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(news_bp, url_prefix="/news")
-    app.register_blueprint(news_office_bp, url_prefix="/office/news")
-    app.register_blueprint(polls_bp)
-    app.register_blueprint(proposals_bp)
-    # Full paths: the feeds and search live under /news beside the newsroom's pages, the sitemap at the root.
-    app.register_blueprint(newsfeeds_bp)
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for area in AREAS:
+        for blueprint, prefix in import_module(f"app.{area}").blueprints():
+            app.register_blueprint(blueprint, url_prefix=prefix)

@@ -17,7 +17,7 @@ from typing import Any
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.errors import NotAllowed
+from app.kit.errors import NotAllowed
 from app.models import DISTRICT_ROLES, STAFF_ROLES
 
 PolicyFn = Callable[[Any, Any], bool]

@@ -42,7 +42,7 @@ PERIODIC = "reqemsal.periodic"
 
 def init_app(app: Flask) -> None:
     """Configure a Celery app for ``app`` (``app.extensions["celery"]``) with the tasks and the beat schedule."""
-    from app.services import scheduled
+    from app import scheduled
 
     prefix = app.config["REDIS_PREFIX"]
     url = app.config["QUEUE_URL"]
@@ -110,13 +110,13 @@ def period_seconds(when: str) -> int:
 
 
 def _deliver_email(message_id: int) -> str:
-    from app.services import mail
+    from app.kit import mail
 
     return mail.deliver(message_id)
 
 
 def _sweep_outbox() -> int:
-    from app.services import mail
+    from app.kit import mail
 
     due = mail.sweep()
     for message_id in due:
@@ -125,7 +125,7 @@ def _sweep_outbox() -> int:
 
 
 def _periodic(name: str) -> str:
-    from app.services import scheduled
+    from app import scheduled
 
     job = scheduled.job(name)
     if not claim_period(name, period_seconds(job.when)):

@@ -54,9 +54,9 @@ from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
+from app.administration import operations as ops
 from app.extensions import db
 from app.models.outbox import OUTBOX_STATUSES
-from app.services import ops
 
 log = logging.getLogger("reqemsal.observability")
 access_log = logging.getLogger("reqemsal.access")

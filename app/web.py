@@ -6,8 +6,12 @@ from flask_babel import gettext
 from flask_login import current_user, user_loaded_from_cookie
 
 from app import authz
+from app.accounts import service as accounts
+from app.accounts import sessions
 from app.extensions import login_manager
-from app.i18n import (
+from app.kit import audit
+from app.kit.files import PRIVATE
+from app.kit.i18n import (
     LANGUAGE_NAMES,
     N_,
     ROLE_LABELS,
@@ -21,8 +25,6 @@ from app.i18n import (
     tr,
 )
 from app.models import LANGUAGES, User
-from app.services import accounts, sessions
-from app.services.files import PRIVATE
 
 # No inline script or style anywhere: every asset is a file the app serves.
 CSP = "; ".join(
@@ -65,6 +67,9 @@ def init_app(app: Flask) -> None:
     login_manager.localize_callback = gettext
 
     app.before_request(_remember_language)
+    app.before_request(_name_the_client)
+    # A command or a test run after a request in the same thread must not inherit its address.
+    app.teardown_request(lambda error: audit.bind_client(None))
     app.after_request(_security_headers)
 
     @app.context_processor
@@ -78,7 +83,9 @@ def init_app(app: Flask) -> None:
             "tr": tr,
         }
 
-    from app.services import appeal_queries, appeals, eservices
+    from app.appeals import queries as appeal_queries
+    from app.appeals import service as appeals
+    from app.eservices import service as eservices
 
     app.jinja_env.globals.update(
         STATUS_LABELS=appeals.STATUS_LABELS,
@@ -90,6 +97,11 @@ def init_app(app: Flask) -> None:
         SERVICE_SOURCE_LABELS=eservices.SOURCE_LABELS,
     )
     app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number)
+
+
+def _name_the_client() -> None:
+    """The audit trail's entries from this request carry the client's address (after the trusted proxies)."""
+    audit.bind_client(request.remote_addr)
 
 
 def _remember_language() -> None:

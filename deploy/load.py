@@ -46,8 +46,9 @@ def with_stack_env():
 
 def prepare(app, residents: int) -> dict[str, str]:
     """The load's accounts (created once; later runs find them): the environment locust reads them from."""
+    from app.accounts import two_factor
+    from app.administration import seed
     from app.extensions import db
-    from app.services import seed, two_factor
 
     with app.app_context():
         resident_emails = [f"load.resident{i:03d}@example.az" for i in range(residents)]
@@ -106,8 +107,8 @@ def faults(settings: Settings, start_after: float, log: list[str]) -> None:
 
 def wait_for_outbox(app, seconds: float) -> dict[str, int]:
     """Wait until no message is queued or being sent (the worker and the sweeper drain it); the counts by status."""
+    from app.administration import operations as ops
     from app.extensions import db
-    from app.services import ops
 
     deadline = time.monotonic() + seconds
     while True:

@@ -79,7 +79,7 @@ def app_env(settings: Settings) -> dict[str, str]:
         MAIL_DEFAULT_SENDER="no-reply@icra.example.az",
         STORAGE_BACKEND="s3", S3_BUCKET="reqemsal-stack", S3_ENDPOINT_URL=f"http://127.0.0.1:{settings.s3_port}",
         S3_REGION="us-east-1", AWS_ACCESS_KEY_ID="stack", AWS_SECRET_ACCESS_KEY="stack",
-        # Plain HTTP on this machine; behind TLS in a real deployment (README, Production).
+        # Plain HTTP on this machine; behind TLS in a real deployment (docs/operations.md, Production).
         SESSION_COOKIE_SECURE="0", PREFERRED_URL_SCHEME="http", PROXY_COUNT="1",
         INSTANCE_PATH=str(settings.state / "instance"), PYTHONUNBUFFERED="1",
     )

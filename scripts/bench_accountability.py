@@ -28,10 +28,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from app.accountability import stats  # noqa: E402
+from app.administration import seed  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.kit.calendar import add_working_days, end_of_day, local_date  # noqa: E402
 from app.models import Appeal, Category, District  # noqa: E402
-from app.services import seed, stats  # noqa: E402
-from app.services.calendar import add_working_days, end_of_day, local_date  # noqa: E402
 from scripts.benchkit import measure, report  # noqa: E402
 
 CHUNK = 10_000

@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from app.administration import seed  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.kit.calendar import BAKU, add_working_days, end_of_day  # noqa: E402
 from app.models import Appeal, AppealSequence, Category, District, User  # noqa: E402,F401
-from app.services import seed  # noqa: E402
-from app.services.calendar import BAKU, add_working_days, end_of_day  # noqa: E402
 from scripts.benchkit import measure, report  # noqa: E402
 
 DISTRICT = "GNC"

@@ -27,9 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app  # noqa: E402
+from app.administration import seed  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Article, ArticleText, District  # noqa: E402
-from app.services import news_search, seed  # noqa: E402
+from app.news import search as news_search  # noqa: E402
 
 PASSWORD = "Bench-News-2026"
 AUTHOR = "bench.editor@bench.az"

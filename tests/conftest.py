@@ -18,7 +18,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db, limiter
-from app.services import news_cache
+from app.news import cache as news_cache
 from deploy.mailsink import MailSink
 
 
@@ -49,9 +49,20 @@ def _add_crash_view(application) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_tables(app):
-    """Leave every table empty and every rate limit reset after each test."""
+def _empty_tables(app, request):
+    """Leave every table empty and every rate limit reset after each test.
+
+    A module marked ``shared_tables`` builds its data once (a module-scoped fixture that calls ``empty_tables`` at
+    its end): its tests only read, so emptying after each of them would only make every test build it again."""
     yield
+    if request.node.get_closest_marker("shared_tables"):
+        limiter.reset()
+        return
+    empty_tables(app)
+
+
+def empty_tables(app) -> None:
+    """Empty every table, reset the rate limits, clear the news cache and the stored files."""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:

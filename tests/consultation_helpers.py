@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.consultations import service as consultations
 from app.extensions import db
+from app.kit.calendar import local_date
 from app.models import utcnow
-from app.services import consultations
-from app.services.calendar import local_date
 
 
 def make_consultation(editor, district, state: str = "open", *, title: str = "Park qaydaları", questions: bool = True):

@@ -1,10 +1,10 @@
 """Plain factory functions for test data (no fixtures to decode)."""
 from __future__ import annotations
 
+from app.accounts.passwords import hash_password
+from app.administration import seed
 from app.extensions import db
 from app.models import District, RoleAssignment, User, utcnow
-from app.services import seed
-from app.services.passwords import hash_password
 
 PASSWORD = "Kitab-Qələm-2026"
 # The TOTP secret of the test users whose role requires two-factor sign-in (administrators, supervisors).
@@ -46,7 +46,7 @@ def create_user(
     for role, district in roles:
         user.roles.append(RoleAssignment(role=role, district_id=district.id if district else None))
     if two_factor or (two_factor is None and {role for role, _district in roles} & {"admin", "supervisor"}):
-        from app.services.two_factor import set_secret
+        from app.accounts.two_factor import set_secret
 
         set_secret(user, TOTP_SECRET)
     db.session.add(user)
@@ -56,7 +56,7 @@ def create_user(
 
 def appeal_input(district: District, category, **changes):
     """A valid filing for ``district``; keyword arguments change any field."""
-    from app.services.appeals import AppealInput
+    from app.appeals.service import AppealInput
 
     values = dict(
         district_id=district.id,
@@ -73,8 +73,8 @@ def appeal_input(district: District, category, **changes):
 
 def create_appeal(citizen: User, district: District, category=None, now=None, **changes):
     """An appeal filed through the service (number, deadline and timeline as in life)."""
+    from app.appeals import service as appeals
     from app.models import Category
-    from app.services import appeals
 
     category = category or db.session.scalars(db.select(Category).order_by(Category.id)).first()
     return appeals.file_appeal(citizen, appeal_input(district, category, **changes), now=now)
@@ -171,7 +171,7 @@ def create_article(author: User, district: District | None, *, status: str = "pu
     from datetime import timedelta
 
     from app.models import Article, ArticleText
-    from app.services import news_render
+    from app.news import render as news_render
 
     now = utcnow()
     if status in ("published", "archived") and published_at is None:

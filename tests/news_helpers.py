@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.models import Article, ArticleText, District, User, utcnow
-from app.services.news_signals import article_changed
+from app.news.signals import article_changed
 
 
 def clear_search_index() -> None:

@@ -4,17 +4,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app import create_app
+from app.accounts.passwords import verify_password
+from app.accounts.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR
+from app.administration.seed import DEMO_PASSWORD, DEMO_USERS
+from app.appeals.demo import DEMO_APPEALS, DEMO_RESIDENTS
+from app.commitments.service import DEMO_COMMITMENTS
+from app.eservices.demo import read_catalogue
 from app.extensions import db
 from app.models import Appeal, Article, Category, Commitment, Department, District, RoleAssignment, Service, User
-from app.services.commitments import DEMO_COMMITMENTS
-from app.services.demo import DEMO_APPEALS, DEMO_RESIDENTS
-from app.services.eservice_seed import read_catalogue
-from app.services.news_demo import DEMO_ARTICLES
-from app.services.passwords import verify_password
-from app.services.poll_demo import DEMO_POLLS
-from app.services.proposal_demo import DEMO_PROPOSALS
-from app.services.seed import DEMO_PASSWORD, DEMO_USERS
-from app.services.two_factor import DEMO_TOTP_SECRET, DEMO_TWO_FACTOR
+from app.news.demo import DEMO_ARTICLES
+from app.polls.demo import DEMO_POLLS
+from app.proposals.demo import DEMO_PROPOSALS
 from tests.factories import PRODUCTION_SETTINGS
 
 

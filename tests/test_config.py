@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.errors import ConfigError
+from app.kit.errors import ConfigError
 from tests.factories import PRODUCTION_SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent

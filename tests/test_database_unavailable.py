@@ -12,8 +12,8 @@ import pytest
 from flask_babel import force_locale
 
 from app import create_app
-from app.errorpages import EXPLANATIONS, RETRY_AFTER, TITLES
 from app.extensions import db
+from app.kit.errorpages import EXPLANATIONS, RETRY_AFTER, TITLES
 
 # Nothing listens on port 1: the connection is refused at once.
 REFUSING = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"

@@ -11,7 +11,7 @@ from flask_babel import force_locale
 
 from app.cli import extract
 from app.extensions import db
-from app.i18n import fmt_datetime, fmt_number
+from app.kit.i18n import fmt_datetime, fmt_number
 from app.models import LANGUAGES, User
 from tests.factories import PASSWORD, create_user
 

@@ -13,10 +13,10 @@ import pytest
 import redis
 from sqlalchemy import select, update
 
-from app import create_app, jobs
+from app import create_app, jobs, scheduled
 from app.extensions import db
+from app.kit import mail
 from app.models import CommandRun, OutboxMessage, utcnow
-from app.services import mail, scheduled
 from tests.factories import create_user
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,9 @@ from flask import request
 from flask_babel import force_locale, gettext
 from markupsafe import escape
 
-from app import authz, create_app, errorpages
+from app import authz, create_app
 from app.extensions import db
+from app.kit import errorpages
 from app.models import OutboxMessage
 from app.observability import RequestIdFilter
 from tests.factories import PASSWORD, create_user

@@ -1,6 +1,7 @@
-"""The README's Production commands, as written there, turn an empty database into a portal where a resident files.
+"""The Production commands of docs/operations.md, as written there, turn an empty database into a portal where a
+resident files.
 
-The commands are read from the README's code block (so the document and the test cannot drift apart), run as
+The commands are read from that page's code block (so the document and the test cannot drift apart), run as
 processes with a production environment on a new database of the suite's kind, and then a new resident
 registers, confirms and files an appeal through a production app on that database.
 """
@@ -34,9 +35,10 @@ ANSWERS = {
 
 
 def readme_commands() -> list[list[str]]:
-    """The ``flask`` commands of the README's Production block, in order (the servers' lines are not commands)."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"## Production\n.*?```sh\n(.*?)```", text, re.S).group(1)
+    """The ``flask`` commands of the Production block in docs/operations.md, in order (the servers' lines are not
+    commands)."""
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    block = re.search(r"^## Production\n.*?```sh\n(.*?)```", text, re.S | re.M).group(1)
     commands = []
     for line in block.splitlines():
         line = line.split("#", 1)[0].strip()

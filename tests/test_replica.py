@@ -20,10 +20,10 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
+from app.accountability import stats
 from app.extensions import db
 from app.models import Appeal, AppealStat, AuditEntry, Category, District
 from app.replica import WriteRefused, reading
-from app.services import stats
 from tests.conftest import Browserless
 from tests.databases import sibling_database
 from tests.factories import PASSWORD, create_appeal, create_reference_data, create_user

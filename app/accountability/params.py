@@ -7,11 +7,11 @@ from flask import request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app.accountability import stats
+from app.accountability.service import EXPORTS
 from app.extensions import db
-from app.forms import int_or_none
+from app.kit.forms import int_or_none
 from app.models import Category
-from app.services import stats
-from app.services.accountability import EXPORTS
 
 
 class BadParameter(ValueError):

@@ -1,6 +1,14 @@
-"""Appeals: filing (residents) and the public list per district."""
+"""Appeals: filing and the public list per district (``/appeals``), the resident's appeals (``/cabinet/appeals``),
+the officials' inbox, appeal page and escalations (``/office``)."""
 from flask import Blueprint
 
 bp = Blueprint("appeals", __name__)
+cabinet_bp = Blueprint("appeals_cabinet", __name__)
+office_bp = Blueprint("appeals_office", __name__)
 
-from app.appeals import routes  # noqa: E402,F401
+
+def blueprints() -> tuple:
+    """The area's blueprints with their URL prefixes (None: the routes spell full paths), views registered."""
+    from app.appeals import cabinet, office, public  # noqa: F401  (importing the views registers them)
+
+    return ((bp, "/appeals"), (cabinet_bp, "/cabinet"), (office_bp, "/office"))

@@ -19,31 +19,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from app.forms import BaseForm, int_or_none
+from app.appeals.service import GROUND_LABELS, KIND_LABELS
+from app.kit.forms import MAX, BaseForm, Coordinate, int_or_none
 from app.models import KINDS, NOT_CONSIDERED_GROUNDS
 from app.models.appeal import TEXT_LIMIT
-from app.services.appeals import GROUND_LABELS, KIND_LABELS
-
-MAX = _l("Use at most %(max)d characters.")
-
-
-
-class Coordinate:
-    """Validator: an optional decimal number (a map coordinate)."""
-
-    def __call__(self, form, field) -> None:
-        if field.data:
-            try:
-                float(field.data.replace(",", "."))
-            except ValueError:
-                raise ValidationError(_l("Enter the coordinate as a number, such as 40.6828.")) from None
-
-
-def coordinate(value: str | None) -> float | None:
-    """The parsed coordinate, or None."""
-    return float(value.replace(",", ".")) if value else None
 
 
 class AppealForm(BaseForm):
@@ -178,7 +159,3 @@ class ExtendForm(BaseForm):
     submit = SubmitField(_l("Extend the deadline"))
 
 
-class ButtonForm(BaseForm):
-    """A step that needs nothing but a confirmation."""
-
-    submit = SubmitField(_l("Confirm"))

@@ -1,6 +1,11 @@
-"""The citizen's personal cabinet: overview, profile, password, their appeals, bookings, applications and own data."""
+"""The resident's cabinet landing page (``/cabinet/``) and the navigation that gathers each area's resident pages."""
 from flask import Blueprint
 
 bp = Blueprint("cabinet", __name__)
 
-from app.cabinet import appeals, mydata, participation, receptions, routes, services, sessions  # noqa: E402,F401  (the views register on bp)
+
+def blueprints() -> tuple:
+    """The area's blueprints with their URL prefixes (None: the routes spell full paths), views registered."""
+    from app.cabinet import routes  # noqa: F401  (importing the views registers them)
+
+    return ((bp, "/cabinet"),)

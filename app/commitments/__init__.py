@@ -1,6 +1,16 @@
-"""Commitments: each district's public list and pages, residents' feedback, and the editors' pages under /manage."""
+"""Commitments: each district's public list and pages and residents' feedback (``/commitments``); the editors' pages
+(``/office/commitments``; the old ``/commitments/manage`` addresses redirect there)."""
 from flask import Blueprint
 
-bp = Blueprint("commitments", __name__)
+from app.kit.moved import moved
 
-from app.commitments import routes  # noqa: E402,F401  (the views register on bp)
+bp = Blueprint("commitments", __name__)
+office_bp = Blueprint("commitments_office", __name__)
+moved(bp, "/manage", "/office/commitments", "moved_to_office")
+
+
+def blueprints() -> tuple:
+    """The area's blueprints with their URL prefixes, views registered."""
+    from app.commitments import office, routes  # noqa: F401  (importing the views registers them)
+
+    return ((bp, "/commitments"), (office_bp, "/office/commitments"))

@@ -6,45 +6,12 @@ every rule about them (an end before a start, a negative cost, progress outside
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from app.appeals.forms import MAX
-from app.forms import BaseForm, int_or_none
+from app.kit.forms import MAX, BaseForm, IsoDate, date_field, int_or_none, parse_money
 from app.models.commitment import DESCRIPTION_LIMIT, FEEDBACK_COMMENT_LIMIT, TITLE_LIMIT
-from app.reception.forms import parse_date
-
-DATE_HINT = _l("For example 2026-12-15.")
-
-
-def parse_money(value: str | None) -> Decimal | None:
-    """An amount in manat as typed ("12500.50", "12 500,50", "12,500.50"), or None when empty or not a number.
-
-    The separator that comes last is the decimal one; a lone comma is a decimal comma, as az and ru write it.
-    """
-    text = "".join((value or "").split())
-    if not text:
-        return None
-    if "," in text and "." in text:
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "")
-    text = text.replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
-
-
-class IsoDate:
-    """Validator: empty, or a date as year-month-day (what a date input sends)."""
-
-    def __call__(self, form, field) -> None:
-        if field.data and parse_date(field.data) is None:
-            raise ValidationError(_l("Enter the date as year-month-day, for example 2026-12-15."))
 
 
 class Money:
@@ -53,10 +20,6 @@ class Money:
     def __call__(self, form, field) -> None:
         if field.data and parse_money(field.data) is None:
             raise ValidationError(_l("Enter the amount in manat as a number, for example 12500.50."))
-
-
-def _date_field(label) -> StringField:
-    return StringField(label, validators=[IsoDate()], render_kw={"type": "date"}, description=DATE_HINT)
 
 
 class CommitmentForm(BaseForm):
@@ -80,10 +43,10 @@ class CommitmentForm(BaseForm):
     status = RadioField(_l("Status"), validate_choice=False, default="planned")
     progress = StringField(_l("Progress, in per cent"), default="0", render_kw={"inputmode": "numeric"},
                            description=_l("A whole number from 0 to 100; a completed commitment is at 100."))
-    planned_start = _date_field(_l("Planned start"))
-    planned_end = _date_field(_l("Planned end"))
-    actual_start = _date_field(_l("Actual start (optional)"))
-    actual_end = _date_field(_l("Actual end (optional)"))
+    planned_start = date_field(_l("Planned start"))
+    planned_end = date_field(_l("Planned end"))
+    actual_start = date_field(_l("Actual start (optional)"))
+    actual_end = date_field(_l("Actual end (optional)"))
     planned_cost = StringField(_l("Planned cost in manat (optional)"), validators=[Money()],
                                render_kw={"inputmode": "decimal"}, description=_l("For example 12500.50."))
     actual_cost = StringField(_l("Actual cost in manat (optional)"), validators=[Money()],
@@ -102,7 +65,7 @@ class MilestoneForm(BaseForm):
     title_az = StringField(_l("Milestone in Azerbaijani"), validators=[Length(max=TITLE_LIMIT, message=MAX)])
     title_ru = StringField(_l("Milestone in Russian (optional)"), validators=[Length(max=TITLE_LIMIT, message=MAX)])
     title_en = StringField(_l("Milestone in English (optional)"), validators=[Length(max=TITLE_LIMIT, message=MAX)])
-    due_on = _date_field(_l("Due on"))
+    due_on = date_field(_l("Due on"))
     submit = SubmitField(_l("Add the milestone"))
 
 

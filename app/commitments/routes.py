@@ -1,27 +1,21 @@
-"""Commitments: public pages per district and per commitment, residents' feedback, and the editors' pages.
-
-Public: ``/`` (districts), ``/<code>`` (a district's list), ``/item/<id>`` (one commitment).
-Editors and the head of a district: ``/manage`` and below; another district's commitment is a 404.
-"""
+"""Commitments' public pages: ``/`` (districts), ``/<code>`` (a district's list), ``/item/<id>`` (one commitment)
+and residents' feedback. The editors' pages are in ``office.py``."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from app.authz import can, public, requires
 from app.commitments import bp
-from app.commitments.forms import CommitmentForm, DoneForm, FeedbackForm, LinkForm, MilestoneForm, parse_money
-from app.errors import Invalid, NotAllowed, NotFound
-from app.forms import BaseForm, int_or_none, page_number
-from app.i18n import current_lang, tr
+from app.commitments import service as commitments
+from app.commitments.forms import FeedbackForm
+from app.kit.errors import Invalid, NotAllowed
+from app.kit.paging import page_number
+from app.kit.reference import active_districts
+from app.kit.reference import by_code as district_by_code
 from app.models import COMMITMENT_STATUSES
-from app.reception.forms import parse_date
-from app.services import commitments
-from app.services.districts import active_districts
-from app.services.districts import by_code as district_by_code
 
 
 @bp.record_once
@@ -51,10 +45,7 @@ def index():
 @public
 def district(code: str):
     """A district's commitments with their progress, ongoing ones first; ``?status=`` narrows the list."""
-    try:
-        chosen = district_by_code(code)
-    except NotFound:
-        abort(404)
+    chosen = district_by_code(code)
     status = request.args.get("status", "")
     status = status if status in COMMITMENT_STATUSES else ""
     page = commitments.public_list(chosen, status, page_number(request.args.get("page")))
@@ -63,10 +54,7 @@ def district(code: str):
 
 
 def _render_item(commitment_id: int, form: FeedbackForm | None = None, status: int = 200):
-    try:
-        view = commitments.public_view(commitment_id)
-    except NotFound:
-        abort(404)
+    view = commitments.public_view(commitment_id)
     mine = commitments.my_feedback(current_user, commitment_id)
     if form is None:
         form = FeedbackForm(prefix="feedback")
@@ -92,8 +80,6 @@ def feedback(commitment_id: int):
     if form.validate_on_submit():
         try:
             commitments.record_feedback(current_user, commitment_id, form.delivered_value, form.comment.data or "")
-        except NotFound:
-            abort(404)
         except NotAllowed:
             abort(403)
         except Invalid as error:
@@ -104,210 +90,3 @@ def feedback(commitment_id: int):
     if form.delivered_value is None and not form.delivered.errors and not form.form_errors:
         form.delivered.errors = [_("Say whether the commitment was delivered.")]
     return _render_item(commitment_id, form, 422)
-
-
-# --- Editors' pages --------------------------------------------------------------------------------
-
-
-@bp.get("/manage")
-@requires("commitment.edit")
-def manage():
-    """The commitments of the district the editor (or head) maintains, with a switch between their districts."""
-    try:
-        district, items = commitments.editor_list(current_user, int_or_none(request.args.get("district")))
-    except NotFound:
-        abort(404)
-    return render_template("commitments/manage.html", district=district, items=items,
-                           districts=commitments.editor_districts(current_user))
-
-
-def _form_input(form: CommitmentForm) -> commitments.CommitmentInput:
-    """The service's input from the submitted form; a trailing per cent sign in the progress is forgiven."""
-    return commitments.CommitmentInput(
-        title_az=form.title_az.data or "", title_ru=form.title_ru.data or "", title_en=form.title_en.data or "",
-        description_az=form.description_az.data or "", description_ru=form.description_ru.data or "",
-        description_en=form.description_en.data or "", department_id=form.department_id.data,
-        status=form.status.data or "", progress=int_or_none((form.progress.data or "").rstrip("% ")),
-        planned_start=parse_date(form.planned_start.data), planned_end=parse_date(form.planned_end.data),
-        actual_start=parse_date(form.actual_start.data), actual_end=parse_date(form.actual_end.data),
-        planned_cost=parse_money(form.planned_cost.data), actual_cost=parse_money(form.actual_cost.data),
-    )
-
-
-@bp.route("/manage/new", methods=["GET", "POST"])
-@requires("commitment.edit")
-def new():
-    """Write a new commitment of the district."""
-    try:
-        district = commitments.editor_district(current_user, int_or_none(request.args.get("district")))
-    except NotFound:
-        abort(404)
-    form = CommitmentForm()
-    form.fill_choices(commitments.departments(district.id), tr, commitments.STATUS_LABELS)
-    if form.validate_on_submit():
-        try:
-            commitment = commitments.create(current_user, district.id, _form_input(form))
-        except NotFound:
-            abort(404)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(_("The commitment is published. Add its milestones and the appeals it answers."), "success")
-            return redirect(url_for("commitments.work", commitment_id=commitment.id))
-    return render_template("commitments/form.html", form=form, district=district, commitment=None), \
-        200 if request.method == "GET" else 422
-
-
-@bp.route("/manage/<int:commitment_id>/edit", methods=["GET", "POST"])
-@requires("commitment.edit")
-def edit(commitment_id: int):
-    """Change a commitment: texts, department, status and progress, dates and costs."""
-    try:
-        commitment = commitments.editable(current_user, commitment_id)
-    except NotFound:
-        abort(404)
-    form = CommitmentForm(obj=commitment if request.method == "GET" else None)
-    form.fill_choices(commitments.departments(commitment.district_id), tr, commitments.STATUS_LABELS)
-    if form.validate_on_submit():
-        try:
-            commitments.update(current_user, commitment_id, _form_input(form))
-        except NotFound:
-            abort(404)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(_("The commitment is saved."), "success")
-            return redirect(url_for("commitments.work", commitment_id=commitment_id))
-    return render_template("commitments/form.html", form=form, district=commitment.district, commitment=commitment), \
-        200 if request.method == "GET" else 422
-
-
-def _done_form(milestone, lang: str) -> DoneForm:
-    form = DoneForm(prefix=f"done{milestone.id}")
-    # The row shows the milestone beside the field; a screen reader on the field alone hears which one it is.
-    form.done_on.label.text = Markup('{} <span class="visually-hidden">{}</span>').format(_("Done on"), milestone.title_in(lang))
-    return form
-
-
-def _render_work(commitment_id: int, status: int = 200, done_form: DoneForm | None = None, done_for: int | None = None,
-                 **forms):
-    try:
-        view = commitments.work_view(current_user, commitment_id)
-    except NotFound:
-        abort(404)
-    lang = current_lang()
-    done_forms = {m.id: _done_form(m, lang) for m in view.milestones if m.done_on is None}
-    if done_form is not None and done_for in done_forms:
-        done_form.done_on.label.text = done_forms[done_for].done_on.label.text
-        done_forms[done_for] = done_form
-    return render_template(
-        "commitments/work.html", view=view, done_forms=done_forms,
-        milestone_form=forms.get("milestone_form") or MilestoneForm(prefix="milestone"),
-        link_form=forms.get("link_form") or LinkForm(prefix="link"),
-    ), status
-
-
-@bp.get("/manage/<int:commitment_id>")
-@requires("commitment.edit")
-def work(commitment_id: int):
-    """The editor's page of one commitment: its facts, milestones to add and mark done, appeals to link."""
-    return _render_work(commitment_id)
-
-
-@bp.post("/manage/<int:commitment_id>/milestones")
-@requires("commitment.edit")
-def milestone_add(commitment_id: int):
-    """Add a dated milestone."""
-    try:
-        commitments.editable(current_user, commitment_id)
-    except NotFound:
-        abort(404)
-    form = MilestoneForm(prefix="milestone")
-    if form.validate_on_submit():
-        data = commitments.MilestoneInput(title_az=form.title_az.data or "", title_ru=form.title_ru.data or "",
-                                          title_en=form.title_en.data or "", due_on=parse_date(form.due_on.data))
-        try:
-            commitments.add_milestone(current_user, commitment_id, data)
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(_("The milestone is added."), "success")
-            return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#milestones-title")
-    return _render_work(commitment_id, 422, milestone_form=form)
-
-
-def _milestone_commitment(milestone_id: int) -> int:
-    """The id of the commitment a milestone of the editor's district belongs to; 404 otherwise."""
-    try:
-        return commitments.editable_milestone(current_user, milestone_id).commitment_id
-    except NotFound:
-        abort(404)
-
-
-@bp.post("/manage/milestones/<int:milestone_id>/done")
-@requires("commitment.edit")
-def milestone_done(milestone_id: int):
-    """Mark a milestone as done, on the day given or today."""
-    commitment_id = _milestone_commitment(milestone_id)
-    form = DoneForm(prefix=f"done{milestone_id}")
-    if form.validate_on_submit():
-        try:
-            commitments.complete_milestone(current_user, milestone_id, parse_date(form.done_on.data))
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(_("The milestone is marked as done."), "success")
-            return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#milestones-title")
-    return _render_work(commitment_id, 422, done_form=form, done_for=milestone_id)
-
-
-@bp.post("/manage/milestones/<int:milestone_id>/reopen")
-@requires("commitment.edit")
-def milestone_reopen(milestone_id: int):
-    """Undo "done" on a milestone marked by mistake."""
-    commitment_id = _milestone_commitment(milestone_id)
-    if not BaseForm().validate_on_submit():
-        abort(400)
-    try:
-        commitments.reopen_milestone(current_user, milestone_id)
-    except Invalid as error:
-        flash(" ".join(str(m) for m in error.errors.values()), "error")
-    else:
-        flash(_("The milestone is no longer marked as done."), "success")
-    return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#milestones-title")
-
-
-@bp.post("/manage/<int:commitment_id>/links")
-@requires("commitment.edit")
-def link_add(commitment_id: int):
-    """Link an appeal of the district by its registration number."""
-    try:
-        commitments.editable(current_user, commitment_id)
-    except NotFound:
-        abort(404)
-    form = LinkForm(prefix="link")
-    if form.validate_on_submit():
-        try:
-            link = commitments.link_appeal(current_user, commitment_id, form.number.data or "")
-        except Invalid as error:
-            form.apply(error)
-        else:
-            flash(_("The appeal %(number)s is linked; its applicant is told in the personal cabinet.",
-                    number=link.appeal.number), "success")
-            return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#links-title")
-    return _render_work(commitment_id, 422, link_form=form)
-
-
-@bp.post("/manage/links/<int:link_id>/unlink")
-@requires("commitment.edit")
-def link_remove(link_id: int):
-    """Remove the link to an appeal."""
-    try:
-        commitments.editable_link(current_user, link_id)
-    except NotFound:
-        abort(404)
-    if not BaseForm().validate_on_submit():
-        abort(400)
-    commitment_id = commitments.unlink(current_user, link_id)
-    flash(_("The appeal is no longer linked."), "success")
-    return redirect(url_for("commitments.work", commitment_id=commitment_id) + "#links-title")

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import ValidationError
 
-from app.forms import BaseForm, int_or_none
-from app.reception.forms import parse_date
+from app.kit.forms import BaseForm, date_field, int_or_none
 
-DATE_HINT = _l("For example 2026-12-15.")
 SAME_LINES = _l("Optional: as many lines as in Azerbaijani, in the same order.")
 FALLBACK = _l("When empty, the Azerbaijani text is shown.")
-
-
-class IsoDate:
-    """Validator: empty, or a date as year-month-day (what a date input sends)."""
-
-    def __call__(self, form, field) -> None:
-        if field.data and parse_date(field.data) is None:
-            raise ValidationError(_l("Enter the date as year-month-day, for example 2026-12-15."))
-
-
-def _date(label) -> StringField:
-    return StringField(label, validators=[IsoDate()], render_kw={"type": "date"}, description=DATE_HINT)
 
 
 class ConsultationForm(BaseForm):
@@ -37,8 +22,8 @@ class ConsultationForm(BaseForm):
                                description=_l("At most 2,000 characters."))
     summary_ru = TextAreaField(_l("What it is about, in Russian (optional)"), description=FALLBACK)
     summary_en = TextAreaField(_l("What it is about, in English (optional)"), description=FALLBACK)
-    opens_on = _date(_l("Comments open on"))
-    closes_on = _date(_l("Last day for comments"))
+    opens_on = date_field(_l("Comments open on"))
+    closes_on = date_field(_l("Last day for comments"))
     submit = SubmitField(_l("Save the draft"))
 
 
@@ -102,21 +87,3 @@ class ReportForm(BaseForm):
     submit = SubmitField(_l("Send the report"))
 
 
-class ButtonForm(BaseForm):
-    """A form that is only a button (publish, delete, dismiss, restore, lift): the CSRF token is what it carries."""
-
-
-class HideForm(BaseForm):
-    """A moderator hides content with a reason the public sees."""
-
-    target_type = HiddenField()
-    target_id = HiddenField(filters=[int_or_none])
-    reason = StringField(_l("Reason shown in its place"))
-
-
-class BlockForm(BaseForm):
-    """A moderator blocks a user from taking part, with a reason and an end date."""
-
-    reason = TextAreaField(_l("Reason the user is told"), description=_l("At most 500 characters."))
-    ends_on = _date(_l("Blocked until (inclusive)"))
-    submit = SubmitField(_l("Block the user"))

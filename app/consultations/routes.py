@@ -11,17 +11,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accountability import charts
 from app.authz import public, requires
 from app.consultations import bp
-from app.consultations.forms import ButtonForm, CommentForm, ReportForm
-from app.errors import Invalid, NotAllowed, NotFound
+from app.consultations import service as consultations
+from app.consultations.forms import CommentForm, ReportForm
 from app.extensions import db
-from app.forms import BaseForm, int_or_none, page_number
-from app.i18n import current_lang
+from app.kit import participation
+from app.kit.errors import Invalid, NotAllowed
+from app.kit.forms import BaseForm, TokenForm, int_or_none
+from app.kit.i18n import current_lang
+from app.kit.paging import page_number
+from app.kit.reference import active_districts, find_by_code
 from app.models import ConsultationComment
-from app.services import charts, consultations, participation
-from app.services.districts import active_districts
-from app.services.districts import by_code as district_by_code
 
 
 @bp.record_once
@@ -40,10 +42,8 @@ def index():
     state = state if state in consultations.PUBLIC_STATES else ""
     district, national = None, code == "national"
     if code and not national:
-        try:
-            district = district_by_code(code)
-        except NotFound:
-            code = ""
+        district = find_by_code(code)
+        code = code if district else ""
     page = consultations.public_list(district, state, page_number(request.args.get("page")), national=national)
     return render_template("consultations/index.html", page=page, districts=active_districts(),
                            district=district, code=code if (district or national) else "", state=state)
@@ -64,10 +64,7 @@ def _charts(view) -> list:
 def render_view(consultation_id: int, *, comment_form: CommentForm | None = None, answer_errors: dict | None = None,
                 answer_form: BaseForm | None = None, status: int = 200):
     """The consultation's page; after a refused step, the posted form with its errors (status 422)."""
-    try:
-        view = consultations.public_view(current_user, consultation_id)
-    except NotFound:
-        abort(404)
+    view = consultations.public_view(current_user, consultation_id)
     posted_id = None
     if comment_form is not None:
         posted_id = (f"body-r{comment_form.parent_id.data}" if comment_form.parent_id.data
@@ -77,7 +74,7 @@ def render_view(consultation_id: int, *, comment_form: CommentForm | None = None
         "consultations/view.html", view=view, c=view.consultation, comment_form=comment_form, posted_id=posted_id,
         block=block,
         answer_form=answer_form or BaseForm(prefix="answers"), answer_errors=answer_errors or {},
-        action_form=ButtonForm(), report_form=ReportForm(prefix="report"), charts=_charts(view),
+        action_form=TokenForm(), report_form=ReportForm(prefix="report"), charts=_charts(view),
         posted_choices={k: int_or_none(v) for k, v in request.form.items() if k.startswith("q")}), status
 
 
@@ -97,8 +94,6 @@ def comment(consultation_id: int):
         try:
             entry = consultations.comment(current_user, consultation_id, form.section_id.data, form.body.data or "",
                                           form.parent_id.data)
-        except NotFound:
-            abort(404)
         except Invalid as error:
             form.apply(error)
         else:
@@ -121,8 +116,6 @@ def answers(consultation_id: int):
                 choices[question_id] = int_or_none(value)
         try:
             consultations.answer(current_user, consultation_id, choices)
-        except NotFound:
-            abort(404)
         except Invalid as error:
             errors = {k: v for k, v in error.errors.items() if k}
             form.form_errors.extend(str(v) for k, v in error.errors.items() if k is None)
@@ -151,7 +144,7 @@ def report(comment_id: int):
         if form.validate_on_submit():
             try:
                 consultations.report_comment(current_user, comment_id, form.reason.data or "")
-            except (NotFound, NotAllowed):
+            except NotAllowed:  # (NotFound reaches the 404 page by itself)
                 abort(404)
             except Invalid as error:
                 form.apply(error)

@@ -5,11 +5,12 @@ from flask import request
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from app.errors import Invalid
+from app.eservices import form_definitions as eservice_forms
+from app.eservices import service as eservices
 from app.eservices.forms import ApplyFrame
-from app.i18n import current_lang, tr
+from app.kit.errors import Invalid
+from app.kit.i18n import current_lang, tr
 from app.models import Service, ServiceApplication, User
-from app.services import eservice_forms, eservices
 
 
 def district_choices(frame: ApplyFrame, service: Service) -> None:

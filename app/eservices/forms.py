@@ -7,8 +7,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
-from app.appeals.forms import MAX
-from app.forms import BaseForm, int_or_none
+from app.kit.forms import MAX, BaseForm, int_or_none
 
 
 class ApplyFrame(BaseForm):

@@ -7,10 +7,10 @@ from flask_login import current_user
 from app import observability
 from app.authz import monitoring, monitoring_allowed, public
 from app.extensions import limiter
-from app.i18n import current_lang
+from app.kit.i18n import current_lang
+from app.kit.reference import active_districts
 from app.main import bp
-from app.services import news
-from app.services.districts import active_districts
+from app.news import service as news
 
 
 @bp.get("/")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.appeal import Appeal
-from app.models.base import UTCDateTime, one_of, utcnow
+from app.models.base import Translated, UTCDateTime, one_of, utcnow
 from app.models.district import Department, District
 
 COMMITMENT_STATUSES = ("planned", "in_progress", "completed", "cancelled")
@@ -33,22 +33,7 @@ FEEDBACK_COMMENT_LIMIT = 1000
 COST_MAX = Decimal("999999999999.99")
 
 
-class TranslatedText:
-    """Rows with texts in az/ru/en: each ``<stem>_in(locale)`` falls back to Azerbaijani when empty.
-
-    The same rule as ``Translated.name_in`` for reference data, for rows whose texts are titles and descriptions.
-    """
-
-    def text_in(self, stem: str, locale: str) -> str:
-        """The text ``stem`` (``title``, ``description``) in ``locale``, or in Azerbaijani when that one is empty."""
-        return getattr(self, f"{stem}_{locale}", None) or getattr(self, f"{stem}_az")
-
-    def title_in(self, locale: str) -> str:
-        """The title in ``locale`` (Azerbaijani fallback)."""
-        return self.text_in("title", locale)
-
-
-class Commitment(TranslatedText, db.Model):
+class Commitment(Translated, db.Model):
     """A commitment of a district authority: what, who is responsible, when, how much, how far along."""
 
     __tablename__ = "commitments"
@@ -104,7 +89,7 @@ class Commitment(TranslatedText, db.Model):
         return f"<Commitment {self.id} {self.status} {self.progress}>"
 
 
-class CommitmentMilestone(TranslatedText, db.Model):
+class CommitmentMilestone(Translated, db.Model):
     """A dated step of a commitment: due on a day, done on a day (or not yet)."""
 
     __tablename__ = "commitment_milestones"

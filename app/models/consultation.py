@@ -13,8 +13,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, one_of, utcnow
-from app.models.commitment import TranslatedText
+from app.models.base import Translated, UTCDateTime, one_of, utcnow
 from app.models.district import District
 from app.models.moderation import Moderated
 from app.models.user import User
@@ -33,7 +32,7 @@ _BAKU = ZoneInfo("Asia/Baku")
 OPTION_LIMIT = 150
 
 
-class Consultation(TranslatedText, db.Model):
+class Consultation(Translated, db.Model):
     """A draft decision put to residents for comment, by a district authority (or nationally: no district)."""
 
     __tablename__ = "consultations"
@@ -100,13 +99,13 @@ class Consultation(TranslatedText, db.Model):
 
     def outcome_in(self, locale: str) -> str:
         """What changed and why, overall, in ``locale`` (Azerbaijani fallback)."""
-        return self.text_in("outcome", locale) or ""
+        return self.text_in("outcome", locale)
 
     def __repr__(self) -> str:
         return f"<Consultation {self.id} {self.status}>"
 
 
-class ConsultationSection(TranslatedText, db.Model):
+class ConsultationSection(Translated, db.Model):
     """One section of the draft document; after the period, its final text and what changed in it and why."""
 
     __tablename__ = "consultation_sections"
@@ -143,10 +142,10 @@ class ConsultationSection(TranslatedText, db.Model):
 
     def change_in(self, locale: str) -> str:
         """What changed in this section and why, in ``locale`` (empty when nothing did)."""
-        return self.text_in("change", locale) or ""
+        return self.text_in("change", locale)
 
 
-class ConsultationQuestion(TranslatedText, db.Model):
+class ConsultationQuestion(Translated, db.Model):
     """A question of the consultation's question set, answered by choosing one of its options."""
 
     __tablename__ = "consultation_questions"
@@ -165,7 +164,7 @@ class ConsultationQuestion(TranslatedText, db.Model):
         lazy="selectin")
 
 
-class ConsultationOption(TranslatedText, db.Model):
+class ConsultationOption(Translated, db.Model):
     """One answer a question offers."""
 
     __tablename__ = "consultation_options"

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, one_of, utcnow
+from app.models.base import Translated, UTCDateTime, one_of, utcnow
 from app.models.district import District
 from app.models.user import User
 
@@ -43,7 +43,7 @@ service_districts = Table(
 )
 
 
-class Service(db.Model):
+class Service(Translated, db.Model):
     """A service of the district authorities, described in three languages."""
 
     __tablename__ = "services"
@@ -82,8 +82,11 @@ class Service(db.Model):
     forms: Mapped[list[ServiceForm]] = relationship(back_populates="service", order_by="ServiceForm.version")
 
     def text(self, stem: str, locale: str) -> str:
-        """A translated text (``stem`` is title, summary, eligibility, documents or legal_basis), falling back to az."""
-        return getattr(self, f"{stem}_{locale}", None) or getattr(self, f"{stem}_az")
+        """A translated text (``stem`` is title, summary, eligibility, documents or legal_basis), falling back to az.
+
+        The name the e-service pages and documents already use for ``Translated.text_in``.
+        """
+        return self.text_in(stem, locale)
 
     def __repr__(self) -> str:
         return f"<Service {self.code}>"

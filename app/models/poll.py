@@ -6,7 +6,7 @@ tallies. No row, column or timestamp ties a participation to the options
 chosen: a vote increments the counters of every option of the poll in one
 statement (by 1 for the chosen ones, by 0 for the rest), so even the system
 columns PostgreSQL keeps on each row (``xmin``, ``ctid``) carry no trace of
-which option the last voter chose. README, "Polls and the secret ballot".
+which option the last voter chose. docs/areas/polls.md, "The secret ballot".
 """
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, one_of, utcnow
-from app.models.commitment import TranslatedText
+from app.models.base import Translated, UTCDateTime, one_of, utcnow
 from app.models.district import District
 
 POLL_KINDS = ("single", "multiple")
@@ -45,7 +44,7 @@ MIN_OPTIONS, MAX_OPTIONS = 2, 10
 REASON_LIMIT = 1000
 
 
-class Poll(TranslatedText, db.Model):
+class Poll(Translated, db.Model):
     """A question residents answer: of one district (``district_id``) or national (NULL)."""
 
     __tablename__ = "polls"
@@ -90,7 +89,7 @@ class Poll(TranslatedText, db.Model):
 
     def description_in(self, locale: str) -> str:
         """The description in ``locale`` (Azerbaijani fallback; may be empty)."""
-        return getattr(self, f"description_{locale}", None) or self.description_az or ""
+        return self.text_in("description", locale)
 
     def state(self, now: datetime) -> str:
         """"upcoming", "open" or "closed" at ``now``: the times alone decide."""
@@ -102,7 +101,7 @@ class Poll(TranslatedText, db.Model):
         return f"<Poll {self.id}>"
 
 
-class PollOption(TranslatedText, db.Model):
+class PollOption(Translated, db.Model):
     """One answer of a poll and its tally: how many ballots chose it (no trace of who)."""
 
     __tablename__ = "poll_options"

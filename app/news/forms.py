@@ -22,10 +22,9 @@ from wtforms import (
 )
 from wtforms.validators import Length, ValidationError
 
-from app.appeals.forms import MAX
-from app.forms import BaseForm, int_or_none
+from app.kit.forms import MAX, BaseForm, int_or_none
 from app.models.news import ALT_LIMIT, BODY_LIMIT, PLACE_LIMIT, SUMMARY_LIMIT, TITLE_LIMIT
-from app.services import news
+from app.news import service as news
 
 TIME_HINT = _l("Baku time, for example 2026-12-15 10:30.")
 BODY_HINT = _l("Markdown: a blank line between paragraphs, **bold**, *italic*, [a link](https://…), "

@@ -12,12 +12,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.authz import requires
-from app.errors import Invalid, NotAllowed, NotFound
-from app.forms import page_number
-from app.i18n import current_lang, fmt_datetime, tr
+from app.kit.errors import Invalid, NotAllowed
+from app.kit.i18n import current_lang, fmt_datetime, tr
+from app.kit.paging import page_number
+from app.kit.steps import form_status
 from app.news import office_bp
+from app.news import service as news
 from app.news.forms import ArticleForm, ScheduleForm, StepForm, parse_local
-from app.services import news
 
 STEP_MESSAGES = {
     "review": _l("The article is sent for review."),
@@ -31,14 +32,11 @@ STEP_MESSAGES = {
 @requires("news.write")
 def index():
     """The articles of a district the writer writes for (or the national ones), most recently changed first."""
-    try:
-        scope = news.office_scope(current_user, request.args.get("scope"))
-    except NotFound:
-        abort(404)
+    scope = news.office_scope(current_user, request.args.get("scope"))
     status = request.args.get("status", "")
     status = status if status in news.STATUS_LABELS else ""
     page = news.office_list(current_user, scope, status, page_number(request.args.get("page")))
-    return render_template("news/office_list.html", scope=scope, page=page, status=status,
+    return render_template("news/office/list.html", scope=scope, page=page, status=status,
                            counts=news.office_status_counts(scope), districts=news.writer_districts(current_user),
                            national=news.writes_national(current_user))
 
@@ -56,59 +54,46 @@ def _article_form(selected: str | None = None) -> ArticleForm:
 @requires("news.write")
 def new():
     """Write a new article: texts in az (ru, en optional), a cover, tags, and for an event its time and place."""
-    try:
-        scope = news.office_scope(current_user, request.args.get("scope"))
-    except NotFound:
-        abort(404)
+    scope = news.office_scope(current_user, request.args.get("scope"))
     form = _article_form("national" if scope.national else str(scope.district.id))
     if form.validate_on_submit():
         try:
             article = news.save(current_user, None, form.to_input(), request.files.get(form.cover.name))
-        except NotFound:
-            abort(404)
         except Invalid as error:
             form.apply(error)
         else:
             flash(_("The draft is saved. Preview it, then send it for review or publish it."), "success")
             return redirect(url_for("news_office.work", article_id=article.id))
-    return render_template("news/office_form.html", form=form, article=None, scope=scope), \
-        200 if request.method == "GET" else 422
+    return render_template("news/office/form.html", form=form, article=None, scope=scope), \
+        form_status()
 
 
 @office_bp.route("/<int:article_id>/edit", methods=["GET", "POST"])
 @requires("news.write")
 def edit(article_id: int):
     """Change an article; every save is kept as a version."""
-    try:
-        article = news.editable(current_user, article_id)
-    except NotFound:
-        abort(404)
+    article = news.editable(current_user, article_id)
     form = _article_form("national" if article.district_id is None else str(article.district_id))
     if request.method == "GET":
         form.fill_from(article)
     if form.validate_on_submit():
         try:
             news.save(current_user, article_id, form.to_input(), request.files.get(form.cover.name))
-        except NotFound:
-            abort(404)
         except Invalid as error:
             form.apply(error)
         else:
             flash(_("The article is saved."), "success")
             return redirect(url_for("news_office.work", article_id=article_id))
-    return render_template("news/office_form.html", form=form, article=article, scope=None), \
-        200 if request.method == "GET" else 422
+    return render_template("news/office/form.html", form=form, article=article, scope=None), \
+        form_status()
 
 
 def _render_work(article_id: int, status: int = 200, schedule_form: ScheduleForm | None = None,
                  step_form: StepForm | None = None):
-    try:
-        article = news.editable(current_user, article_id)
-    except NotFound:
-        abort(404)
+    article = news.editable(current_user, article_id)
     steps = [s for s in ("review", "draft", "published", "archived") if news.transition_allowed(current_user, article, s)]
     return render_template(
-        "news/office_article.html", article=article, versions=news.versions(article), steps=steps,
+        "news/office/article.html", article=article, versions=news.versions(article), steps=steps,
         may_schedule=news.transition_allowed(current_user, article, "scheduled"),
         schedule_form=schedule_form or ScheduleForm(prefix="schedule"), step_form=step_form or StepForm(),
         describe_change=news.describe_change,
@@ -126,10 +111,7 @@ def work(article_id: int):
 @requires("news.write")
 def preview(article_id: int):
     """The article as visitors will see it, in the current language, before it is published."""
-    try:
-        item = news.preview(current_user, article_id, current_lang())
-    except NotFound:
-        abort(404)
+    item = news.preview(current_user, article_id, current_lang())
     return render_template("news/article.html", item=item, preview=True)
 
 
@@ -141,8 +123,6 @@ def schedule(article_id: int):
     if form.validate_on_submit():
         try:
             article = news.transition(current_user, article_id, "scheduled", parse_local(form.publish_at.data))
-        except NotFound:
-            abort(404)
         except NotAllowed:
             abort(404)
         except Invalid as error:
@@ -161,7 +141,7 @@ def step(article_id: int, to_status: str):
     if form.validate_on_submit():
         try:
             news.transition(current_user, article_id, to_status)
-        except (NotFound, NotAllowed):
+        except NotAllowed:  # a step the writer may not take: no page (NotFound reaches the 404 page by itself)
             abort(404)
         except Invalid as error:
             form.apply(error)

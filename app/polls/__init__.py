@@ -3,4 +3,9 @@ from flask import Blueprint
 
 bp = Blueprint("polls", __name__)
 
-from app.polls import routes  # noqa: E402,F401  (the views register on bp)
+
+def blueprints() -> tuple:
+    """The area's blueprints with their URL prefixes (None: the routes spell full paths), views registered."""
+    from app.polls import routes  # noqa: F401  (importing the views registers them)
+
+    return ((bp, None),)

@@ -12,10 +12,9 @@ from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, 
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.appeals.forms import MAX
-from app.forms import BaseForm, int_or_none
+from app.kit.calendar import BAKU
+from app.kit.forms import MAX, BaseForm, int_or_none
 from app.models.poll import DESCRIPTION_LIMIT, OPTION_LIMIT, QUESTION_LIMIT, REASON_LIMIT
-from app.services.calendar import BAKU
 
 # Ten answers of 200 characters, one per line.
 OPTIONS_LIMIT = 10 * (OPTION_LIMIT + 2)

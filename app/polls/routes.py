@@ -14,13 +14,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.appeals.forms import ButtonForm
+from app.accountability import charts
 from app.authz import can, public, requires
-from app.errors import Invalid, NotAllowed, NotFound
-from app.forms import int_or_none, page_number
-from app.i18n import current_lang, tr
+from app.kit.calendar import BAKU
+from app.kit.errors import Invalid, NotAllowed
+from app.kit.forms import ButtonForm, int_or_none
+from app.kit.i18n import current_lang, tr
+from app.kit.paging import page_number
+from app.kit.reference import active_districts, find_by_code
+from app.kit.steps import form_page, form_status, run_step
 from app.models import DIRECTIONS, utcnow
 from app.polls import bp
+from app.polls import service as polls
 from app.polls.forms import (
     PollForm,
     ReasonForm,
@@ -32,11 +37,6 @@ from app.polls.forms import (
     to_local,
     vote_form,
 )
-from app.services import charts, polls
-from app.services.calendar import BAKU
-from app.services.districts import active_districts
-from app.services.districts import by_code as district_by_code
-from app.steps import run_step
 
 
 @bp.record_once
@@ -59,10 +59,8 @@ def index():
     code = request.args.get("district", "")
     district, national = None, code == "national"
     if code and not national:
-        try:
-            district = district_by_code(code)
-        except NotFound:
-            code = ""
+        district = find_by_code(code)
+        code = code if district else ""
     state = request.args.get("state", "")
     state = state if state in polls.STATES else ""
     direction = request.args.get("direction", "")
@@ -83,10 +81,7 @@ def results_chart(poll, result, lang: str):
 
 
 def _render_poll(poll_id: int, form=None, status: int = 200):
-    try:
-        poll = polls.public_poll(poll_id)
-    except NotFound:
-        abort(404)
+    poll = polls.public_poll(poll_id)
     now, lang = utcnow(), current_lang()
     mine = polls.has_voted(current_user, poll.id)
     problem = None
@@ -116,10 +111,7 @@ def vote(poll_id: int):
 
     Any signed-in user may send it: the service's participation guard says why an unconfirmed or blocked
     resident may not, beside the form."""
-    try:
-        poll = polls.public_poll(poll_id)
-    except NotFound:
-        abort(404)
+    poll = polls.public_poll(poll_id)
     form = vote_form(poll, current_lang(), formdata=request.form)
     done = url_for("polls.poll", poll_id=poll_id) + "#results-title"
     return run_step(form, lambda: polls.vote(current_user, poll_id, form.chosen),
@@ -134,14 +126,14 @@ def vote(poll_id: int):
 @requires("cabinet.view")
 def my_votes():
     """The polls I took part in and on which day; what I chose is not stored with my name, so it is not shown."""
-    return render_template("polls/my_votes.html", votes=polls.my_votes(current_user), now=utcnow())
+    return render_template("polls/cabinet/my_votes.html", votes=polls.my_votes(current_user), now=utcnow())
 
 
 @bp.get("/cabinet/poll-topics")
 @requires("cabinet.view")
 def my_topics():
     """The poll topics I proposed and where each stands."""
-    return render_template("polls/my_topics.html", topics=polls.my_topics(current_user))
+    return render_template("polls/cabinet/my_topics.html", topics=polls.my_topics(current_user))
 
 
 def _topic_form(formdata=None, obj=None) -> TopicForm:
@@ -179,24 +171,21 @@ def propose():
         else:
             flash(_("Your topic is sent to the district's moderator; you will be told of the decision."), "success")
             return redirect(url_for("polls.my_topic", topic_id=topic.id))
-    return render_template("polls/propose.html", form=form), 200 if request.method == "GET" else 422
+    return form_page("polls/cabinet/propose.html", form=form)
 
 
 @bp.route("/cabinet/poll-topics/<int:topic_id>", methods=["GET", "POST"])
 @requires("cabinet.view")
 def my_topic(topic_id: int):
     """One of my topics: where it stands, the moderator's words; changed and sent again when asked."""
-    try:
-        topic = polls.my_topic(current_user, topic_id)
-    except NotFound:
-        abort(404)
+    topic = polls.my_topic(current_user, topic_id)
     form = _topic_form(request.form if request.method == "POST" else None, obj=topic)
     if request.method == "POST":
         return run_step(form, lambda: polls.resubmit(current_user, topic_id, _topic_input(form, topic.district_id)),
                         _("Your changed topic is sent to the moderator again."),
                         url_for("polls.my_topic", topic_id=topic_id),
-                        lambda: (render_template("polls/my_topic.html", topic=topic, form=form), 422))
-    return render_template("polls/my_topic.html", topic=topic, form=form)
+                        lambda: (render_template("polls/cabinet/my_topic.html", topic=topic, form=form), 422))
+    return render_template("polls/cabinet/my_topic.html", topic=topic, form=form)
 
 
 # --- The moderators' office ------------------------------------------------------------------------
@@ -204,11 +193,8 @@ def my_topic(topic_id: int):
 
 def _scope():
     """The district (or national, None) the office page is about, from ``?district=`` or ``?national=1``."""
-    try:
-        return polls.office_scope(current_user, int_or_none(request.args.get("district")),
-                                  national=request.args.get("national") == "1")
-    except NotFound:
-        abort(404)
+    return polls.office_scope(current_user, int_or_none(request.args.get("district")),
+                              national=request.args.get("national") == "1")
 
 
 @bp.get("/office/polls")
@@ -217,7 +203,7 @@ def office():
     """The moderator's queue: topics waiting for a decision, then the district's polls; national ones for admins."""
     district = _scope()
     topics, summaries = polls.office_lists(current_user, district)
-    return render_template("polls/office.html", district=district, topics=topics, polls_=summaries,
+    return render_template("polls/office/office.html", district=district, topics=topics, polls_=summaries,
                            districts=polls.moderated_districts(current_user),
                            national_too="admin" in current_user.role_names)
 
@@ -258,25 +244,20 @@ def new_poll():
     if form.validate_on_submit():
         try:
             created = polls.create_poll(current_user, district.id if district else None, _poll_input(form))
-        except NotFound:
-            abort(404)
         except Invalid as error:
             form.apply(error)
         else:
             flash(_("The poll is saved; residents can vote from its opening time."), "success")
             return redirect(url_for("polls.poll", poll_id=created.id))
-    return render_template("polls/poll_form.html", form=form, district=district, poll=None), \
-        200 if request.method == "GET" else 422
+    return render_template("polls/office/poll_form.html", form=form, district=district, poll=None), \
+        form_status()
 
 
 @bp.route("/office/polls/<int:poll_id>/edit", methods=["GET", "POST"])
 @requires("poll.moderate")
 def edit_poll(poll_id: int):
     """Change a poll before it opens."""
-    try:
-        existing = polls.moderated_poll(current_user, poll_id)
-    except NotFound:
-        abort(404)
+    existing = polls.moderated_poll(current_user, poll_id)
     form = _poll_form(formdata=request.form if request.method == "POST" else None)
     if request.method == "GET":
         for name in ("direction", "kind", "results_visibility", "question_az", "question_ru", "question_en",
@@ -295,18 +276,15 @@ def edit_poll(poll_id: int):
         else:
             flash(_("The poll is saved."), "success")
             return redirect(url_for("polls.poll", poll_id=poll_id))
-    return render_template("polls/poll_form.html", form=form, district=existing.district, poll=existing), \
-        200 if request.method == "GET" else 422
+    return render_template("polls/office/poll_form.html", form=form, district=existing.district, poll=existing), \
+        form_status()
 
 
 @bp.post("/office/polls/<int:poll_id>/close")
 @requires("poll.moderate")
 def close_poll(poll_id: int):
     """Close an open poll now; its results become public."""
-    try:
-        existing = polls.moderated_poll(current_user, poll_id)
-    except NotFound:
-        abort(404)
+    existing = polls.moderated_poll(current_user, poll_id)
     if not ButtonForm(prefix="close").validate_on_submit():
         abort(400)
     try:
@@ -320,10 +298,7 @@ def close_poll(poll_id: int):
 
 
 def _render_topic(topic_id: int, status: int = 200, **forms):
-    try:
-        topic = polls.moderated_topic(current_user, topic_id)
-    except NotFound:
-        abort(404)
+    topic = polls.moderated_topic(current_user, topic_id)
     approve_form = forms.get("approve_form")
     if approve_form is None:
         approve_form = _poll_form("poll")
@@ -332,7 +307,7 @@ def _render_topic(topic_id: int, status: int = 200, **forms):
         approve_form.options_az.data = "\n".join(topic.options)
         _default_times(approve_form)
     return render_template(
-        "polls/topic.html", topic=topic, approve_form=approve_form,
+        "polls/office/topic.html", topic=topic, approve_form=approve_form,
         changes_form=forms.get("changes_form") or ReasonForm(prefix="changes"),
         reject_form=forms.get("reject_form") or ReasonForm(prefix="reject"),
     ), status
@@ -346,10 +321,7 @@ def topic(topic_id: int):
 
 
 def _decide(topic_id: int, form, name: str, action, success: str):
-    try:
-        polls.moderated_topic(current_user, topic_id)
-    except NotFound:
-        abort(404)
+    polls.moderated_topic(current_user, topic_id)
     return run_step(form, action, success, url_for("polls.topic", topic_id=topic_id),
                     lambda: _render_topic(topic_id, 422, **{name: form}))
 

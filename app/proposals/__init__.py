@@ -9,4 +9,9 @@ from flask import Blueprint
 
 bp = Blueprint("proposals", __name__)
 
-from app.proposals import routes  # noqa: E402,F401  (the views register on bp)
+
+def blueprints() -> tuple:
+    """The area's blueprints with their URL prefixes (None: the routes spell full paths), views registered."""
+    from app.proposals import routes  # noqa: F401  (importing the views registers them)
+
+    return ((bp, None),)

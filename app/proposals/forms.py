@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 
-from app.forms import BaseForm, int_or_none
+from app.kit.forms import BaseForm, int_or_none
 from app.models import DECISIONS
 from app.models.proposal import TEXT_LIMIT, TITLE_LIMIT
 

@@ -12,15 +12,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.authz import can, public, requires
-from app.errors import Invalid, NotFound
-from app.forms import int_or_none, page_number
-from app.i18n import tr
-from app.models import Category, utcnow
+from app.kit import files
+from app.kit.errors import Invalid
+from app.kit.forms import int_or_none
+from app.kit.i18n import tr
+from app.kit.paging import page_number
+from app.kit.reference import active_categories, active_districts
+from app.kit.steps import form_page, form_status, run_step
+from app.models import utcnow
+from app.moderation import service as moderation
 from app.proposals import bp
+from app.proposals import service as proposals
 from app.proposals.forms import AdvanceForm, AnswerForm, LinkForm, ProposalForm, ReportForm, SettingsForm, StepForm
-from app.services import files, moderation, proposals
-from app.services.districts import active_districts
-from app.steps import run_step
 
 
 @bp.record_once
@@ -28,14 +31,6 @@ def _template_globals(state) -> None:
     """Labels for templates/components/proposals.html (macros see globals, not the page's context)."""
     state.app.jinja_env.globals.update(PROPOSAL_STATE_LABELS=proposals.STATE_LABELS,
                                        PROPOSAL_DECISION_LABELS=proposals.DECISION_LABELS)
-
-
-def _categories() -> list[Category]:
-    from sqlalchemy import select
-
-    from app.extensions import db
-
-    return list(db.session.scalars(select(Category).where(Category.active.is_(True)).order_by(Category.position)))
 
 
 # --- Public ------------------------------------------------------------------------------------------
@@ -46,7 +41,7 @@ def _categories() -> list[Category]:
 def index():
     """Published proposals of every district, newest first; filters: district, state, category."""
     districts = active_districts()
-    categories = _categories()
+    categories = active_categories()
     code = (request.args.get("district") or "").upper()
     district = next((d for d in districts if d.code == code), None)
     state = request.args.get("state", "")
@@ -63,10 +58,7 @@ def index():
 
 def _render_page(proposal_id: int, form: StepForm | None = None, status: int = 200,
                  report_form: ReportForm | None = None):
-    try:
-        proposal = proposals.public_view(current_user, proposal_id)
-    except NotFound:
-        abort(404)
+    proposal = proposals.public_view(current_user, proposal_id)
     return render_template(
         "proposals/page.html", proposal=proposal, form=form or StepForm(prefix="support"),
         report_form=report_form or ReportForm(prefix="report"), original=proposals.shows_original(current_user, proposal),
@@ -87,10 +79,7 @@ def page(proposal_id: int):
 @public
 def image(proposal_id: int):
     """The proposal's picture, shown on its page (a draft's only to its author)."""
-    try:
-        proposal = proposals.image_of(current_user, proposal_id)
-    except NotFound:
-        abort(404)
+    proposal = proposals.image_of(current_user, proposal_id)
     # Public caching only when anyone may see the picture; a draft's or a hidden proposal's is private, no-store.
     return files.stream(proposal.image_name, proposal.image_type,
                         public_max_age=3600 if proposals.image_is_public(proposal) else None)
@@ -120,10 +109,7 @@ def withdraw(proposal_id: int):
 @requires("participation.take_part")
 def report(proposal_id: int):
     """Report the proposal to the moderators of its district, with the reason."""
-    try:
-        proposals.public_view(current_user, proposal_id)
-    except NotFound:
-        abort(404)
+    proposals.public_view(current_user, proposal_id)
     form = ReportForm(prefix="report")
     return run_step(form, lambda: moderation.report(current_user, "proposal", proposal_id, form.reason.data or ""),
                     _("Thank you: a moderator of the district will look at your report."),
@@ -146,7 +132,7 @@ def new():
     form = ProposalForm()
     if request.method == "GET":
         form.district_id.data = current_user.district_id
-    form.fill_choices(active_districts(), _categories(), tr)
+    form.fill_choices(active_districts(), active_categories(), tr)
     if form.validate_on_submit():
         publish_now = bool(form.publish.data)
         try:
@@ -159,7 +145,7 @@ def new():
                 return redirect(url_for(".page", proposal_id=proposal.id))
             flash(_("Your draft is saved. Publish it when it is ready."), "success")
             return redirect(url_for(".mine"))
-    return render_template("proposals/form.html", form=form, proposal=None), 200 if request.method == "GET" else 422
+    return form_page("proposals/form.html", form=form, proposal=None)
 
 
 # --- Cabinet -----------------------------------------------------------------------------------------
@@ -169,14 +155,14 @@ def new():
 @requires("cabinet.view")
 def mine():
     """My proposals: drafts to finish, published ones with their state and supports."""
-    return render_template("proposals/mine.html", items=proposals.my_proposals(current_user), form=StepForm())
+    return render_template("proposals/cabinet/mine.html", items=proposals.my_proposals(current_user), form=StepForm())
 
 
 @bp.get("/cabinet/proposals/supports")
 @requires("cabinet.view")
 def my_supports():
     """The proposals I support, with a way to withdraw while they collect supports."""
-    return render_template("proposals/supports.html", items=proposals.my_supports(current_user),
+    return render_template("proposals/cabinet/supports.html", items=proposals.my_supports(current_user),
                            now=utcnow(), form=StepForm(prefix="support"))
 
 
@@ -184,18 +170,13 @@ def my_supports():
 @requires("cabinet.view")
 def edit(proposal_id: int):
     """Change one's draft; the second button publishes it."""
-    try:
-        proposal = proposals.editable(current_user, proposal_id)
-    except NotFound:
-        abort(404)
+    proposal = proposals.editable(current_user, proposal_id)
     form = ProposalForm(obj=proposal if request.method == "GET" else None)
-    form.fill_choices(active_districts(), _categories(), tr)
+    form.fill_choices(active_districts(), active_categories(), tr)
     if form.validate_on_submit():
         publish_now = bool(form.publish.data)
         try:
             proposals.update_draft(current_user, proposal_id, _proposal_input(form), publish_now=publish_now)
-        except NotFound:
-            abort(404)
         except Invalid as error:
             form.apply(error)
         else:
@@ -204,7 +185,7 @@ def edit(proposal_id: int):
                 return redirect(url_for(".page", proposal_id=proposal_id))
             flash(_("Your draft is saved. Publish it when it is ready."), "success")
             return redirect(url_for(".mine"))
-    return render_template("proposals/form.html", form=form, proposal=proposal), 200 if request.method == "GET" else 422
+    return form_page("proposals/form.html", form=form, proposal=proposal)
 
 
 @bp.post("/cabinet/proposals/<int:proposal_id>/delete")
@@ -224,27 +205,21 @@ def office():
     """The district's proposals, those owing an answer first (by deadline); a switch between one's districts."""
     state = request.args.get("state", "")
     state = state if state in proposals.PUBLIC_STATES else ""
-    try:
-        district, counts, page = proposals.office_list(current_user, int_or_none(request.args.get("district")), state,
-                                                       page_number(request.args.get("page")))
-    except NotFound:
-        abort(404)
-    return render_template("proposals/office.html", district=district, counts=counts, page=page, state=state,
+    district, counts, page = proposals.office_list(current_user, int_or_none(request.args.get("district")), state,
+                                                   page_number(request.args.get("page")))
+    return render_template("proposals/office/office.html", district=district, counts=counts, page=page, state=state,
                            districts=proposals.office_districts(current_user))
 
 
 def _render_work(proposal_id: int, status: int = 200, **forms):
-    try:
-        proposal = proposals.workable(current_user, proposal_id)
-    except NotFound:
-        abort(404)
+    proposal = proposals.workable(current_user, proposal_id)
     answer_form = forms.get("answer_form") or AnswerForm(prefix="answer")
     answer_form.fill_choices(proposals.DECISION_LABELS)
     link_form = forms.get("link_form") or LinkForm(prefix="link")
     link_form.commitment_id.choices = [("", _("Choose a commitment"))] + [
         (c.id, c.title_in(current_user.locale)) for c in proposals.district_commitments(proposal.district_id)]
     return render_template(
-        "proposals/work.html", proposal=proposal, answer_form=answer_form, link_form=link_form,
+        "proposals/office/work.html", proposal=proposal, answer_form=answer_form, link_form=link_form,
         advance_form=forms.get("advance_form") or AdvanceForm(prefix="advance"),
         commitments=proposals.linked_commitments(proposal.id),
     ), status
@@ -296,10 +271,7 @@ def link(proposal_id: int):
 @requires("proposal.settings")
 def settings():
     """A district's threshold and support period: its head, or an administrator for any district."""
-    try:
-        district = proposals.settings_district(current_user, int_or_none(request.args.get("district")))
-    except NotFound:
-        abort(404)
+    district = proposals.settings_district(current_user, int_or_none(request.args.get("district")))
     rules = proposals.settings_for(district.id)
     form = SettingsForm()
     if request.method == "GET":
@@ -313,6 +285,6 @@ def settings():
         else:
             flash(_("The rules for proposals of %(district)s are saved.", district=tr(district)), "success")
             return redirect(url_for(".settings", district=district.id))
-    return render_template("proposals/settings.html", form=form, district=district, rules=rules,
+    return render_template("proposals/office/settings.html", form=form, district=district, rules=rules,
                            districts=proposals.settings_districts(current_user)), \
-        200 if request.method == "GET" else 422
+        form_status()

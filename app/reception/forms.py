@@ -5,31 +5,13 @@ so every refusal comes with the portal's own message in the user's language.
 """
 from __future__ import annotations
 
-from datetime import date, time
-
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from app.appeals.forms import MAX, AppealForm
-from app.forms import BaseForm, int_or_none
+from app.appeals.forms import AppealForm
+from app.kit.forms import MAX, BaseForm, int_or_none
 from app.models.reception import TOPIC_LIMIT
-
-
-def parse_date(value: str | None) -> date | None:
-    """An ISO date (YYYY-MM-DD, what a date input sends), or None."""
-    try:
-        return date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
-
-
-def parse_time(value: str | None) -> time | None:
-    """A time as HH:MM, or None."""
-    try:
-        return time.fromisoformat((value or "").strip()[:5])
-    except ValueError:
-        return None
 
 
 class SessionForm(BaseForm):

@@ -98,8 +98,8 @@ def test_cabinets(page, lang, people):
 
 def test_reset_password_page(page, app, people):
     with app.test_request_context():
-        from app.services import accounts
-        from app.services.tokens import make_token
+        from app.accounts import service as accounts
+        from app.kit.tokens import make_token
 
         user = accounts.find_by_email("resident@example.az")
         token = make_token("reset", {"uid": user.id, "fp": accounts._reset_fingerprint(user)})

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.appeals import service as appeals
 from app.extensions import db
 from app.models import Category, utcnow
-from app.services import appeals
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_appeal, create_reference_data, create_user
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.eservices import catalogue as catalogue_admin
 from app.extensions import db
 from app.models import ServiceForm
-from app.services import catalogue_admin
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
 

@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app.appeals import service as appeals
 from app.extensions import db
 from app.models import Appeal, Category, District, User
-from app.services import appeals
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import PDF, Upload, create_appeal, create_reference_data, create_user
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.administration import operations as ops
 from app.extensions import db
+from app.kit import audit
 from app.models import OutboxMessage
-from app.services import audit, ops
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
 
@@ -22,7 +23,7 @@ def trail(app):
         audit.record("appeal.status", actor=official, district_id=gnc.id, object_type="appeal", object_id=1,
                      summary="GNC-2026-000001: registered (submitted → registered)",
                      before={"status": "submitted"}, after={"status": "registered"})
-        audit.record("appeal.escalate", district_id=gnc.id, object_type="appeal", object_id=1,
+        audit.record("appeal.escalate", actor=None, district_id=gnc.id, object_type="appeal", object_id=1,
                      summary="GNC-2026-000001: escalated", after={"status": "registered"})
         db.session.add(OutboxMessage(recipient="resident@example.az", subject="Müraciətiniz qeydiyyata alındı",
                                      body="b", template="notification", locale="az", status="failed",

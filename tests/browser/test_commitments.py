@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.commitments import service as commitments
 from app.extensions import db
+from app.kit.calendar import local_date
 from app.models import CommitmentFeedback, utcnow
-from app.services import commitments
-from app.services.calendar import local_date
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_appeal, create_reference_data, create_user
 
@@ -64,12 +64,12 @@ def test_every_commitment_page_has_no_axe_violation(page, lang, promises):
 
     page.context.clear_cookies()
     sign_in(page, "editor@example.az")
-    work = f"/commitments/manage/{promises['ongoing']}"
-    for path in ["/commitments/manage", "/commitments/manage/new", work, f"/commitments/manage/{promises['finished']}",
+    work = f"/office/commitments/{promises['ongoing']}"
+    for path in ["/office/commitments/", "/office/commitments/new", work, f"/office/commitments/{promises['finished']}",
                  f"{work}/edit"]:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
-    page.goto(f"/commitments/manage/new?lang={lang}")
+    page.goto(f"/office/commitments/new?lang={lang}")
     page.fill("#planned_cost", "-5")
     page.click("#submit")
     assert page.locator("#title_az-error").is_visible() and page.locator("#planned_cost-error").is_visible()

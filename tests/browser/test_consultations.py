@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.consultations import service as consultations
 from app.extensions import db
 from app.models import Consultation, ConsultationAnswer, ConsultationComment, ConsultationResponse
-from app.services import consultations, moderation
+from app.moderation import service as moderation
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.consultation_helpers import make_consultation
 from tests.factories import create_reference_data, create_user
@@ -100,17 +101,17 @@ def test_moderator_pages_have_no_axe_violation(page, lang, hall):
 @pytest.mark.parametrize("lang", LANGS)
 def test_editor_pages_have_no_axe_violation(page, lang, hall):
     sign_in(page, "editor@example.az")
-    pages = ["/consultations/manage", "/consultations/manage/new", f"/consultations/manage/{hall['draft']}",
-             f"/consultations/manage/{hall['draft']}/edit", f"/consultations/manage/{hall['draft']}/sections/new",
-             f"/consultations/manage/sections/{hall['draft_section']}/edit",
-             f"/consultations/manage/{hall['draft']}/questions/new", f"/consultations/{hall['draft']}",
-             f"/consultations/manage/{hall['closed']}", f"/consultations/manage/sections/{hall['closed_section']}/outcome",
-             f"/consultations/manage/{hall['closed']}/outcome", f"/consultations/manage/{hall['concluded']}"]
+    pages = ["/office/consultations/", "/office/consultations/new", f"/office/consultations/{hall['draft']}",
+             f"/office/consultations/{hall['draft']}/edit", f"/office/consultations/{hall['draft']}/sections/new",
+             f"/office/consultations/sections/{hall['draft_section']}/edit",
+             f"/office/consultations/{hall['draft']}/questions/new", f"/consultations/{hall['draft']}",
+             f"/office/consultations/{hall['closed']}", f"/office/consultations/sections/{hall['closed_section']}/outcome",
+             f"/office/consultations/{hall['closed']}/outcome", f"/office/consultations/{hall['concluded']}"]
     for path in pages:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
-    for path in ["/consultations/manage/new", f"/consultations/manage/{hall['closed']}/outcome",
-                 f"/consultations/manage/{hall['draft']}/questions/new"]:
+    for path in ["/office/consultations/new", f"/office/consultations/{hall['closed']}/outcome",
+                 f"/office/consultations/{hall['draft']}/questions/new"]:
         page.goto(f"{path}?lang={lang}")
         page.click("input[type=submit]")
         page.wait_for_load_state()

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.kit.calendar import BAKU
 from app.models import Article, ArticleText, User
-from app.services import news
-from app.services.calendar import BAKU
+from app.news import service as news
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_article, create_reference_data, create_tags, create_user, image_bytes
 

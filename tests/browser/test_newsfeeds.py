@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import news_subscriptions
+from app.news import subscriptions as news_subscriptions
 from tests.browser.test_accessibility import LANGS, assert_accessible
 from tests.factories import create_reference_data, create_user
 from tests.news_helpers import clear_search_index, publish

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Poll, PollTopic, User, utcnow
+from app.polls import service as polls
 from app.polls.forms import to_local
-from app.services import polls
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
 

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Category, Proposal
-from app.services import moderation, proposals
+from app.moderation import service as moderation
+from app.proposals import service as proposals
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import PNG, create_reference_data, create_user
 

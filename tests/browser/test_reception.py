@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.kit.calendar import BAKU, local_date
 from app.models import ReceptionBooking, ReceptionSession, User, utcnow
-from app.services import reception
-from app.services.calendar import BAKU, local_date
+from app.reception import service as reception
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
 

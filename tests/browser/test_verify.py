@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.test_accessibility import LANGS, assert_accessible
-from tests.services.test_documents import create_issued_application
+from tests.eservices.test_documents import create_issued_application
 
 
 @pytest.fixture

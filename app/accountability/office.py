@@ -1,0 +1,97 @@
+"""The supervisor's national dashboard: ranking, drill-down district → category → overdue appeals, exports.
+
+The figures are read inside ``replica.reading()`` (the read replica when ``DATABASE_REPLICA_URL`` is set): the
+dashboards only read. An export's audit entry is written after that block, so it goes to the primary.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, render_template
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.accountability import office_bp, stats
+from app.accountability import service as accountability
+from app.accountability.params import BadParameter, categories, read_query
+from app.authz import requires
+from app.extensions import db
+from app.kit import audit
+from app.kit.i18n import tr
+from app.kit.reference import by_code as district_by_code
+from app.models import Category
+from app.replica import reading
+
+
+def _export(table: accountability.Table, name: str, export: str) -> Response:
+    mimetype, render = accountability.EXPORTS[export]
+    stamp = datetime.now().strftime("%Y%m%d")
+    audit.record("accountability.export", actor=current_user, object_type="report", object_id=name, summary=f"{name}.{export}")
+    db.session.commit()
+    return Response(render(table), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{export}"'})
+
+
+def _invalid(error: BadParameter, district=None):
+    return render_template("accountability/office/accountability_invalid.html", error=error, district=district,
+                           categories=categories()), 400
+
+
+@office_bp.get("/accountability")
+@requires("supervision.view")
+def supervision():
+    """Every district ranked for the period (and category), with the change since the previous period."""
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error)
+    with reading():
+        table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+        previous, _total = accountability.national(query.period.previous(), query.category_id)
+    accountability.compare(table, previous)
+    table.title = _("Districts")
+    if query.export:
+        return _export(table, "districts", query.export)
+    category = db.session.get(Category, query.category_id) if query.category_id else None
+    return render_template("accountability/office/supervision.html", query=query, table=table, total=total,
+                           total_row=table.total, categories=categories(), category=category,
+                           previous=query.period.previous())
+
+
+@office_bp.get("/accountability/<code>")
+@requires("supervision.view")
+def supervision_district(code: str):
+    """One district per category, for the supervisor: the same small cells hidden as in public, since its
+    exports leave the portal (the overdue list below names appeals, not people, and stays whole)."""
+    district = district_by_code(code)
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error, district)
+    with reading():
+        grid = stats.grid(query.period)
+        table = accountability.categories(query.period, district, grid=grid)
+    table.title = tr(district)
+    if query.export:
+        return _export(table, f"{district.code}-categories", query.export)
+    return render_template("accountability/office/supervision_district.html", query=query, district=district, table=table,
+                           row=table.total, figures=grid.at(district.id, stats.TOTAL))
+
+
+@office_bp.get("/accountability/<code>/overdue")
+@requires("supervision.view")
+def supervision_overdue(code: str):
+    """A district's overdue appeals (optionally of one category): number, category, department, days overdue."""
+    district = district_by_code(code)
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error, district)
+    with reading():
+        table = accountability.overdue(district, query.category_id)
+    table.title = _("Overdue")
+    if query.export:
+        return _export(table, f"{district.code}-overdue", query.export)
+    category = db.session.get(Category, query.category_id) if query.category_id else None
+    return render_template("accountability/office/supervision_overdue.html", query=query, district=district, table=table,
+                           category=category)

@@ -1,0 +1,85 @@
+"""Public accountability pages: the national table of districts and a page per district.
+
+Both read through ``replica.from_replica``: from the read replica when ``DATABASE_REPLICA_URL`` is set (figures may
+then be the replica's lag behind, see app/replica.py), else from the primary.
+"""
+from __future__ import annotations
+
+from flask import render_template, request
+
+from app.accountability import bp, charts, stats
+from app.accountability import service as accountability
+from app.accountability.charts import Series
+from app.accountability.params import BadParameter, categories, read_query
+from app.authz import public
+from app.commitments import service as commitments
+from app.kit.reference import by_code as district_by_code
+from app.polls import service as polls
+from app.proposals import service as proposals
+from app.replica import from_replica
+
+
+def _invalid(error: BadParameter, title_district=None):
+    """The filter form again with the error beside the field it concerns."""
+    return render_template("accountability/invalid.html", error=error, district=title_district,
+                           values=request.args, categories=categories()), 400
+
+
+def trend_charts(trend: accountability.Trend, prefix: str):
+    """The two trend charts of a report: appeals per month, and the share answered on time."""
+    from flask_babel import gettext as _
+
+    volume = charts.bars(
+        f"{prefix}-volume", _("Appeals received and answered per month"),
+        _("Bar chart; the same numbers are in the table below it."), trend.labels,
+        [Series(_("Appeals received"), trend.received, "series-a"), Series(_("Answered"), trend.answered, "series-b")])
+    on_time = charts.line(
+        f"{prefix}-on-time", _("Answered on time per month, per cent"),
+        _("Line chart; the same numbers are in the table below it."), trend.labels,
+        [Series(_("Answered on time, per cent"), trend.on_time_pct, "series-c")])
+    return volume, on_time
+
+
+@bp.get("/")
+@public
+@from_replica
+def national():
+    """Every district: received, answered on time, median days, overdue now, satisfaction, service index."""
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error)
+    table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+    trend = accountability.trend(query.period)
+    return render_template("accountability/national.html", query=query, table=table, total=total,
+                           total_row=table.total, trend=trend,
+                           charts=trend_charts(trend, "national"), categories=categories(),
+                           formula=accountability.INDEX_FORMULA, weights=stats.WEIGHTS, min_ratings=stats.MIN_RATINGS)
+
+
+@bp.get("/<code>")
+@public
+@from_replica
+def district(code: str):
+    """One district: its figures, 12-month trends, categories (small counts hidden), reception, commitments, proposals."""
+    chosen = district_by_code(code)
+    try:
+        query = read_query()
+    except BadParameter as error:
+        return _invalid(error, chosen)
+    grid = stats.grid(query.period)
+    figures = grid.at(chosen.id, stats.TOTAL)
+    categories_table = accountability.categories(query.period, chosen, grid=grid)
+    trend = accountability.trend(query.period, chosen.id)
+    return render_template(
+        "accountability/district.html", district=chosen, query=query, figures=figures,
+        row=categories_table.total, trend=trend, charts=trend_charts(trend, "district"),
+        categories_table=categories_table,
+        reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
+        commitments=commitments.status_counts(chosen.id),
+        consultations=accountability.consultation_figures(query.period, chosen.id),
+        poll_figures=polls.period_figures(query.period, chosen.id),
+        proposals=proposals.period_figures(query.period, chosen.id),
+        eservices_table=accountability.eservice_figures(query.period, chosen),
+        formula=accountability.INDEX_FORMULA, small=stats.SMALL, min_ratings=stats.MIN_RATINGS,
+    )

@@ -1,0 +1,303 @@
+"""Accountability reports: the national table, a district's page, the supervisor's drill-down, their exports.
+
+Every report is a list of plain rows (dicts of numbers and names), so the HTML
+pages, the CSV and XLSX exports and the open-data JSON all show the same
+numbers. Every report hides the same small cells (``stats.grid``, ``stats.hidden_cells``).
+
+Everything here only reads ``db.session``; the views call it inside
+``replica.reading()``, so it reads the read replica when there is one.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from app.accountability import stats
+from app.extensions import db
+from app.kit.calendar import BAKU
+from app.kit.i18n import fmt_date, tr
+from app.kit.reference import active_districts
+from app.kit.spreadsheets import safe_cell
+from app.models import Category, District, ReceptionBooking, ReceptionSession, utcnow
+
+INDEX_FORMULA = _l(
+    "Service index = 25 × speed + 35 × answered on time + 25 × satisfaction + 15 × openness, where "
+    "speed = 1 − median working days to answer ÷ 15 (at least 0); answered on time = the share of answers "
+    "given by their deadline; satisfaction = (mean rating − 1) ÷ 4 (0.5 while there are fewer than 5 ratings); "
+    "openness = answered ÷ (answered + not considered). Districts with fewer than 20 answers in the period "
+    "are shown but not ranked."
+)
+
+# Column keys of the district table, with their headings (the same in HTML, CSV, XLSX and JSON).
+DISTRICT_COLUMNS = [
+    ("rank", _l("Rank")),
+    ("district", _l("District")),
+    ("received", _l("Appeals received")),
+    ("answered", _l("Answered")),
+    ("on_time_pct", _l("Answered on time, per cent")),
+    ("median_days", _l("Median working days to answer")),
+    ("p90_days", _l("90th percentile, working days")),
+    ("overdue_now", _l("Overdue now")),
+    ("satisfaction", _l("Satisfaction (1–5)")),
+    ("response_rate_pct", _l("Rated answers, per cent")),
+    ("index", _l("Service index")),
+]
+CATEGORY_COLUMNS = [("category", _l("Category"))] + DISTRICT_COLUMNS[2:10]
+OVERDUE_COLUMNS = [("number", _l("Number")), ("category", _l("Category")), ("department", _l("Department")),
+                   ("due", _l("Deadline")), ("days_overdue", _l("Working days overdue"))]
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def _round(value: float | None, digits: int = 2) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def figure_row(figures: stats.Figures, hidden: Collection[str] = ()) -> dict:
+    """The numbers of one row, without those computed from a hidden counter (None: "—" on pages, null in JSON).
+
+    ``hidden`` names counters of ``stats.GUARDED`` (from ``stats.Grid.hidden_at``): every page, open-data
+    answer and export takes its rows from here, so that a cell hidden in one view is hidden in all of them.
+    """
+    def shown(counter: str, value):
+        return None if counter in hidden else value
+
+    return {
+        "received": shown("received", figures.received),
+        "answered": shown("answered", figures.answered),
+        "on_time_pct": shown("answered", _pct(figures.on_time_share)),
+        "median_days": shown("answered", figures.median_days),
+        "p90_days": shown("answered", figures.p90_days),
+        "overdue_now": shown("overdue_now", figures.overdue_now or 0),
+        # Figures.satisfaction is already None under stats.MIN_RATINGS ratings; hidden also as a complement.
+        "satisfaction": shown("rating_count", _round(figures.satisfaction)),
+        "response_rate_pct": shown("answered", _pct(figures.response_rate)),
+    }
+
+
+@dataclass
+class Table:
+    """A report table: column keys with headings, and rows keyed the same way."""
+
+    columns: list[tuple[str, object]]
+    rows: list[dict]
+    title: str = ""
+    # The row of totals (the whole country, or the whole district), with the same cells hidden.
+    total: dict | None = None
+
+
+# Sorting the national table by a column sorts on what is shown: a hidden cell sorts last, as an empty one, so
+# that its place between two shown values does not tell its value.
+ROW_SORT_KEYS = {"received": "received", "on_time": "on_time_pct", "median": "median_days",
+                 "overdue": "overdue_now", "satisfaction": "satisfaction", "index": "index"}
+
+
+def national(period: stats.Period, category_id: int | None = None, sort: str = "index", descending: bool = True,
+             now: datetime | None = None, grid: stats.Grid | None = None) -> tuple[Table, stats.Figures]:
+    """Every active district ranked, and the national total (``Table.total``), small cells hidden (``stats.grid``)."""
+    grid = grid or stats.grid(period, now)
+    rows = []
+    for district in active_districts():
+        figures = grid.at(district.id, category_id or stats.TOTAL)
+        rows.append((district, figures, grid.hidden_at(district.id, category_id or stats.TOTAL)))
+    ranked = sorted((item for item in rows if item[1].ranked), key=lambda item: -(item[1].index or 0))
+    ranks = {item[0].id: position for position, item in enumerate(ranked, start=1)}
+    table_rows = []
+    for district, figures, hidden in rows:
+        table_rows.append({
+            "rank": ranks.get(district.id), "district": tr(district), "code": district.code, "district_id": district.id,
+            "name_az": district.name_az, **figure_row(figures, hidden),
+            "index": figures.index if figures.ranked else None,
+            # Shown beside unranked districts: over a hidden count of answers it would tell their timing.
+            "unranked_index": None if "answered" in hidden else figures.index,
+        })
+    column = ROW_SORT_KEYS.get(sort)
+    if column is None:
+        table_rows.sort(key=lambda row: row["name_az"], reverse=descending)
+    else:
+        present = sorted((r for r in table_rows if r[column] is not None), key=lambda r: r[column], reverse=descending)
+        table_rows = present + [r for r in table_rows if r[column] is None]
+    total = grid.at(stats.TOTAL, category_id or stats.TOTAL)
+    table = Table(DISTRICT_COLUMNS, table_rows, total=figure_row(total, grid.hidden_at(stats.TOTAL, category_id or stats.TOTAL)))
+    return table, total
+
+
+def compare(current: Table, previous: Table) -> None:
+    """Add the change since the previous period to each row (``delta_<column>``)."""
+    before = {row["code"]: row for row in previous.rows}
+    for row in current.rows:
+        old = before.get(row["code"], {})
+        for key in ("received", "on_time_pct", "median_days", "overdue_now", "satisfaction", "index"):
+            a, b = row.get(key), old.get(key)
+            row[f"delta_{key}"] = None if a is None or b is None else round(a - b, 1)
+
+
+
+def categories(period: stats.Period, district: District, now: datetime | None = None,
+               grid: stats.Grid | None = None) -> Table:
+    """A district's figures per category, small cells hidden, with the district's total (``Table.total``)."""
+    grid = grid or stats.grid(period, now)
+    rows = []
+    for category in db.session.scalars(select(Category).order_by(Category.position, Category.id)):
+        rows.append({"category": tr(category), "category_id": category.id,
+                     **figure_row(grid.at(district.id, category.id), grid.hidden_at(district.id, category.id))})
+    return Table(CATEGORY_COLUMNS, rows, total=figure_row(grid.at(district.id, stats.TOTAL),
+                                                          grid.hidden_at(district.id, stats.TOTAL)))
+
+
+@dataclass
+class Trend:
+    """Month by month: labels, received, answered, on-time %."""
+
+    months: list[date]
+    labels: list[str]
+    received: list[int]
+    answered: list[int]
+    on_time_pct: list[float | None]
+
+
+def trend(period: stats.Period, district_id: int | None = None) -> Trend:
+    """The period's months with their figures (for charts and the tables beside them)."""
+    monthly = stats.by_month(period, district_id)
+    months = list(monthly)
+    return Trend(
+        months=months,
+        labels=[fmt_date(m, "MMM yy") for m in months],
+        received=[monthly[m].received for m in months],
+        answered=[monthly[m].answered for m in months],
+        on_time_pct=[_pct(monthly[m].on_time_share) for m in months],
+    )
+
+
+def reception_figures(period: stats.Period, district_id: int, now: datetime | None = None) -> dict[str, int]:
+    """Reception days held in the period and how the bookings went."""
+    now = now or utcnow()
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=BAKU)
+    held = db.session.scalar(select(func.count()).select_from(ReceptionSession).where(
+        ReceptionSession.district_id == district_id, ReceptionSession.status == "scheduled",
+        ReceptionSession.starts_at >= start, ReceptionSession.starts_at <= min(end, now))) or 0
+    statuses = dict(db.session.execute(
+        select(ReceptionBooking.status, func.count())
+        .join(ReceptionSession, ReceptionSession.id == ReceptionBooking.session_id)
+        .where(ReceptionSession.district_id == district_id, ReceptionSession.starts_at >= start,
+               ReceptionSession.starts_at <= min(end, now))
+        .group_by(ReceptionBooking.status)).all())
+    return {"sessions_held": held, "received": statuses.get("attended", 0), "no_show": statuses.get("no_show", 0),
+            "booked": sum(v for k, v in statuses.items() if k != "cancelled")}
+
+
+def consultation_figures(period: stats.Period, district_id: int):
+    """Consultations whose comment period began in the period, their outcomes, and the comments received in it."""
+    from app.consultations.service import district_figures
+
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end + timedelta(days=1), datetime.min.time(), tzinfo=BAKU)
+    return district_figures(district_id, start, end)
+
+
+def overdue(district: District, category_id: int | None = None, now: datetime | None = None) -> Table:
+    """The supervisor's list of a district's overdue appeals: no resident's personal data."""
+    rows = [{"number": appeal.number, "appeal_id": appeal.id, "category": tr(appeal.category),
+             "department": tr(appeal.department) if appeal.department else "",
+             "due": fmt_date(appeal.due_at), "days_overdue": days}
+            for appeal, days in stats.overdue_list(district.id, category_id, now)]
+    return Table(OVERDUE_COLUMNS, rows)
+
+
+# --- Exports ---------------------------------------------------------------------------------------
+
+
+def _cell(value) -> object:
+    # Names of districts, departments and categories are typed by people: none may start a formula.
+    return safe_cell(value)
+
+
+def to_csv(table: Table) -> bytes:
+    """The table as CSV (UTF-8 with a byte-order mark, so that spreadsheet programs read Azerbaijani letters)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([safe_cell(str(heading)) for _key, heading in table.columns])
+    for row in table.rows:
+        writer.writerow([_cell(row.get(key)) for key, _heading in table.columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table) -> bytes:
+    """The table as an XLSX workbook with one sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    # A sheet's name may not hold \ / ? * [ ] : (openpyxl refuses it), and a district's name is typed by people.
+    sheet.title = re.sub(r"[\\/?*\[\]:]", " ", table.title or "Report")[:31].strip() or "Report"
+    sheet.append([safe_cell(str(heading)) for _key, heading in table.columns])
+    for row in table.rows:
+        sheet.append([_cell(row.get(key)) for key, _heading in table.columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+EXPORTS = {"csv": ("text/csv", to_csv), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", to_xlsx)}
+
+
+# --- E-services ----------------------------------------------------------------------------------------
+
+ESERVICE_COLUMNS = [("service", _l("Service")), ("applications", _l("Applications")), ("approved", _l("Approved")),
+                    ("refused", _l("Refused")), ("median_days", _l("Median working days to decision")),
+                    ("on_time_pct", _l("Decided on time, per cent")), ("satisfaction", _l("Satisfaction (1–5)"))]
+
+
+def eservice_figures(period: stats.Period, district: District, public: bool = True) -> Table:
+    """Per service of a district: applications filed in the period and decisions taken in it.
+
+    Counted from the applications themselves (far fewer than appeals); small cells are suppressed in public.
+    """
+    from statistics import median
+
+    from app.kit.calendar import local_date, working_days_between
+    from app.models import Service, ServiceApplication
+
+    start = datetime.combine(period.start, datetime.min.time(), tzinfo=BAKU)
+    end = datetime.combine(period.end, datetime.max.time(), tzinfo=BAKU)
+    rows = db.session.execute(
+        select(ServiceApplication.service_id, ServiceApplication.status, ServiceApplication.created_at,
+               ServiceApplication.decided_at, ServiceApplication.due_at, ServiceApplication.rating)
+        .where(ServiceApplication.district_id == district.id,
+               ((ServiceApplication.created_at >= start) & (ServiceApplication.created_at <= end))
+               | ((ServiceApplication.decided_at >= start) & (ServiceApplication.decided_at <= end)))
+    ).all()
+    hide = stats.suppress if public else (lambda value: value)
+    table = []
+    services = db.session.scalars(select(Service).order_by(Service.position, Service.id)).all()
+    for service in services:
+        mine = [r for r in rows if r.service_id == service.id]
+        if not mine:
+            continue
+        filed = [r for r in mine if start <= r.created_at <= end]
+        decided = [r for r in mine if r.decided_at and start <= r.decided_at <= end]
+        approved = sum(r.status in ("approved", "issued") for r in decided)
+        refused = sum(r.status == "refused" for r in decided)
+        days = [max(0, working_days_between(local_date(r.created_at), local_date(r.decided_at))) for r in decided]
+        ratings = [r.rating for r in mine if r.rating]
+        small = public and 0 < len(decided) < stats.SMALL
+        table.append({
+            "service": service.text("title", str(get_locale() or "az")), "applications": hide(len(filed)),
+            "approved": hide(approved), "refused": hide(refused),
+            "median_days": None if small or not days else median(days),
+            "on_time_pct": None if small or not decided else _pct(sum(r.decided_at <= r.due_at for r in decided) / len(decided)),
+            # A mean rating only over stats.MIN_RATINGS ratings or more, in public and for officials alike.
+            "satisfaction": None if len(ratings) < stats.MIN_RATINGS else _round(sum(ratings) / len(ratings)),
+        })
+    return Table(ESERVICE_COLUMNS, table)

@@ -1,0 +1,87 @@
+"""Routes for filing an appeal and for the public list of a district's appeals."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.appeals import bp
+from app.appeals import queries as appeal_queries
+from app.appeals import service as appeals
+from app.appeals.forms import AppealForm
+from app.authz import can, public, requires
+from app.kit.errors import Invalid
+from app.kit.forms import coordinate
+from app.kit.i18n import current_lang, fmt_datetime, tr
+from app.kit.paging import page_number
+from app.kit.reference import active_categories, active_districts
+from app.kit.reference import by_code as district_by_code
+from app.kit.steps import form_page
+
+
+def _choices(form: AppealForm) -> None:
+    districts = active_districts()
+    categories = active_categories()
+    form.fill_choices(districts, categories, tr)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("cabinet.view")
+def new():
+    """A resident writes an appeal to a district authority."""
+    if not can(current_user, "appeal.file"):
+        return render_template("appeals/confirm_first.html"), 403
+    form = AppealForm()
+    if request.method == "GET":
+        form.applicant_name.data = current_user.full_name
+        form.applicant_phone.data = current_user.phone or ""
+        form.applicant_address.data = current_user.address or ""
+        form.district_id.data = current_user.district_id
+    _choices(form)
+    if form.validate_on_submit():
+        data = appeals.AppealInput(
+            district_id=form.district_id.data,
+            category_id=form.category_id.data,
+            kind=form.kind.data or "",
+            subject=form.subject.data,
+            text=form.text.data,
+            applicant_name=form.applicant_name.data,
+            applicant_address=form.applicant_address.data or "",
+            applicant_phone=form.applicant_phone.data or "",
+            location_lat=coordinate(form.location_lat.data),
+            location_lon=coordinate(form.location_lon.data),
+            confidential=form.confidential.data,
+            public_ok=form.public_ok.data,
+            submission_token=form.submission_token.data or None,
+            locale=current_lang(),
+            attachments=request.files.getlist(form.attachments.name),
+        )
+        try:
+            appeal = appeals.file_appeal(current_user, data)
+        except Invalid as error:
+            form.apply(error)
+        else:
+            flash(
+                _("Your appeal is registered with number %(number)s. The answer is due by %(due)s.",
+                  number=appeal.number, due=fmt_datetime(appeal.due_at, "short")),
+                "success",
+            )
+            return redirect(url_for("appeals_cabinet.appeal", appeal_id=appeal.id))
+    return form_page("appeals/new.html", form=form)
+
+
+@bp.get("/public")
+@public
+def public_index():
+    """The districts, each with a link to its public appeals."""
+    districts = active_districts()
+    return render_template("appeals/public_index.html", districts=districts)
+
+
+@bp.get("/public/<code>")
+@public
+def public_list(code: str):
+    """A district's appeals whose applicants allowed publication, with the answers; never a name."""
+    district = district_by_code(code)
+    page = appeal_queries.public_appeals(district, page_number(request.args.get("page")))
+    return render_template("appeals/public_list.html", district=district, page=page)
