@@ -1,34 +1,26 @@
 """Rəqəmsal İcra: the application factory.
 
-Blueprints and the URL prefixes they own:
+One package per area (``AREAS`` below); each holds its blueprints and says in ``blueprints()`` which URL prefix
+each one owns. The staff pages of every area are under ``/office/<area>``, the resident's under ``/cabinet``:
 
-- ``main``     ``/``          home, about, accessibility, privacy, language, /healthz, /readyz, /metrics
-- ``auth``     ``/auth``      register, confirm, sign in/out, password reset, two-factor sign-in, staff invitations
-- ``cabinet``  ``/cabinet``   the citizen's personal cabinet and profile; my comments
-- ``official`` ``/office``    the official's (staff) cabinet: appeal inbox, appeals, escalations, reception;
-  the moderation queue and blocks (/office/moderation)
-- ``appeals``  ``/appeals``   filing an appeal; the public list of each district's appeals
-- ``reception`` ``/reception`` the heads' reception days per district; booking a time
-- ``accountability`` ``/accountability`` public figures: the national table and each district's page
-- ``api``      ``/api/v1``    open data as JSON (accountability figures)
-- ``eservices`` ``/services``  the e-service catalogue, a page per service, applying online
-- ``commitments`` ``/commitments`` each district's commitments, residents' feedback; editors' pages under /manage
-- ``proposals`` ``/proposals``, ``/cabinet/proposals``, ``/office/proposals`` citizen proposals: public list and page,
-  writing and supporting; the resident's proposals and supports; the district's answer and threshold (full paths, no prefix)
-- ``consultations`` ``/consultations`` consultations on draft decisions: list, comments, answers, reports;
-  editors' pages under /manage
-- ``verify``   ``/verify``    anyone checks an e-service result document by its verification code
-- ``admin``    ``/admin``     administrators' screens: the e-service catalogue and each service's form versions; the audit trail
-                              (``/admin/audit``, supervisors too) and the operations page (``/admin/operations``),
-                              users and roles (``/admin/users``),
-                              districts, departments, appeal categories, the calendar's exceptions (``/admin/districts``,
-                              ``/admin/categories``, ``/admin/calendar``)
-- ``news``     ``/news``      published news, announcements and events: lists, articles, events calendar, covers
-- ``news_office`` ``/office/news`` the newsroom: write, review, schedule, publish, archive articles
-- ``polls``    ``/polls`` (list, poll pages, voting), ``/cabinet/polls`` and ``/cabinet/poll-topics`` (the
-  resident's votes and proposed topics), ``/office/polls`` (moderators: topics, polls); no common prefix
-- ``newsfeeds`` ``/news/feed``, ``/news/<code>/feed``, ``/news/search``, ``/news/<code>/subscribe``,
-  ``/news/subscription``, ``/news/unsubscribe``, ``/sitemap.xml``: Atom feeds, the sitemap, news search, subscriptions
+- ``main``            ``/`` home, about, accessibility, privacy, /healthz, /readyz, /metrics
+- ``accounts``        ``/auth`` (register, sign in, reset, two-factor, invitations); ``/cabinet`` profile, password,
+  sessions, "your data"
+- ``cabinet``         ``/cabinet/`` the resident's landing page
+- ``office``          ``/office/`` the staff's landing page
+- ``appeals``         ``/appeals`` filing and the public lists; ``/cabinet/appeals``; ``/office/appeals``
+- ``reception``       ``/reception``; ``/cabinet/receptions``; ``/office/reception``
+- ``eservices``       ``/services``; ``/cabinet/services``; ``/office/services``; ``/verify``; ``/admin/services``
+- ``polls``           ``/polls``; ``/cabinet/polls``, ``/cabinet/poll-topics``; ``/office/polls``
+- ``proposals``       ``/proposals``; ``/cabinet/proposals``; ``/office/proposals``
+- ``consultations``   ``/consultations``; ``/cabinet/comments``; ``/office/consultations``
+- ``commitments``     ``/commitments``; ``/office/commitments``
+- ``moderation``      ``/office/moderation``
+- ``news``            ``/news`` (with the feeds, search and subscriptions), ``/sitemap.xml``; ``/office/news``
+- ``accountability``  ``/accountability``; ``/api/v1``; ``/office/accountability``
+- ``administration``  ``/admin`` users and roles, reference data, the audit trail, operations
+
+docs/architecture.md has the whole picture and the rules that tests/test_architecture.py enforces.
 """
 from __future__ import annotations
 

@@ -83,19 +83,6 @@ def init_app(app: Flask) -> None:
             "tr": tr,
         }
 
-    from app.appeals import queries as appeal_queries
-    from app.appeals import service as appeals
-    from app.eservices import service as eservices
-
-    app.jinja_env.globals.update(
-        STATUS_LABELS=appeals.STATUS_LABELS,
-        KIND_LABELS=appeals.KIND_LABELS,
-        GROUND_LABELS=appeals.GROUND_LABELS,
-        ACTION_LABELS=appeals.ACTION_LABELS,
-        due_state=appeal_queries.due_state,
-        SERVICE_STATUS_LABELS=eservices.STATUS_LABELS,
-        SERVICE_SOURCE_LABELS=eservices.SOURCE_LABELS,
-    )
     app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number)
 
 

@@ -12,6 +12,7 @@ from app.commitments import bp
 from app.commitments import service as commitments
 from app.commitments.forms import FeedbackForm
 from app.kit.errors import Invalid, NotAllowed
+from app.kit.filters import choice
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.kit.reference import by_code as district_by_code
@@ -46,8 +47,7 @@ def index():
 def district(code: str):
     """A district's commitments with their progress, ongoing ones first; ``?status=`` narrows the list."""
     chosen = district_by_code(code)
-    status = request.args.get("status", "")
-    status = status if status in COMMITMENT_STATUSES else ""
+    status = choice(request.args, "status", COMMITMENT_STATUSES)
     page = commitments.public_list(chosen, status, page_number(request.args.get("page")))
     return render_template("commitments/district.html", district=chosen, page=page, status=status,
                            counts=commitments.status_counts(chosen.id))

@@ -19,10 +19,11 @@ from app.consultations.forms import CommentForm, ReportForm
 from app.extensions import db
 from app.kit import participation
 from app.kit.errors import Invalid, NotAllowed
+from app.kit.filters import choice, district_filter
 from app.kit.forms import BaseForm, TokenForm, int_or_none
 from app.kit.i18n import current_lang
 from app.kit.paging import page_number
-from app.kit.reference import active_districts, find_by_code
+from app.kit.reference import active_districts
 from app.models import ConsultationComment
 
 
@@ -37,16 +38,12 @@ def _template_globals(state) -> None:
 @public
 def index():
     """Published consultations, filtered by district (or national ones) and state, ten a page."""
-    code = (request.args.get("district") or "").strip()
-    state = request.args.get("state", "")
-    state = state if state in consultations.PUBLIC_STATES else ""
-    district, national = None, code == "national"
-    if code and not national:
-        district = find_by_code(code)
-        code = code if district else ""
-    page = consultations.public_list(district, state, page_number(request.args.get("page")), national=national)
+    where = district_filter(request.args)
+    state = choice(request.args, "state", consultations.PUBLIC_STATES)
+    page = consultations.public_list(where.district, state, page_number(request.args.get("page")),
+                                     national=where.national)
     return render_template("consultations/index.html", page=page, districts=active_districts(),
-                           district=district, code=code if (district or national) else "", state=state)
+                           district=where.district, code=where.code, state=state)
 
 
 def _charts(view) -> list:

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from app.authz import requires
 from app.kit.errors import Invalid, NotAllowed
+from app.kit.filters import choice
 from app.kit.i18n import current_lang, fmt_datetime, tr
 from app.kit.paging import page_number
 from app.kit.steps import form_status
@@ -33,8 +34,7 @@ STEP_MESSAGES = {
 def index():
     """The articles of a district the writer writes for (or the national ones), most recently changed first."""
     scope = news.office_scope(current_user, request.args.get("scope"))
-    status = request.args.get("status", "")
-    status = status if status in news.STATUS_LABELS else ""
+    status = choice(request.args, "status", news.STATUS_LABELS)
     page = news.office_list(current_user, scope, status, page_number(request.args.get("page")))
     return render_template("news/office/list.html", scope=scope, page=page, status=status,
                            counts=news.office_status_counts(scope), districts=news.writer_districts(current_user),

@@ -18,10 +18,11 @@ from app.accountability import charts
 from app.authz import can, public, requires
 from app.kit.calendar import BAKU
 from app.kit.errors import Invalid, NotAllowed
+from app.kit.filters import choice, district_filter
 from app.kit.forms import ButtonForm, int_or_none
 from app.kit.i18n import current_lang, tr
 from app.kit.paging import page_number
-from app.kit.reference import active_districts, find_by_code
+from app.kit.reference import active_districts
 from app.kit.steps import form_page, form_status, run_step
 from app.models import DIRECTIONS, utcnow
 from app.polls import bp
@@ -56,17 +57,12 @@ def _template_globals(state) -> None:
 @public
 def index():
     """Polls with filters: district (its polls and national ones, or national only), state, direction; paged."""
-    code = request.args.get("district", "")
-    district, national = None, code == "national"
-    if code and not national:
-        district = find_by_code(code)
-        code = code if district else ""
-    state = request.args.get("state", "")
-    state = state if state in polls.STATES else ""
-    direction = request.args.get("direction", "")
-    direction = direction if direction in DIRECTIONS else ""
-    page = polls.public_list(district, state, direction, page_number(request.args.get("page")), national=national)
-    args = {k: v for k, v in {"district": code if (district or national) else "", "state": state,
+    where = district_filter(request.args)
+    state = choice(request.args, "state", polls.STATES)
+    direction = choice(request.args, "direction", DIRECTIONS)
+    page = polls.public_list(where.district, state, direction, page_number(request.args.get("page")),
+                             national=where.national)
+    args = {k: v for k, v in {"district": where.code, "state": state,
                               "direction": direction}.items() if v}
     return render_template("polls/index.html", page=page, districts=active_districts(), args=args,
                            district_code=args.get("district", ""), state=state, direction=direction)

@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.authz import can, public, requires
 from app.kit import files
 from app.kit.errors import Invalid
+from app.kit.filters import choice, district_filter
 from app.kit.forms import int_or_none
 from app.kit.i18n import tr
 from app.kit.paging import page_number
@@ -42,10 +43,8 @@ def index():
     """Published proposals of every district, newest first; filters: district, state, category."""
     districts = active_districts()
     categories = active_categories()
-    code = (request.args.get("district") or "").upper()
-    district = next((d for d in districts if d.code == code), None)
-    state = request.args.get("state", "")
-    state = state if state in proposals.PUBLIC_STATES else ""
+    district = district_filter(request.args, national=False).district
+    state = choice(request.args, "state", proposals.PUBLIC_STATES)
     category_id = int_or_none(request.args.get("category"))
     category = next((c for c in categories if c.id == category_id), None)
     filters = proposals.Filters(district.id if district else None, state, category.id if category else None,
@@ -203,8 +202,7 @@ def delete(proposal_id: int):
 @requires("proposal.office")
 def office():
     """The district's proposals, those owing an answer first (by deadline); a switch between one's districts."""
-    state = request.args.get("state", "")
-    state = state if state in proposals.PUBLIC_STATES else ""
+    state = choice(request.args, "state", proposals.PUBLIC_STATES)
     district, counts, page = proposals.office_list(current_user, int_or_none(request.args.get("district")), state,
                                                    page_number(request.args.get("page")))
     return render_template("proposals/office/office.html", district=district, counts=counts, page=page, state=state,
