@@ -66,17 +66,26 @@ def empty_tables(app) -> None:
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                if table.name == "audit_entries" and conn.dialect.name == "postgresql":
-                    # Its trigger refuses DELETE; TRUNCATE is no row-level DELETE.
-                    conn.execute(text("TRUNCATE audit_entries"))
-                else:
+            if conn.dialect.name == "postgresql":
+                _empty_postgresql(conn)
+            else:
+                for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
         limiter.reset()
         # Cached news pages describe rows that are gone now.
         news_cache.clear(app)
     for stored in Path(app.config["ATTACHMENTS_DIR"]).iterdir():
         stored.unlink()
+
+
+def _empty_postgresql(conn) -> None:
+    """Every table emptied in one round trip (the statements on empty tables cost little; the trips do). The audit
+    trail's trigger refuses DELETE, and TRUNCATE, no row-level DELETE, costs more than all the others together:
+    only when it holds rows."""
+    names = [table.name for table in reversed(db.metadata.sorted_tables) if table.name != "audit_entries"]
+    conn.exec_driver_sql("; ".join(f'DELETE FROM "{name}"' for name in names))
+    if conn.exec_driver_sql("SELECT 1 FROM audit_entries LIMIT 1").first():
+        conn.exec_driver_sql("TRUNCATE audit_entries")
 
 
 @contextmanager

@@ -52,7 +52,7 @@ def data_close():
         except Invalid as error:
             form.apply(error)
         else:
-            logout_user()  # the account's session rows went with it (app/services/sessions.py)
+            logout_user()  # the account's session rows went with it (app/accounts/sessions.py)
             rotate_csrf_token()
             flash(_("Your account is closed. Your appeals, bookings and applications stay with the authority "
                     "as the law requires, without your contact details."), "success")

@@ -215,7 +215,7 @@ def active_sessions(actor: User) -> list[SessionView]:
     return sorted(views, key=lambda v: not v.current)
 
 
-# --- The resident's own data (app/services/mydata.py) ------------------------------------------------------
+# --- The resident's own data (app/accounts/mydata.py) ------------------------------------------------------
 
 
 def export_own(user: User, add_file: mydata.AddFile) -> list[dict]:

@@ -1,6 +1,6 @@
 """The person's signed-in sessions in the personal cabinet (residents and staff alike): ``/sessions`` lists them,
 ``/sessions/<id>/end`` ends one, ``/sessions/end-others`` signs out everywhere but here. Use cases in
-app/services/sessions.py."""
+app/accounts/sessions.py."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for

@@ -1,4 +1,4 @@
-"""``flask backup create`` and ``flask backup restore``: the database and every stored file (app/services/backups.py).
+"""``flask backup create`` and ``flask backup restore``: the database and every stored file (app/administration/backups.py).
 
 Allowed in production: that is where they are needed. Run them with the portal's own environment, so that they
 read and write the same database and storage as the app servers.

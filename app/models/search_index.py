@@ -4,7 +4,7 @@ SQLite: FTS5 keeps its index in a virtual table ``news_fts`` and five shadow tab
 (``news_fts_data``, ...). PostgreSQL: a stored generated column ``article_texts.search_vector``
 (tsvector) and its GIN index ``ix_article_texts_search``; the model does not map the column, so
 SQLAlchemy never writes or reads it (the search service names it in SQL).
-Migration 0014 creates them and app/services/news_search.py uses them; schema comparisons
+Migration 0014 creates them and app/news/search.py uses them; schema comparisons
 (``flask db check``, tests/test_migrations.py) skip them through ``include_name``.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signed-in sessions kept on the server (app/services/sessions.py): ending a row signs its cookies out."""
+"""Signed-in sessions kept on the server (app/accounts/sessions.py): ending a row signs its cookies out."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -60,10 +60,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Raised by deactivation and a reset second factor: a sign-in half done (waiting for its second factor) that
-    # began under an older version is refused. Open sessions end through their rows (app/services/sessions.py).
+    # began under an older version is refused. Open sessions end through their rows (app/accounts/sessions.py).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Two-factor sign-in: the TOTP secret, encrypted (app/services/two_factor.py); set up once enabled_at is set.
+    # Two-factor sign-in: the TOTP secret, encrypted (app/accounts/two_factor.py); set up once enabled_at is set.
     totp_secret: Mapped[str | None] = mapped_column(String(255))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The last 30-second step whose code was accepted: a code is never accepted twice.
@@ -77,7 +77,7 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    # The signed-in session this object was loaded for or just started (app/services/sessions.py): its key, which
+    # The signed-in session this object was loaded for or just started (app/accounts/sessions.py): its key, which
     # only the cookies hold, and its row's id. Set per request; not columns.
     session_key = None
     session_id = None
