@@ -7,6 +7,7 @@ each one owns. The staff pages of every area are under ``/office/<area>``, the r
 - ``accounts``        ``/auth`` (register, sign in, reset, two-factor, invitations); ``/cabinet`` profile, password,
   sessions, "your data"
 - ``cabinet``         ``/cabinet/`` the resident's landing page
+- ``notifications``   ``/cabinet/notifications`` the notification centre (everyone signed in) and the choices per kind
 - ``office``          ``/office/`` the staff's landing page
 - ``appeals``         ``/appeals`` filing and the public lists; ``/cabinet/appeals``; ``/office/appeals``
 - ``reception``       ``/reception``; ``/cabinet/receptions``; ``/office/reception``
@@ -149,8 +150,8 @@ class IdConverter(IntegerConverter):
 
 
 # The areas, each a package whose ``blueprints`` pairs every blueprint with its URL prefix (None: full paths).
-AREAS = ("main", "accounts", "cabinet", "office", "appeals", "reception", "eservices", "polls", "proposals",
-         "consultations", "commitments", "moderation", "news", "accountability", "administration")
+AREAS = ("main", "accounts", "cabinet", "notifications", "office", "appeals", "reception", "eservices", "polls",
+         "proposals", "consultations", "commitments", "moderation", "news", "accountability", "administration")
 
 
 def _register_blueprints(app: Flask) -> None:

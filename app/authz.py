@@ -666,3 +666,13 @@ def _account_data(user: Any, obj: Any) -> bool:
 def _account_close(user: Any, obj: Any) -> bool:
     """Closing one's own account: a resident without a staff role (staff accounts are ended by administrators)."""
     return _signed_in(user) and not user.is_staff and (obj is None or obj.id == user.id)
+
+
+# --- The notification centre (issue 17) ------------------------------------------------------------------------
+
+
+@policy("notification.view")
+def _notification_view(user: Any, notification: Any) -> bool:
+    """The notification centre and one's choices of channel: every signed-in person (residents and staff alike);
+    a notification is its recipient's alone (the use cases answer another's with ``NotFound``)."""
+    return _signed_in(user) and (notification is None or notification.user_id == user.id)

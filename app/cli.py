@@ -27,7 +27,10 @@ from app.proposals import demo as proposal_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-KEYWORDS = ["-k", "N_", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext"]
+# pgettext/lazy_pgettext carry a message context (msgctxt) for an English word used in several senses
+# ("Answers", "Place", "Active", "Name"): their first argument is the context, the second the message.
+KEYWORDS = ["-k", "N_", "-k", "_l", "-k", "lazy_gettext", "-k", "lazy_ngettext",
+            "-k", "pgettext:1c,2", "-k", "lazy_pgettext:1c,2"]
 
 translate = AppGroup("translate", help="Extract, update and compile the translation catalogues.")
 
@@ -36,10 +39,11 @@ def _babel(*args: str) -> None:
     CommandLineInterface().run(["pybabel", "-q", *args])
 
 
-def extract(pot: Path) -> None:
-    """Extract every translatable string of the code and templates into ``pot``."""
-    _babel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output",
-           "--omit-header", "-o", str(pot), str(ROOT))
+def extract(pot: Path, locations: bool = False) -> None:
+    """Extract every translatable string of the code and templates into ``pot``; ``locations`` keeps the files each
+    one comes from (the tests use them; the catalogues are written without, so that moving a line changes nothing)."""
+    _babel("extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, *(() if locations else ("--no-location",)),
+           "--sort-output", "--omit-header", "-o", str(pot), str(ROOT))
 
 
 def fill_english(path: Path) -> int:

@@ -14,6 +14,7 @@ from app.appeals import service as appeals
 from app.models import utcnow
 from app.news import service as news
 from app.news import subscriptions as news_subscriptions
+from app.notifications import service as notifications
 from app.proposals import service as proposals
 from app.reception import service as reception
 
@@ -29,8 +30,13 @@ def _counted(name: str, work: Callable[[], int], done: str) -> int:
 
 
 def escalate_appeals() -> int:
-    """Flag overdue appeals and tell the assignee and the head; how many were escalated."""
-    return _counted("appeals escalate", appeals.escalate_overdue, "escalated")
+    """Warn of appeals with one working day left, flag overdue ones and tell the assignee and the head; how many
+    were escalated."""
+    with ops.command_run("appeals escalate") as run:
+        warned = appeals.warn_due_soon()
+        count = appeals.escalate_overdue()
+        run.summary = f"{count} escalated" + (f", {warned} warned of their deadline" if warned else "")
+    return count
 
 
 def autoclose_appeals() -> int:
@@ -69,6 +75,14 @@ def expire_proposals(progress: Progress = iter) -> tuple[int, int]:
     return closed, len(due)
 
 
+def send_notification_digests(progress: Progress = iter) -> notifications.DigestSummary:
+    """Send each person with notifications waiting for the daily email their digest (once a day)."""
+    with ops.command_run("notifications digest") as run:
+        summary = notifications.send_digests(progress=progress)
+        run.summary = summary.line()
+    return summary
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: its name (the ``flask`` command's words), when it runs, and the work."""
@@ -86,6 +100,7 @@ JOBS: list[Job] = [
     Job("news publish-due", "every 60", publish_due_news),
     Job("news digest", "0 8 * * 1", send_news_digests),
     Job("proposals expire", "0 2 * * *", expire_proposals),
+    Job("notifications digest", "0 7 * * *", send_notification_digests),
 ]
 
 

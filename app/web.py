@@ -12,12 +12,16 @@ from app.extensions import login_manager
 from app.kit import audit
 from app.kit.files import PRIVATE
 from app.kit.i18n import (
+    LANGUAGE_CHOSEN,
     LANGUAGE_NAMES,
     N_,
     ROLE_LABELS,
+    by_name,
     current_lang,
     fmt_date,
     fmt_datetime,
+    fmt_money,
+    fmt_month,
     fmt_number,
     fmt_time,
     normalize_lang,
@@ -83,7 +87,9 @@ def init_app(app: Flask) -> None:
             "tr": tr,
         }
 
-    app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, number=fmt_number)
+    # Every visible date, time and amount goes through these (one style per language: app/kit/i18n.py).
+    app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, month=fmt_month,
+                                 number=fmt_number, money=fmt_money, by_name=by_name)
 
 
 def _name_the_client() -> None:
@@ -92,7 +98,8 @@ def _name_the_client() -> None:
 
 
 def _remember_language() -> None:
-    """``?lang=`` switches the language for the session and the signed-in user's profile."""
+    """``?lang=`` switches the language for the session and the signed-in user's profile; a visitor's choice is
+    marked as one, so that signing in keeps it (``accounts.signin.sign_in``)."""
     if "lang" not in request.args:
         return
     lang = normalize_lang(request.args.get("lang"))
@@ -100,6 +107,8 @@ def _remember_language() -> None:
     g.lang_switched = True
     if current_user.is_authenticated:
         accounts.set_locale(current_user, lang)
+    else:
+        session[LANGUAGE_CHOSEN] = True
 
 
 def _security_headers(response):

@@ -181,7 +181,7 @@ def create_article(author: User, district: District | None, *, status: str = "pu
         place = place or "Mərkəzi park"
     article = Article(district_id=district.id if district else None, kind=kind, status=status, author_id=author.id,
                       published_at=published_at, publish_at=publish_at, starts_at=starts_at, ends_at=ends_at,
-                      place=place, created_at=now, updated_at=now)
+                      place_az=place, created_at=now, updated_at=now)
     for lang in langs:
         label = "" if lang == "az" else f" ({lang})"
         article.texts.append(ArticleText(lang=lang, title=f"{title}{label}", summary=f"Qısa məzmun{label}",

@@ -112,7 +112,9 @@ def test_each_demo_account_signs_in_to_the_right_cabinet(app, runner, web, clien
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     for email, _name, roles in DEMO_USERS:
         response = web.login(email, DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)
-        expected = "/office/" if roles else "/cabinet/"
+        # The supervisor's work is the national dashboard; other staff land in the office, residents in the cabinet.
+        expected = ("/office/accountability" if [role for role, _district in roles] == ["supervisor"]
+                    else "/office/" if roles else "/cabinet/")
         assert response.status_code == 302 and response.headers["Location"].endswith(expected), email
         assert client.get(expected).status_code == 200
         web.post("/auth/logout", {}, form_url=expected)

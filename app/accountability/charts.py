@@ -53,7 +53,13 @@ def _frame(chart_id: str, title: str, description: str, top: float, body: list[s
     slot = plot_w / max(1, len(labels))
     for i, label in enumerate(labels):
         x = LEFT + slot * (i + 0.5)
-        parts.append(f'<text class="axis" x="{x:.1f}" y="{HEIGHT - 14}" text-anchor="middle">{escape(label)}</text>')
+        # A month is written out with its four-digit year ("sentyabr 2026"): two lines, so twelve of them fit.
+        first, _, second = label.rpartition(" ")
+        if first and len(second) == 4 and second.isdigit():
+            parts.append(f'<text class="axis" x="{x:.1f}" y="{HEIGHT - 20}" text-anchor="middle">{escape(first)}'
+                         f'<tspan x="{x:.1f}" dy="13">{escape(second)}</tspan></text>')
+        else:
+            parts.append(f'<text class="axis" x="{x:.1f}" y="{HEIGHT - 14}" text-anchor="middle">{escape(label)}</text>')
     for i, series in enumerate(legend):
         y = HEIGHT + 4 + 22 * i
         parts.append(f'<rect class="{series.css}" x="{LEFT}" y="{y}" width="14" height="14"/>')

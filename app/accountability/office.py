@@ -48,14 +48,19 @@ def supervision():
     with reading():
         table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
         previous, _total = accountability.national(query.period.previous(), query.category_id)
+        # The top of the dashboard: this month against last month, whatever period the table shows.
+        rises = [] if query.export else stats.overdue_share_rises(category_id=query.category_id)
     accountability.compare(table, previous)
     table.title = _("Districts")
     if query.export:
         return _export(table, "districts", query.export)
     category = db.session.get(Category, query.category_id) if query.category_id else None
+    rows = {row["district_id"]: row for row in table.rows}
     return render_template("accountability/office/supervision.html", query=query, table=table, total=total,
                            total_row=table.total, categories=categories(), category=category,
-                           previous=query.period.previous())
+                           previous=query.period.previous(),
+                           rising=[(rows[item.district_id], item) for item in rises if item.district_id in rows],
+                           rising_minimum=stats.SMALL)
 
 
 @office_bp.get("/accountability/<code>")

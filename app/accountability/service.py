@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from app.accountability import stats
 from app.extensions import db
 from app.kit.calendar import BAKU
-from app.kit.i18n import fmt_date, tr
+from app.kit.i18n import collation_key, current_lang, fmt_date, fmt_month, tr
 from app.kit.reference import active_districts
 from app.kit.spreadsheets import safe_cell
 from app.models import Category, District, ReceptionBooking, ReceptionSession, utcnow
@@ -123,7 +123,9 @@ def national(period: stats.Period, category_id: int | None = None, sort: str = "
         })
     column = ROW_SORT_KEYS.get(sort)
     if column is None:
-        table_rows.sort(key=lambda row: row["name_az"], reverse=descending)
+        # By the name shown, in the page's alphabet (active_districts' order, or its reverse).
+        lang = current_lang()
+        table_rows.sort(key=lambda row: collation_key(row["district"], lang), reverse=descending)
     else:
         present = sorted((r for r in table_rows if r[column] is not None), key=lambda r: r[column], reverse=descending)
         table_rows = present + [r for r in table_rows if r[column] is None]
@@ -172,7 +174,7 @@ def trend(period: stats.Period, district_id: int | None = None) -> Trend:
     months = list(monthly)
     return Trend(
         months=months,
-        labels=[fmt_date(m, "MMM yy") for m in months],
+        labels=[fmt_month(m) for m in months],
         received=[monthly[m].received for m in months],
         answered=[monthly[m].answered for m in months],
         on_time_pct=[_pct(monthly[m].on_time_share) for m in months],

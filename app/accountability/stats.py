@@ -532,3 +532,58 @@ def overdue_list(district_id: int, category_id: int | None = None, now: datetime
         query = query.where(Appeal.category_id == category_id)
     today = local_date(now)
     return [(appeal, _working_days(local_date(appeal.due_at), today)) for appeal in db.session.scalars(query)]
+
+
+# --- Where the overdue share rises (the top of the supervisor's dashboard) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueShareRise:
+    """A district whose overdue share rose from last month to this month so far (shares 0–1)."""
+
+    district_id: int
+    last: float
+    current: float
+    answered_last: int
+    answered_current: int
+
+    @property
+    def rise(self) -> float:
+        """The rise in percentage points."""
+        return (self.current - self.last) * 100
+
+
+def overdue_share_rises(today: date | None = None, category_id: int | None = None, limit: int = 5,
+                        minimum: int = SMALL) -> list[OverdueShareRise]:
+    """The active districts whose overdue share rose most from last month to this month so far, largest rise first.
+
+    A month's overdue share is the share of its answers given after the deadline ((answered − on time) / answered),
+    read from the month rows of the rollups (this month's row holds the month so far): one statement whatever the
+    number of appeals. A district with fewer than ``minimum`` answers in either month is left out: a share of two or
+    three answers swings too much to compare (early in a month every district has few)."""
+    from app.models import District
+
+    today = today or local_date(utcnow())
+    current = today.replace(day=1)
+    last = (current - timedelta(days=1)).replace(day=1)
+    query = (select(AppealStat.period, AppealStat.district_id, func.sum(AppealStat.answered),
+                    func.sum(AppealStat.on_time))
+             .where(AppealStat.grain == "month", AppealStat.period.in_((last, current)),
+                    AppealStat.district_id.in_(select(District.id).where(District.active.is_(True)))))
+    if category_id is not None:
+        query = query.where(AppealStat.category_id == category_id)
+    months: dict[int, dict[date, tuple[int, int]]] = defaultdict(dict)
+    for period, district_id, answered, on_time in db.session.execute(
+            query.group_by(AppealStat.period, AppealStat.district_id)):
+        months[district_id][period] = (int(answered or 0), int(on_time or 0))
+    rises = []
+    for district_id, counts in months.items():
+        (answered_last, on_time_last), (answered_now, on_time_now) = counts.get(last, (0, 0)), counts.get(current, (0, 0))
+        if answered_last < minimum or answered_now < minimum:
+            continue
+        item = OverdueShareRise(district_id, (answered_last - on_time_last) / answered_last,
+                                (answered_now - on_time_now) / answered_now, answered_last, answered_now)
+        if item.current > item.last:
+            rises.append(item)
+    rises.sort(key=lambda item: (-item.rise, item.district_id))
+    return rises[:limit]

@@ -164,7 +164,7 @@ def _bookings(user: User) -> list[dict]:
         .options(joinedload(ReceptionBooking.session).joinedload(ReceptionSession.district),
                  joinedload(ReceptionBooking.slot))
         .order_by(ReceptionBooking.created_at)).unique()
-    return [{"number": b.number, "district": b.session.district.code, "place": b.session.place,
+    return [{"number": b.number, "district": b.session.district.code, "place": b.session.text_in("place", user.locale),
              "starts_at": b.slot.starts_at, "ends_at": b.slot.ends_at, "queue_number": b.queue_number,
              "topic": b.topic, "status": b.status, "booked_at": b.created_at, "cancelled_at": b.cancelled_at,
              "checked_in_at": b.checked_in_at, "outcome": b.outcome,

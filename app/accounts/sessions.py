@@ -26,13 +26,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app import authz
 from app.accounts import mydata
 from app.extensions import db
 from app.kit.errors import NotFound
-from app.models import User, UserSession, utcnow
+from app.models import Notification, User, UserSession, utcnow
 
 # The last-seen time is written at most this often, so that a busy session costs no write per request.
 TOUCH_EVERY = timedelta(minutes=1)
@@ -98,18 +98,24 @@ def load(cookie_id: str) -> User | None:
     user_part, _sep, key = (cookie_id or "").partition(":")
     if not key or not user_part.isdigit():
         return None
-    row = db.session.scalar(select(UserSession).where(UserSession.key_hash == _hash(key)))
+    # One statement for the session, its user and the header's unread count (every signed-in page shows it).
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    found = db.session.execute(select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
+                               .where(UserSession.key_hash == _hash(key))).first()
     now = utcnow()
-    if row is None or row.user_id != int(user_part) or not _is_active(row, now):
+    if found is None:
         return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user, unread_count = found
+    if row.user_id != int(user_part) or not _is_active(row, now) or not user.active:
         return None
     if now - row.last_seen_at >= TOUCH_EVERY and not (db.session.new or db.session.dirty or db.session.deleted):
         db.session.execute(update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
         db.session.commit()
     user.session_key = key
     user.session_id = row.id
+    user.unread_notifications = unread_count
     return user
 
 

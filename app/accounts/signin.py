@@ -8,8 +8,11 @@ from __future__ import annotations
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import login_user
 
+from app.accounts import service as accounts
 from app.accounts import sessions
+from app.kit.i18n import LANGUAGE_CHOSEN
 from app.kit.redirects import local_path
+from app.models import LANGUAGES
 
 
 def auth_limit() -> str:
@@ -33,15 +36,24 @@ def rotate_csrf_token() -> None:
 
 def sign_in(user, remember: bool) -> None:
     """Sign ``user`` in: a new server-side session (its key goes into both cookies), a new CSRF token, and the
-    profile's language."""
+    language: the one chosen on the pages before signing in, saved to the profile, or else the profile's."""
     sessions.start(user, remembered=remember, user_agent=request.user_agent.string, address=request.remote_addr)
     rotate_csrf_token()
     login_user(user, remember=remember)
-    session["lang"] = user.locale
+    chosen = session.get("lang")
+    if session.pop(LANGUAGE_CHOSEN, False) and chosen in LANGUAGES:
+        # Someone reading the English pages who signs in keeps reading English, and the emails follow.
+        accounts.set_locale(user, chosen)
+    else:
+        session["lang"] = user.locale
 
 
 def landing_url(user) -> str:
-    """Where a user lands after signing in: staff in the office, residents in the cabinet."""
+    """Where a user lands after signing in: a supervisor on the national dashboard (their work), other staff in the
+    office, residents in the cabinet. A supervisor who holds another staff role too lands in the office, which shows
+    each role's part."""
+    if user.role_names == {"supervisor"}:
+        return url_for("accountability_office.supervision")
     return url_for("office.index") if user.is_staff else url_for("cabinet.index")
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -27,6 +26,7 @@ from app.administration import staff_service as staff
 from app.authz import public, requires
 from app.extensions import db, limiter
 from app.kit.errors import Invalid
+from app.kit.i18n import fmt_datetime
 from app.kit.redirects import safe_next
 from app.kit.steps import form_status
 from app.models import User
@@ -83,7 +83,7 @@ def two_factor():
                 session.pop(PENDING, None)
                 form.form_errors.append(_(
                     "Too many wrong codes: this account is locked until %(time)s. Try again then.",
-                    time=format_datetime(refused.locked_until, "short")))
+                    time=fmt_datetime(refused.locked_until)))
             elif refused.reason == "used":
                 form.code.errors = [_("This recovery code was already used. Each code works once.")]
             else:

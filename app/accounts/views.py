@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
@@ -15,7 +14,7 @@ from app.authz import public, requires
 from app.extensions import limiter
 from app.kit.errors import Invalid
 from app.kit.forms import ActionForm
-from app.kit.i18n import current_lang
+from app.kit.i18n import current_lang, fmt_datetime
 from app.kit.steps import form_page
 
 
@@ -104,7 +103,7 @@ def login():
                 form.form_errors.append(
                     _(
                         "Too many wrong passwords: this account is locked until %(time)s. Try again then, or reset your password.",
-                        time=format_datetime(refused.locked_until, "short"),
+                        time=fmt_datetime(refused.locked_until),
                     )
                 )
             elif refused.reason == "inactive":

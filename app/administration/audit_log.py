@@ -17,6 +17,7 @@ from app import authz
 from app.extensions import db
 from app.kit import audit, notify
 from app.kit.calendar import BAKU
+from app.kit.i18n import by_name
 from app.kit.paging import Page, paginate
 from app.kit.spreadsheets import safe_row
 from app.models import AuditEntry, District
@@ -124,7 +125,7 @@ def entries(actor, filters: AuditFilters, page: int = 1, per_page: int = PER_PAG
 
 def districts() -> list[District]:
     """Every district, by name (entries keep their district even when it is no longer active)."""
-    return list(db.session.scalars(select(District).order_by(District.name_az)))
+    return by_name(db.session.scalars(select(District)))
 
 
 # --- Words instead of codes ----------------------------------------------------------------------

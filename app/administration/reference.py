@@ -22,6 +22,7 @@ from app.administration.reference_forms import (
 )
 from app.authz import requires
 from app.kit.errors import Invalid
+from app.kit.i18n import fmt_date
 from app.kit.steps import form_status
 
 
@@ -204,7 +205,7 @@ def calendar_declare():
             form.apply(error)
         else:
             flash(_("%(day)s is declared: %(what)s. Deadlines computed from now on count with it.",
-                    day=exception.day.isoformat(), what=reference.CALENDAR_KIND_LABELS[exception.kind]), "success")
+                    day=fmt_date(exception.day), what=reference.CALENDAR_KIND_LABELS[exception.kind]), "success")
             return redirect(url_for("admin.calendar"))
     return _calendar_page(form, 422)
 

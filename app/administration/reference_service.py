@@ -29,6 +29,7 @@ from app import authz
 from app.extensions import db
 from app.kit import audit, calendar, notify
 from app.kit.errors import Invalid, NotFound
+from app.kit.i18n import by_name, fmt_date
 from app.models import CALENDAR_KINDS, CalendarException, Category, Department, District, User
 
 CODE_RE = re.compile(r"^[A-Z]{3}$")
@@ -99,12 +100,13 @@ DISTRICT_FIELDS = ("code", "name_az", "name_ru", "name_en", "active")
 
 
 def district_list(actor: User) -> list[DistrictRow]:
-    """Every district, active or not, by Azerbaijani name, with its number of departments."""
+    """Every district, active or not, by name in the page's language, with its number of departments."""
     authz.require(actor, "reference.manage")
     counts = (select(Department.district_id, func.count().label("n")).group_by(Department.district_id).subquery())
     rows = db.session.execute(select(District, func.coalesce(counts.c.n, 0))
-                              .outerjoin(counts, counts.c.district_id == District.id).order_by(District.name_az))
-    return [DistrictRow(district, count) for district, count in rows]
+                              .outerjoin(counts, counts.c.district_id == District.id)).all()
+    counted = {district.id: count for district, count in rows}
+    return [DistrictRow(district, counted[district.id]) for district in by_name(district for district, _n in rows)]
 
 
 def get_district(actor: User, district_id: int) -> District:
@@ -166,9 +168,8 @@ DEPARTMENT_FIELDS = ("name_az", "name_ru", "name_en", "kind", "active")
 def departments(actor: User, district_id: int) -> tuple[District, list[Department]]:
     """The district and every one of its departments, active or not."""
     district = get_district(actor, district_id)
-    rows = db.session.scalars(select(Department).where(Department.district_id == district.id)
-                              .order_by(Department.name_az))
-    return district, list(rows)
+    rows = db.session.scalars(select(Department).where(Department.district_id == district.id))
+    return district, by_name(rows)
 
 
 def get_department(actor: User, department_id: int) -> Department:
@@ -372,17 +373,17 @@ def declare(actor: User, day: date | None, kind: str, decision: str) -> Calendar
     elif kind in CALENDAR_KINDS:
         declared = db.session.scalar(select(CalendarException).where(CalendarException.day == day))
         if declared is not None:
-            errors["day"] = _("%(day)s is already declared: %(what)s.", day=day.isoformat(),
+            errors["day"] = _("%(day)s is already declared: %(what)s.", day=fmt_date(day),
                               what=CALENDAR_KIND_LABELS[declared.kind])
         elif kind == "rest_day" and not calendar.is_usual_working_day(day):
-            errors["day"] = (_("%(day)s is a public holiday; it is a rest day already.", day=day.isoformat())
+            errors["day"] = (_("%(day)s is a public holiday; it is a rest day already.", day=fmt_date(day))
                              if calendar.is_holiday(day)
-                             else _("%(day)s is a Saturday or Sunday; it is a rest day already.", day=day.isoformat()))
+                             else _("%(day)s is a Saturday or Sunday; it is a rest day already.", day=fmt_date(day)))
         elif kind == "working_day" and day.weekday() != 5:
             errors["day"] = _("%(day)s is not a Saturday; only a Saturday can be declared a working day.",
-                              day=day.isoformat())
+                              day=fmt_date(day))
         elif kind == "working_day" and calendar.is_holiday(day):
-            errors["day"] = _("%(day)s is a public holiday; it cannot be declared a working day.", day=day.isoformat())
+            errors["day"] = _("%(day)s is a public holiday; it cannot be declared a working day.", day=fmt_date(day))
     if not decision:
         errors["decision"] = _("Name the decision that declares it, such as its number and date.")
     elif len(decision) > DECISION_LIMIT:
@@ -394,7 +395,7 @@ def declare(actor: User, day: date | None, kind: str, decision: str) -> Calendar
     db.session.flush()
     audit.record("calendar.declare", actor=actor, obj=exception, summary=f"{kind} {day.isoformat()}",
                  after={"day": day.isoformat(), "kind": kind, "decision": decision})
-    _commit({"day": _("%(day)s is already declared.", day=day.isoformat())})
+    _commit({"day": _("%(day)s is already declared.", day=fmt_date(day))})
     calendar.forget_exceptions()
     return exception
 

@@ -23,6 +23,7 @@ from app.accounts.service import find_by_email, normalize_email
 from app.extensions import db
 from app.kit import audit, mail, notify
 from app.kit.errors import Invalid, NotFound
+from app.kit.i18n import by_name
 from app.kit.paging import Page, paginate
 from app.kit.tokens import make_token, read_token
 from app.models import (
@@ -360,6 +361,7 @@ def districts() -> list[District]:
 
 def departments() -> list[Department]:
     """Every active department, with its district, for the role choices."""
-    return list(db.session.scalars(select(Department).where(Department.active.is_(True))
-                                   .order_by(Department.district_id, Department.name_az)))
+    # Grouped by district as before; within a district by name in the page's alphabet (a stable sort keeps it).
+    return sorted(by_name(db.session.scalars(select(Department).where(Department.active.is_(True)))),
+                  key=lambda department: department.district_id)
 

@@ -161,7 +161,12 @@ def seed_demo_appeals(count: int = DEMO_APPEALS, progress: Callable[[Iterable], 
 # --- Reception ------------------------------------------------------------------------------
 
 RECEPTION_WEEKS = 4
-RECEPTION_PLACE = "İcra hakimiyyətinin inzibati binası, 1-ci mərtəbə, qəbul otağı"
+# A demo session's place and topics in az, ru and en (residents read them in their language).
+RECEPTION_PLACE = ("İcra hakimiyyətinin inzibati binası, 1-ci mərtəbə, qəbul otağı",
+                   "Административное здание исполнительной власти, 1-й этаж, приёмная",
+                   "Administrative building of the executive authority, ground floor, reception room")
+RECEPTION_SESSION_TOPICS = ("Mənzil, torpaq, sosial müdafiə", "Жильё, земля, социальная защита",
+                            "Housing, land, social protection")
 RECEPTION_TOPICS = ["Mənzil növbəsi ilə bağlı", "Torpaq sahəsinin sənədləşdirilməsi", "Sosial yardım barədə",
                     "Həyətdəki abadlıq işləri", "İşlə təmin olunma", "Kommunal xidmətlər"]
 
@@ -175,8 +180,10 @@ def _demo_session(district: District, host: User, starts: datetime, ends: dateti
     if existing is not None:
         return existing, False
     session = ReceptionSession(district_id=district.id, host_id=host.id, created_by_id=host.id, starts_at=starts,
-                               ends_at=ends, slot_minutes=20, seats_per_slot=1, place=RECEPTION_PLACE,
-                               topics="Mənzil, torpaq, sosial müdafiə", cutoff_hours=24, created_at=now)
+                               ends_at=ends, slot_minutes=20, seats_per_slot=1, place_az=RECEPTION_PLACE[0],
+                               place_ru=RECEPTION_PLACE[1], place_en=RECEPTION_PLACE[2],
+                               topics_az=RECEPTION_SESSION_TOPICS[0], topics_ru=RECEPTION_SESSION_TOPICS[1],
+                               topics_en=RECEPTION_SESSION_TOPICS[2], cutoff_hours=24, created_at=now)
     cut_slots(session)
     db.session.add(session)
     db.session.flush()

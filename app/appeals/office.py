@@ -19,7 +19,7 @@ from app.extensions import db
 from app.kit import files
 from app.kit.errors import Invalid
 from app.kit.forms import ButtonForm, int_or_none
-from app.kit.i18n import tr
+from app.kit.i18n import by_name, tr
 from app.kit.paging import page_number
 from app.kit.reference import active_categories
 from app.kit.steps import run_step
@@ -74,9 +74,9 @@ def _render(appeal_id: int, status: int = 200, **forms):
     # Active departments, and the one the appeal already has (its category's default) even if since deactivated.
     register.department_id.choices = [SelectChoice("", _("No department"))] + [
         SelectChoice(d.id, tr(d))
-        for d in db.session.scalars(select(Department).where(
+        for d in by_name(db.session.scalars(select(Department).where(
             Department.district_id == appeal.district_id,
-            Department.active.is_(True) | (Department.id == appeal.department_id)).order_by(Department.name_az))
+            Department.active.is_(True) | (Department.id == appeal.department_id))))
     ]
     if register.department_id.data is None:
         register.department_id.data = appeal.department_id

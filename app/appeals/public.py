@@ -63,7 +63,7 @@ def new():
         else:
             flash(
                 _("Your appeal is registered with number %(number)s. The answer is due by %(due)s.",
-                  number=appeal.number, due=fmt_datetime(appeal.due_at, "short")),
+                  number=appeal.number, due=fmt_datetime(appeal.due_at)),
                 "success",
             )
             return redirect(url_for("appeals_cabinet.appeal", appeal_id=appeal.id))

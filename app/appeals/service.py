@@ -7,11 +7,11 @@ concerns and commits, or changes nothing and raises a domain error.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,15 @@ from app.accountability import stats
 from app.administration import reference_service as reference
 from app.extensions import db
 from app.kit import audit, files, notify
-from app.kit.calendar import add_working_days, deadline, end_of_day, local_date, working_days_between
+from app.kit.calendar import (
+    BAKU,
+    add_working_days,
+    deadline,
+    end_of_day,
+    is_working_day,
+    local_date,
+    working_days_between,
+)
 from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.kit.i18n import fmt_datetime
 from app.models import (
@@ -36,6 +44,7 @@ from app.models import (
     Category,
     Department,
     District,
+    Notification,
     RoleAssignment,
     User,
     utcnow,
@@ -238,9 +247,17 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
         notify.notify(
             actor,
             lambda: _("Your appeal %(number)s is received. The answer is due by %(due)s.",
-                      number=appeal.number, due=fmt_datetime(appeal.due_at, "short")),
+                      number=appeal.number, due=fmt_datetime(appeal.due_at)),
+            kind="appeal.received",
             link=f"/cabinet/appeals/{appeal.id}",
-            appeal_id=appeal.id,
+            obj=appeal,
+        )
+        # Work arriving: the district's officials (its head when it has none) find it in their inbox.
+        notify.notify_all(
+            [person for person in _inbox_staff(appeal.district_id) if person.id != actor.id],
+            lambda: _("A new appeal %(number)s arrived in the inbox: %(subject)s", number=appeal.number,
+                      subject=appeal.subject),
+            kind="appeal.filed", link=_office_link(appeal), obj=appeal,
         )
         db.session.commit()
     except IntegrityError:
@@ -360,17 +377,27 @@ def _office_link(appeal: Appeal) -> str:
     return f"/office/appeals/{appeal.id}"
 
 
-def _tell_citizen(appeal: Appeal, text_factory) -> None:
-    notify.notify(appeal.citizen, text_factory, link=_citizen_link(appeal), appeal_id=appeal.id)
+def _inbox_staff(district_id: int) -> list[User]:
+    """Who hears of a new appeal in a district's inbox: its active officials; its heads when it has none."""
+    officials = list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.district_id == district_id, RoleAssignment.role == "official", User.active.is_(True))
+            .distinct()
+        )
+    )
+    return officials or _heads(district_id)
 
 
-def _tell_staff(appeal: Appeal, text_factory, actor: User | None = None, extra: list[User] = ()) -> None:
-    seen: set[int] = set()
-    for person in [*_staff_to_tell(appeal), *extra]:
-        if person.id in seen or (actor is not None and person.id == actor.id):
-            continue
-        seen.add(person.id)
-        notify.notify(person, text_factory, link=_office_link(appeal), appeal_id=appeal.id)
+def _tell_citizen(appeal: Appeal, kind: str, text_factory) -> None:
+    notify.notify(appeal.citizen, text_factory, kind=kind, link=_citizen_link(appeal), obj=appeal)
+
+
+def _tell_staff(appeal: Appeal, kind: str, text_factory, actor: User | None = None,
+                extra: list[User] = (), now: datetime | None = None) -> list[Notification]:
+    people = [p for p in [*_staff_to_tell(appeal), *extra] if actor is None or p.id != actor.id]
+    return notify.notify_all(people, text_factory, kind=kind, link=_office_link(appeal), obj=appeal, now=now)
 
 
 
@@ -448,8 +475,8 @@ def _to_registered(actor, appeal, data: StepData, now, as_citizen) -> None:
             raise Invalid({"department_id": _("Choose a department of this district.")})
         appeal.department_id = department.id
     _move(appeal, actor, "registered", "registered", None, now)
-    _tell_citizen(appeal, lambda: _("Your appeal %(number)s is registered. The answer is due by %(due)s.",
-                                    number=appeal.number, due=fmt_datetime(appeal.due_at, "short")))
+    _tell_citizen(appeal, "appeal.status", lambda: _("Your appeal %(number)s is registered. The answer is due by %(due)s.",
+                                    number=appeal.number, due=fmt_datetime(appeal.due_at)))
 
 
 def _to_in_progress(actor, appeal, data: StepData, now, as_citizen) -> None:
@@ -458,20 +485,20 @@ def _to_in_progress(actor, appeal, data: StepData, now, as_citizen) -> None:
         reply = _require_text(data.note, "note", _("Write the information that was requested."))
         _add_message(appeal, actor, reply, data.attachments, internal=False, now=now)
         _move(appeal, actor, "in_progress", "info_provided", None, now)
-        _tell_staff(appeal, lambda: _("The applicant answered the information request on appeal %(number)s.",
+        _tell_staff(appeal, "appeal.applicant", lambda: _("The applicant answered the information request on appeal %(number)s.",
                                       number=appeal.number), actor)
         return
     resumed = appeal.status == "reopened"
     if appeal.assignee_id is None:
         appeal.assignee_id = actor.id
     _move(appeal, actor, "in_progress", "resumed" if resumed else "started", data.note.strip() or None, now)
-    _tell_citizen(appeal, lambda: _("Your appeal %(number)s is being worked on.", number=appeal.number))
+    _tell_citizen(appeal, "appeal.status", lambda: _("Your appeal %(number)s is being worked on.", number=appeal.number))
 
 
 def _to_info_requested(actor, appeal, data: StepData, now, as_citizen) -> None:
     question = _require_text(data.note, "note", _("Write what information the applicant should give."))
     _move(appeal, actor, "info_requested", "info_requested", question, now)
-    _tell_citizen(appeal, lambda: _("More information is needed for your appeal %(number)s: %(question)s",
+    _tell_citizen(appeal, "appeal.info_requested", lambda: _("More information is needed for your appeal %(number)s: %(question)s",
                                     number=appeal.number, question=question))
 
 
@@ -480,7 +507,7 @@ def _to_answered(actor, appeal, data: StepData, now, as_citizen) -> None:
     appeal.answer = answer
     appeal.answered_at = now
     _move(appeal, actor, "answered", "answered", None, now)
-    _tell_citizen(appeal, lambda: _("Your appeal %(number)s has been answered. Please read the answer and rate it.",
+    _tell_citizen(appeal, "appeal.answered", lambda: _("Your appeal %(number)s has been answered. Please read the answer and rate it.",
                                     number=appeal.number))
 
 
@@ -491,7 +518,7 @@ def _to_forwarded(actor, appeal, data: StepData, now, as_citizen) -> None:
     appeal.due_at = deadline(appeal.registered_at, FORWARD_DAYS)
     appeal.closed_at = now
     _move(appeal, actor, "forwarded", "forwarded", body, now)
-    _tell_citizen(appeal, lambda: _("Your appeal %(number)s is outside the competence of this authority and was forwarded to: %(body)s.",
+    _tell_citizen(appeal, "appeal.status", lambda: _("Your appeal %(number)s is outside the competence of this authority and was forwarded to: %(body)s.",
                                     number=appeal.number, body=body))
 
 
@@ -500,7 +527,7 @@ def _to_not_considered(actor, appeal, data: StepData, now, as_citizen) -> None:
         appeal.not_considered_ground = "withdrawn"
         appeal.closed_at = now
         _move(appeal, actor, "not_considered", "withdrawn", data.note.strip() or None, now)
-        _tell_staff(appeal, lambda: _("The applicant withdrew appeal %(number)s.", number=appeal.number), actor)
+        _tell_staff(appeal, "appeal.applicant", lambda: _("The applicant withdrew appeal %(number)s.", number=appeal.number), actor)
         return
     if data.ground not in NOT_CONSIDERED_GROUNDS or data.ground == "withdrawn":
         raise Invalid({"ground": _("Choose the legal ground for not considering the appeal.")})
@@ -510,7 +537,7 @@ def _to_not_considered(actor, appeal, data: StepData, now, as_citizen) -> None:
     appeal.due_at = deadline(appeal.registered_at, NOT_CONSIDERED_DAYS)
     appeal.closed_at = now
     _move(appeal, actor, "not_considered", "not_considered", explanation, now)
-    _tell_citizen(appeal, lambda: _("Your appeal %(number)s was left without consideration: %(ground)s. %(note)s",
+    _tell_citizen(appeal, "appeal.status", lambda: _("Your appeal %(number)s was left without consideration: %(ground)s. %(note)s",
                                     number=appeal.number, ground=GROUND_LABELS[appeal.not_considered_ground], note=explanation))
 
 
@@ -518,7 +545,7 @@ def _to_closed(actor, appeal, data: StepData, now, as_citizen) -> None:
     if actor is None:
         appeal.closed_at = now
         _move(appeal, None, "closed", "closed", None, now)
-        _tell_citizen(appeal, lambda: _("Your appeal %(number)s is closed: %(days)d working days passed since the answer.",
+        _tell_citizen(appeal, "appeal.status", lambda: _("Your appeal %(number)s is closed: %(days)d working days passed since the answer.",
                                         number=appeal.number, days=AUTOCLOSE_DAYS))
         return
     if data.rating is None or not 1 <= data.rating <= 5:
@@ -530,7 +557,7 @@ def _to_closed(actor, appeal, data: StepData, now, as_citizen) -> None:
     appeal.rated_at = now
     appeal.closed_at = now
     _move(appeal, actor, "closed", "rated", None, now)
-    _tell_staff(appeal, lambda: _("The applicant rated the answer to appeal %(number)s: %(rating)d of 5.",
+    _tell_staff(appeal, "appeal.applicant", lambda: _("The applicant rated the answer to appeal %(number)s: %(rating)d of 5.",
                                   number=appeal.number, rating=appeal.rating), actor)
 
 
@@ -545,7 +572,7 @@ def _to_reopened(actor, appeal, data: StepData, now, as_citizen) -> None:
     # A reopened appeal is examined again within the general deadline.
     appeal.due_at = deadline(now, ANSWER_DAYS)
     _move(appeal, actor, "reopened", "disputed", reason, now)
-    _tell_staff(appeal, lambda: _("The applicant disputed the answer to appeal %(number)s; it is reopened.",
+    _tell_staff(appeal, "appeal.applicant", lambda: _("The applicant disputed the answer to appeal %(number)s; it is reopened.",
                                   number=appeal.number), actor, extra=_heads(appeal.district_id))
 
 
@@ -597,11 +624,12 @@ def assign(actor: User, appeal_id: int, assignee_id: int, now: datetime | None =
     if appeal.status in ("registered", "reopened"):
         resumed = appeal.status == "reopened"
         _move(appeal, actor, "in_progress", "resumed" if resumed else "started", None, now)
-        _tell_citizen(appeal, lambda: _("Your appeal %(number)s is being worked on.", number=appeal.number))
+        _tell_citizen(appeal, "appeal.status",
+                      lambda: _("Your appeal %(number)s is being worked on.", number=appeal.number))
     if assignee.id != actor.id:
         notify.notify(assignee, lambda: _("Appeal %(number)s is assigned to you. Due by %(due)s.",
-                                          number=appeal.number, due=fmt_datetime(appeal.due_at, "short")),
-                      link=_office_link(appeal), appeal_id=appeal.id)
+                                          number=appeal.number, due=fmt_datetime(appeal.due_at)),
+                      kind="appeal.assigned", link=_office_link(appeal), obj=appeal)
     notify.commit()
     return appeal
 
@@ -621,8 +649,8 @@ def extend(actor: User, appeal_id: int, days: int | None, reason: str, now: date
     appeal.extended_at, appeal.extension_days, appeal.extension_reason = now, days, reason
     appeal.escalated_at = None
     _event(appeal, actor, "extended", appeal.status, appeal.status, note=reason, now=now)
-    _tell_citizen(appeal, lambda: _("The deadline of your appeal %(number)s is extended to %(due)s. Reason: %(reason)s",
-                                    number=appeal.number, due=fmt_datetime(appeal.due_at, "short"), reason=reason))
+    _tell_citizen(appeal, "appeal.deadline", lambda: _("The deadline of your appeal %(number)s is extended to %(due)s. Reason: %(reason)s",
+                                    number=appeal.number, due=fmt_datetime(appeal.due_at), reason=reason))
     notify.commit()
     return appeal
 
@@ -639,8 +667,8 @@ def mark_extra_study(actor: User, appeal_id: int, now: datetime | None = None) -
     appeal.due_at = appeal.initial_due_at = deadline(appeal.registered_at, EXTRA_STUDY_DAYS)
     appeal.escalated_at = None
     _event(appeal, actor, "extra_study", appeal.status, appeal.status, now=now)
-    _tell_citizen(appeal, lambda: _("Your appeal %(number)s needs extra study; the answer is due by %(due)s.",
-                                    number=appeal.number, due=fmt_datetime(appeal.due_at, "short")))
+    _tell_citizen(appeal, "appeal.deadline", lambda: _("Your appeal %(number)s needs extra study; the answer is due by %(due)s.",
+                                    number=appeal.number, due=fmt_datetime(appeal.due_at)))
     notify.commit()
     return appeal
 
@@ -699,9 +727,9 @@ def post_message(actor: User, appeal_id: int, body: str, uploads=(), internal: b
         elif staff:
             audit.record("appeal.message", actor=actor, obj=appeal,
                          summary=f"{appeal.number}: message to the applicant")
-            _tell_citizen(appeal, lambda: _("New message from the authority on your appeal %(number)s.", number=appeal.number))
+            _tell_citizen(appeal, "appeal.message", lambda: _("New message from the authority on your appeal %(number)s.", number=appeal.number))
         else:
-            _tell_staff(appeal, lambda: _("New message from the applicant on appeal %(number)s.", number=appeal.number), actor)
+            _tell_staff(appeal, "appeal.applicant", lambda: _("New message from the applicant on appeal %(number)s.", number=appeal.number), actor)
         notify.commit()
     except files.StorageUnavailable:
         _discard_stored_files()
@@ -725,11 +753,50 @@ def escalate_overdue(now: datetime | None = None) -> int:
     for appeal in overdue:
         appeal.escalated_at = now
         _event(appeal, None, "escalated", appeal.status, appeal.status, public=False, now=now)
-        _tell_staff(appeal, lambda a=appeal: _("Appeal %(number)s is overdue: it was due by %(due)s.",
-                                               number=a.number, due=fmt_datetime(a.due_at, "short")),
+        _tell_staff(appeal, "appeal.overdue", lambda a=appeal: _("Appeal %(number)s is overdue: it was due by %(due)s.",
+                                               number=a.number, due=fmt_datetime(a.due_at)),
                     extra=_heads(appeal.district_id))
     notify.commit()
     return len(overdue)
+
+
+def _last_day_starts(due_at: datetime) -> datetime:
+    """When an appeal due at ``due_at`` has one working day left: the start of the working day before its due day."""
+    day = local_date(due_at) - timedelta(days=1)
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=BAKU)
+
+
+def warn_due_soon(now: datetime | None = None) -> int:
+    """Tell whoever works an open appeal that it has one working day left (the assignee, else the district's
+    officials), once per deadline: an extended deadline is warned of again. How many appeals were warned of."""
+    now = now or utcnow()
+    until = end_of_day(add_working_days(local_date(now), 1))
+    near = db.session.scalars(
+        select(Appeal).where(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at >= now, Appeal.due_at <= until,
+                             Appeal.escalated_at.is_(None))
+    ).all()
+    if not near:
+        return 0
+    # The last warning of each, in one statement: a warning given since the last day began is for this deadline.
+    warned = dict(db.session.execute(
+        select(Notification.object_id, func.max(Notification.created_at))
+        .where(Notification.object_type == "appeal", Notification.object_id.in_([a.id for a in near]),
+               Notification.kind == "appeal.due_soon")
+        .group_by(Notification.object_id)
+    ).all())
+    count = 0
+    for appeal in near:
+        last = warned.get(appeal.id)
+        if last is not None and last >= _last_day_starts(appeal.due_at):
+            continue
+        if _tell_staff(appeal, "appeal.due_soon", lambda a=appeal: _(
+                "Appeal %(number)s has one working day left: it is due by %(due)s.",
+                number=a.number, due=fmt_datetime(a.due_at)), now=now):
+            count += 1
+    notify.commit()
+    return count
 
 
 def autoclose(now: datetime | None = None) -> int:

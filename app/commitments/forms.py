@@ -63,8 +63,10 @@ class MilestoneForm(BaseForm):
     """A dated milestone of a commitment."""
 
     title_az = StringField(_l("Milestone in Azerbaijani"), validators=[Length(max=TITLE_LIMIT, message=MAX)])
-    title_ru = StringField(_l("Milestone in Russian (optional)"), validators=[Length(max=TITLE_LIMIT, message=MAX)])
-    title_en = StringField(_l("Milestone in English (optional)"), validators=[Length(max=TITLE_LIMIT, message=MAX)])
+    title_ru = StringField(_l("Milestone in Russian (optional)"), validators=[Length(max=TITLE_LIMIT, message=MAX)],
+                           description=_l("When empty, the Azerbaijani title is shown."))
+    title_en = StringField(_l("Milestone in English (optional)"), validators=[Length(max=TITLE_LIMIT, message=MAX)],
+                           description=_l("When empty, the Azerbaijani title is shown."))
     due_on = date_field(_l("Due on"))
     submit = SubmitField(_l("Add the milestone"))
 

@@ -28,7 +28,7 @@ from app.extensions import db
 from app.kit import audit, notify
 from app.kit.calendar import local_date
 from app.kit.errors import Invalid, NotFound
-from app.kit.i18n import tr
+from app.kit.i18n import by_name, tr
 from app.kit.paging import Page, paginate
 from app.models import (
     COMMITMENT_STATUSES,
@@ -251,8 +251,8 @@ def department_ids(district_id: int) -> set[int]:
 
 def departments(district_id: int) -> list[Department]:
     """The district's active departments, for the form's list."""
-    return list(db.session.scalars(select(Department).where(
-        Department.district_id == district_id, Department.active.is_(True)).order_by(Department.name_az)))
+    return by_name(db.session.scalars(select(Department).where(
+        Department.district_id == district_id, Department.active.is_(True))))
 
 
 def editor_districts(actor: User) -> list[District]:
@@ -260,7 +260,7 @@ def editor_districts(actor: User) -> list[District]:
     ids = authz.staff_districts(actor, ("editor", "head"))
     if not ids:
         return []
-    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+    return by_name(db.session.scalars(select(District).where(District.id.in_(ids))))
 
 
 def editor_district(actor: User, district_id: int | None) -> District:
@@ -419,7 +419,7 @@ def link_appeal(actor: User, commitment_id: int, number: str, now: datetime | No
         applicant,
         lambda: _("Your appeal %(number)s is answered by the authority's commitment “%(title)s”; follow its progress on the portal.",
                   number=appeal.number, title=commitment.title_in(applicant.locale)),
-        link=f"/commitments/item/{commitment.id}", appeal_id=appeal.id, email=False,
+        kind="appeal.commitment", link=f"/commitments/item/{commitment.id}", obj=commitment, appeal_id=appeal.id,
     )
     audit.record("commitment.link", actor=actor, obj=commitment, summary=f"linked appeal {appeal.number}",
                  after={"appeal_id": appeal.id})
@@ -611,65 +611,92 @@ def work_view(actor: User, commitment_id: int) -> CommitmentView:
 
 # --- Demo --------------------------------------------------------------------------------------------
 
-# Gəncə's demo commitments. Months count from the planned start ("ago": how long before today it was);
-# each milestone is (title, months after the start, done); each feedback is (delivered, comment).
+# Gəncə's demo commitments, their titles, descriptions and milestones in az, ru and en. Months count from the planned
+# start ("ago": how long before today it was); each milestone is ((az, ru, en), months after the start, done); each
+# feedback is (delivered, comment).
 DEMO_COMMITMENTS = [
     {
         "titles": ("Nizami küçəsinin asfalt örtüyünün yenilənməsi", "Обновление асфальтового покрытия улицы Низами",
                    "Resurfacing Nizami street"),
-        "description": "Nizami küçəsinin 1,2 km-lik hissəsində köhnə örtük sökülür, yeni asfalt döşənir "
-                       "və səki bordürləri dəyişdirilir.",
+        "description": ("Nizami küçəsinin 1,2 km-lik hissəsində köhnə örtük sökülür, yeni asfalt döşənir "
+                        "və səki bordürləri dəyişdirilir.",
+                        "На участке улицы Низами длиной 1,2 км снимают старое покрытие, укладывают новый асфальт "
+                        "и меняют бордюры тротуаров.",
+                        "On a 1.2 km stretch of Nizami street the old surface is removed, new asphalt is laid "
+                        "and the kerbs are replaced."),
         "department": "Tikinti və arxitektura şöbəsi",
         "status": "completed", "progress": 100, "ago": 9, "months": 4, "cost": Decimal("480000.00"),
         "answers": "Yolda dərin çuxur var",
-        "milestones": [("Layihə-smeta sənədlərinin hazırlanması", 1, True), ("Köhnə örtüyün sökülməsi", 2, True),
-                       ("Yeni asfaltın döşənməsi", 4, True)],
+        "milestones": [(("Layihə-smeta sənədlərinin hazırlanması", "Подготовка проектно-сметной документации",
+                         "Preparing the design and cost estimate"), 1, True),
+                       (("Köhnə örtüyün sökülməsi", "Снятие старого покрытия", "Removing the old surface"), 2, True),
+                       (("Yeni asfaltın döşənməsi", "Укладка нового асфальта", "Laying the new asphalt"), 4, True)],
         "feedback": [(True, "Yol çox yaxşı oldu, çuxurlar yoxdur."), (True, None), (True, "İş vaxtında bitdi."),
                      (False, "Səkilər hələ də təmir olunmayıb.")],
     },
     {
         "titles": ("Mərkəzi parkda skamyaların və işıqlandırmanın təmiri", "Ремонт скамеек и освещения в центральном парке",
                    "Repairing the benches and lights of the central park"),
-        "description": "Mərkəzi parkdakı 60 skamya təmir olunur və ya dəyişdirilir, piyada yollarına "
-                       "40 yeni işıq dirəyi qoyulur.",
+        "description": ("Mərkəzi parkdakı 60 skamya təmir olunur və ya dəyişdirilir, piyada yollarına "
+                        "40 yeni işıq dirəyi qoyulur.",
+                        "60 скамеек центрального парка ремонтируют или заменяют, вдоль пешеходных дорожек "
+                        "ставят 40 новых фонарных столбов.",
+                        "The 60 benches of the central park are repaired or replaced, and 40 new lamp posts "
+                        "go up along the footpaths."),
         "department": "Mənzil-kommunal təsərrüfatı şöbəsi",
         "status": "completed", "progress": 100, "ago": 6, "months": 3, "cost": Decimal("95000.00"),
         "answers": "Parkda skamyalar qırılıb",
-        "milestones": [("Skamyaların dəyişdirilməsi", 1, True), ("İşıq dirəklərinin quraşdırılması", 3, True)],
+        "milestones": [(("Skamyaların dəyişdirilməsi", "Замена скамеек", "Replacing the benches"), 1, True),
+                       (("İşıq dirəklərinin quraşdırılması", "Установка фонарных столбов", "Putting up the lamp posts"),
+                        3, True)],
         "feedback": [(True, "Axşamlar parkda gəzmək artıq rahatdır."), (False, None), (True, None)],
     },
     {
         "titles": ("5 nömrəli məktəbin isitmə sisteminin yenilənməsi", "Обновление системы отопления школы № 5",
                    "Renewing the heating of school No. 5"),
-        "description": "Məktəbin ikinci mərtəbəsində radiatorlar və boru xətləri dəyişdirilir, "
-                       "yeni qazanxana quraşdırılır.",
+        "description": ("Məktəbin ikinci mərtəbəsində radiatorlar və boru xətləri dəyişdirilir, "
+                        "yeni qazanxana quraşdırılır.",
+                        "На втором этаже школы меняют радиаторы и трубы, устанавливают новую котельную.",
+                        "The radiators and pipes on the school's second floor are replaced and a new boiler house "
+                        "is installed."),
         "department": "Tikinti və arxitektura şöbəsi",
         "status": "in_progress", "progress": 60, "ago": 3, "months": 5, "cost": Decimal("210000.00"),
         "answers": "Məktəbdə isitmə sistemi",
-        "milestones": [("Boru xətlərinin dəyişdirilməsi", 1, True), ("Radiatorların quraşdırılması", 3, True),
-                       ("Qazanxananın istifadəyə verilməsi", 5, False)],
+        "milestones": [(("Boru xətlərinin dəyişdirilməsi", "Замена труб", "Replacing the pipes"), 1, True),
+                       (("Radiatorların quraşdırılması", "Установка радиаторов", "Installing the radiators"), 3, True),
+                       (("Qazanxananın istifadəyə verilməsi", "Ввод котельной в эксплуатацию",
+                         "Commissioning the boiler house"), 5, False)],
         "feedback": [],
     },
     {
         "titles": ("Kənd küçələrində işıqlandırmanın bərpası", "Восстановление уличного освещения в сёлах",
                    "Restoring street lighting in the villages"),
-        "description": "Beş kənddə küçə işıqlandırması bərpa olunur: 300 enerjiyə qənaət edən lampa "
-                       "və yeni kabel xətləri.",
+        "description": ("Beş kənddə küçə işıqlandırması bərpa olunur: 300 enerjiyə qənaət edən lampa "
+                        "və yeni kabel xətləri.",
+                        "В пяти сёлах восстанавливают уличное освещение: 300 энергосберегающих ламп "
+                        "и новые кабельные линии.",
+                        "Street lighting is restored in five villages: 300 energy-saving lamps and new cable lines."),
         "department": "Mənzil-kommunal təsərrüfatı şöbəsi",
         "status": "in_progress", "progress": 25, "ago": 1, "months": 6, "cost": Decimal("150000.00"),
         "answers": "Küçə işıqlandırması",
-        "milestones": [("Kabel xətlərinin çəkilməsi", 2, False), ("Lampaların quraşdırılması", 5, False)],
+        "milestones": [(("Kabel xətlərinin çəkilməsi", "Прокладка кабельных линий", "Laying the cable lines"), 2, False),
+                       (("Lampaların quraşdırılması", "Установка ламп", "Installing the lamps"), 5, False)],
         "feedback": [],
     },
     {
         "titles": ("Gənclər üçün pulsuz peşə kursları", "Бесплатные профессиональные курсы для молодёжи",
                    "Free vocational courses for young people"),
-        "description": "Rayon mərkəzində 18–29 yaşlı gənclər üçün kompüter, elektrik və aşpazlıq "
-                       "üzrə pulsuz kurslar açılır.",
+        "description": ("Rayon mərkəzində 18–29 yaşlı gənclər üçün kompüter, elektrik və aşpazlıq "
+                        "üzrə pulsuz kurslar açılır.",
+                        "В районном центре открываются бесплатные курсы по компьютеру, электрике и кулинарии "
+                        "для молодёжи 18–29 лет.",
+                        "Free courses in computing, electrics and cooking open in the district centre for young "
+                        "people aged 18–29."),
         "department": "Sosial məsələlər şöbəsi",
         "status": "planned", "progress": 0, "ago": -1, "months": 8, "cost": None,
         "answers": "Gənclər üçün peşə kursları",
-        "milestones": [("Kurs binasının hazırlanması", 2, False)],
+        "milestones": [(("Kurs binasının hazırlanması", "Подготовка здания для курсов",
+                         "Preparing the building for the courses"), 2, False)],
         "feedback": [],
     },
 ]
@@ -691,16 +718,18 @@ def _demo_commitment(district: District, spec: dict, today: date, now: datetime,
     commitment = Commitment(
         district_id=district.id, department_id=department,
         title_az=spec["titles"][0], title_ru=spec["titles"][1], title_en=spec["titles"][2],
-        description_az=spec["description"], status=spec["status"], progress=spec["progress"],
+        description_az=spec["description"][0], description_ru=spec["description"][1],
+        description_en=spec["description"][2], status=spec["status"], progress=spec["progress"],
         planned_start=start, planned_end=end, actual_start=start if spec["ago"] > 0 else None,
         actual_end=min(end + timedelta(days=12), today - timedelta(days=7)) if done else None,
         planned_cost=cost, actual_cost=(cost * Decimal("1.04")).quantize(CENT) if done and cost else None,
         created_by_id=editor.id if editor else None, created_at=now, updated_at=now,
     )
-    for title, after, is_done in spec["milestones"]:
+    for (title_az, title_ru, title_en), after, is_done in spec["milestones"]:
         due = _months(start, after)
         commitment.milestones.append(CommitmentMilestone(
-            title_az=title, due_on=due, done_on=min(due, today) if is_done else None, created_at=now))
+            title_az=title_az, title_ru=title_ru, title_en=title_en, due_on=due,
+            done_on=min(due, today) if is_done else None, created_at=now))
     return commitment
 
 

@@ -26,6 +26,7 @@ from app.extensions import db
 from app.kit import audit, notify
 from app.kit.calendar import BAKU, local_date
 from app.kit.errors import Invalid, NotFound
+from app.kit.i18n import by_name
 from app.kit.paging import Page, paginate
 from app.kit.participation import ensure_can_take_part, ensure_rate
 from app.models import (
@@ -166,7 +167,7 @@ def editor_scopes(actor: User) -> list[District | None]:
         scopes.append(None)
         ids = set(db.session.scalars(select(District.id).where(District.active.is_(True))))
     if ids:
-        scopes += list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+        scopes += by_name(db.session.scalars(select(District).where(District.id.in_(ids))))
     return scopes
 
 
@@ -487,7 +488,7 @@ def comment(user: User, consultation_id: int, section_id: int | None, body: str,
         author = db.session.get(User, parent.author_id)
         title = consultation.title_in(author.locale)
         notify.notify(author, lambda: _("A resident replied to your comment on \u201c%(title)s\u201d.", title=title),
-                      link=comment_url(entry), email=False)
+                      kind="comment.replied", link=comment_url(entry), obj=entry)
     notify.commit()
     return entry
 

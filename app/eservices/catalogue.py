@@ -25,6 +25,7 @@ from app.eservices.service import SITUATION_LABELS
 from app.extensions import db
 from app.kit import audit
 from app.kit.errors import Invalid, NotFound
+from app.kit.i18n import by_name
 from app.models import LIFE_SITUATIONS, District, Service, ServiceForm, User, utcnow
 from app.models.eservice import LANGS, service_districts
 
@@ -127,8 +128,8 @@ def get_service(actor: User, service_id: int) -> Service:
 
 
 def districts() -> list[District]:
-    """Every district, by Azerbaijani name: the ones a service can be offered in."""
-    return list(db.session.scalars(select(District).order_by(District.name_az)))
+    """Every district, by name in the page's language: the ones a service can be offered in."""
+    return by_name(db.session.scalars(select(District)))
 
 
 def form_history(actor: User, service_id: int) -> tuple[Service, list[FormVersion]]:

@@ -160,7 +160,7 @@ def render_pdf(application: ServiceApplication) -> bytes:
         portal = _("Digital Executive Authority")
         district = application.district.name_in(locale)
         title = application.service.text("title", locale)
-        issued = fmt_date(application.issued_at, "long")
+        issued = fmt_date(application.issued_at)
 
         pdf = FPDF(orientation="P", unit="mm", format="A4")
         # The fonts travel with the code: the document never depends on what the server has installed.

@@ -63,7 +63,7 @@ def apply(code: str):
         application = submit(chosen, frame, fields_form, current_user, None, "web")
         if application is not None:
             flash(_("Your application is registered with number %(number)s. The decision is due by %(due)s.",
-                    number=application.number, due=eservices.fmt_datetime(application.due_at, "short")), "success")
+                    number=application.number, due=eservices.fmt_datetime(application.due_at)), "success")
             return redirect(url_for("eservices_cabinet.service_application", application_id=application.id))
     return form_page("eservices/apply.html", service=chosen, frame=frame, form=fields_form, version=version,
                            details=eservices.applicant_details(current_user))

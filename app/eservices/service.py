@@ -25,7 +25,7 @@ from app.extensions import db
 from app.kit import audit, files, notify
 from app.kit.calendar import deadline, local_date
 from app.kit.errors import Invalid, NotAllowed, NotFound
-from app.kit.i18n import fmt_datetime, tr
+from app.kit.i18n import current_lang, fmt_datetime, tr
 from app.kit.paging import Page, paginate
 from app.models import (
     APPLICATION_STATUSES,
@@ -35,6 +35,7 @@ from app.models import (
     ApplicationEvent,
     ApplicationSequence,
     District,
+    RoleAssignment,
     Service,
     ServiceApplication,
     ServiceForm,
@@ -235,7 +236,11 @@ def apply(actor: User, data: ApplicationInput, citizen: User | None = None,
         notify.notify(citizen, lambda: _(
             "Your application %(number)s for “%(service)s” is received. The decision is due by %(due)s.",
             number=application.number, service=service.text("title", citizen.locale),
-            due=fmt_datetime(application.due_at, "short")), link=f"/cabinet/services/{application.id}")
+            due=fmt_datetime(application.due_at)), kind="application.received",
+            link=f"/cabinet/services/{application.id}", obj=application)
+        _tell_staff(application, actor, lambda: _(
+            "A new application %(number)s for “%(service)s” waits in the queue.", number=application.number,
+            service=service.text("title", current_lang())))
         notify.commit()
     except IntegrityError:
         db.session.rollback()
@@ -347,9 +352,27 @@ def _audit_download(actor: User, application: ServiceApplication, document: Appl
         notify.commit()
 
 
+def _district_staff(district_id: int) -> list[User]:
+    """Who hears of an application waiting in a district: its active officials; its heads when it has none."""
+    def holding(role: str) -> list[User]:
+        return list(db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
+            RoleAssignment.district_id == district_id, RoleAssignment.role == role, User.active.is_(True)).distinct()))
+
+    return holding("official") or holding("head")
+
+
+def _tell_staff(application: ServiceApplication, actor: User, text_factory) -> None:
+    """Work arriving: the district's officials hear of an application waiting for them (not the one who filed it)."""
+    notify.notify_all([p for p in _district_staff(application.district_id) if p.id != actor.id], text_factory,
+                      kind="application.waiting", link=f"/office/services/{application.id}", obj=application)
+
+
 def _tell(application: ServiceApplication, actor: User, to_status: str, note: str) -> None:
     citizen = application.citizen
     if actor.id == citizen.id:
+        if to_status == "resubmitted":
+            _tell_staff(application, actor, lambda: _("The applicant sent the requested documents for application "
+                                                      "%(number)s.", number=application.number))
         return
     messages = {
         "in_review": lambda: _("Your application %(number)s is being reviewed.", number=application.number),
@@ -361,7 +384,9 @@ def _tell(application: ServiceApplication, actor: User, to_status: str, note: st
         "issued": lambda: _("The result of your application %(number)s is ready to download.", number=application.number),
     }
     if to_status in messages:
-        notify.notify(citizen, messages[to_status], link=f"/cabinet/services/{application.id}")
+        kind = "application.documents_requested" if to_status == "documents_requested" else "application.updated"
+        notify.notify(citizen, messages[to_status], kind=kind, link=f"/cabinet/services/{application.id}",
+                      obj=application)
 
 
 def rate(citizen: User, application_id: int, rating: int | None, comment: str, now: datetime | None = None) -> None:

@@ -1,8 +1,11 @@
 """Language selection and locale-aware helpers for templates."""
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
 
 from flask import has_request_context, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
@@ -21,6 +24,9 @@ def N_(message: str) -> str:
 
 # Each language's name in itself, for the switcher.
 LANGUAGE_NAMES = {"az": "Azərbaycanca", "ru": "Русский", "en": "English"}
+# The session's mark that a visitor chose its "lang" with the switch (or came by an emailed link), rather than
+# inheriting it from whoever signed out of this browser before: only a choice is saved to the profile at sign-in.
+LANGUAGE_CHOSEN = "lang_chosen"
 
 
 def normalize_lang(value: str | None) -> str:
@@ -30,9 +36,13 @@ def normalize_lang(value: str | None) -> str:
 
 
 def select_locale() -> str:
-    """Flask-Babel's selector: the session's choice, then the profile, then az."""
+    """Flask-Babel's selector: the address's ``?lang=``, then the session's choice, then the profile, then az."""
     if not has_request_context():  # CLI commands and jobs: the default language
         return DEFAULT_LOCALE
+    # The address wins even before the language hook has stored it (a page rendered by an earlier hook), so a link
+    # from an email written in Russian opens in Russian at once.
+    if "lang" in request.args:
+        return normalize_lang(request.args.get("lang"))
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen
@@ -64,24 +74,121 @@ def tr(obj: Any, field: str = "name") -> str:
     return obj.text_in(field, current_lang())
 
 
-def fmt_datetime(value: datetime | None, style: str = "medium") -> str:
-    """A timestamp in the locale's format and Baku time."""
-    return "" if value is None else format_datetime(value, style)
+# --- Dates, times and amounts ------------------------------------------------------------------------------------
+# One style per language across the portal (the language review, December 2026): days in the long form, never a
+# two-digit year, times as HH:MM. The same CLDR pattern gives each language its own words: "25 dekabr 2026",
+# "25 декабря 2026" (the genitive month), "25 December 2026". Machine formats (ISO in <time datetime>, exports,
+# feeds) do not come through here.
+DATE_PATTERN = "d MMMM y"
+WEEKDAY_DATE_PATTERN = "EEEE, d MMMM y"
+TIME_PATTERN = "HH:mm"
+MONTH_PATTERN = "LLLL y"  # the month on its own: "dekabr 2026", "декабрь 2026", "December 2026"
 
 
-def fmt_date(value: date | datetime | None, style: str = "medium") -> str:
-    """A date in the locale's format."""
-    return "" if value is None else format_date(value, style)
+def _date_pattern(style: str | None) -> str:
+    # "full" keeps its meaning, the weekday in front; "short", "medium" and "long" all give the one long form, so
+    # a page written for another style cannot bring back a two-digit year.
+    return WEEKDAY_DATE_PATTERN if style == "full" else DATE_PATTERN
 
 
-def fmt_time(value: datetime | None, style: str = "short") -> str:
-    """A time of day in the locale's format and Baku time."""
-    return "" if value is None else format_time(value, style)
+def fmt_datetime(value: datetime | None, style: str | None = None) -> str:
+    """A timestamp in Baku time: the long date and HH:MM ("25 dekabr 2026, 10:00"); ``"full"`` adds the weekday."""
+    return "" if value is None else format_datetime(value, f"{_date_pattern(style)}, {TIME_PATTERN}")
+
+
+def fmt_date(value: date | datetime | None, style: str | None = None) -> str:
+    """A day in the long form ("25 dekabr 2026", "25 декабря 2026", "25 December 2026"); ``"full"`` adds the
+    weekday. A timestamp gives its day in Baku time."""
+    return "" if value is None else format_date(value, _date_pattern(style))
+
+
+def fmt_time(value: datetime | None, style: str | None = None) -> str:
+    """A time of day in Baku time as HH:MM."""
+    return "" if value is None else format_time(value, TIME_PATTERN)
+
+
+def fmt_month(value: date | datetime | None) -> str:
+    """A month and its year ("dekabr 2026", "декабрь 2026", "December 2026")."""
+    return "" if value is None else format_date(value, MONTH_PATTERN)
 
 
 def fmt_number(value: float | int | None) -> str:
     """A number with the locale's separators."""
     return "" if value is None else format_decimal(value)
+
+
+# The currency's one word in each language (the language review found "AZN", "manat" and "ман." side by side).
+# A unit, not a sentence: it is the same in every message, like the languages' own names above.
+CURRENCY_WORDS = {"az": "manat", "ru": "манат", "en": "manat"}
+
+
+def fmt_money(value: Decimal | float | int | str | None) -> str:
+    """An amount in manat with the locale's separators and the language's currency word: "2,50 manat",
+    "12 500 манат", "2.50 manat"; whole amounts without decimals, others with two."""
+    if value is None or value == "":
+        return ""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
+    return f"{format_decimal(amount, pattern)} {CURRENCY_WORDS.get(current_lang(), CURRENCY_WORDS[DEFAULT_LOCALE])}"
+
+
+# --- Alphabetical order ---------------------------------------------------------------------------------------
+# No ICU here, so each language's alphabet is written out: Azerbaijani puts x after h and q after k, and has ç ə ğ
+# ı ö ş ü as letters of their own; Russian puts ё beside е (as ICU's Russian order does); English ignores accents.
+ALPHABETS = {
+    "az": "abcçdeəfgğhxıijkqlmnoöprsştuüvyz",
+    "ru": "абвгдежзийклмнопрстуфхцчшщъыьэюя",
+    "en": "abcdefghijklmnopqrstuvwxyz",
+}
+_RANKS = {lang: {letter: rank for rank, letter in enumerate(letters)} for lang, letters in ALPHABETS.items()}
+# Letters read as another at the first level: ё as е; on an English page an Azerbaijani name's ə and ı as e and i.
+_FOLD = {"ru": {"ё": "е"}, "en": {"ə": "e", "ı": "i"}}
+
+
+def _lower(text: str, lang: str) -> str:
+    if lang == "az":  # Azerbaijani capitals: I is the capital of ı, İ of i (Python's lower() knows neither).
+        text = text.replace("I", "ı").replace("İ", "i")
+    return unicodedata.normalize("NFC", text.lower())
+
+
+def collation_key(text: str | None, lang: str | None = None) -> tuple:
+    """A sort key for ``text`` by the alphabet of ``lang`` (the page's language by default).
+
+    Letters of the alphabet sort by their place in it; a letter from outside sorts by its base letter (ö on an
+    English page as o), or after the alphabet; spaces and punctuation come before digits, digits before letters.
+    Ties are broken by the text itself, so equal keys mean equal texts."""
+    lang = lang if lang in ALPHABETS else DEFAULT_LOCALE
+    ranks, fold = _RANKS[lang], _FOLD.get(lang, {})
+    weights = []
+    for char in _lower(text or "", lang):
+        char = fold.get(char, char)
+        if char in ranks:
+            weights.append((3, ranks[char]))
+        elif char.isdigit():
+            weights.append((2, int(char) if char.isascii() else ord(char)))
+        elif char.isalpha():
+            base = unicodedata.normalize("NFD", char)[0]
+            base = fold.get(base, base)
+            weights.append((3, ranks[base]) if base in ranks else (4, ord(char)))
+        elif unicodedata.category(char).startswith("M"):
+            continue  # a combining mark left over: it does not change the letter's place
+        else:
+            weights.append((1, ord(char)))
+    return tuple(weights), text or ""
+
+
+Row = TypeVar("Row")
+
+
+def by_name(rows: Iterable[Row], field: str = "name", lang: str | None = None) -> list[Row]:
+    """``Translated`` rows (districts, departments, …) sorted by their ``field`` as shown in ``lang`` (the page's
+    language by default), by that language's alphabet: the Azerbaijani order on an Azerbaijani page, the Russian
+    order of the Russian names on a Russian one, the English order of the English names on an English one."""
+    lang = lang or current_lang()
+    return sorted(rows, key=lambda row: collation_key(row.text_in(field, lang), lang))
 
 
 # Role names as the glossary gives them.

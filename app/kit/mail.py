@@ -12,7 +12,8 @@ or puts the row back to ``queued`` with a later ``next_attempt_at`` (exponential
 again and takes back claims older than the lease (a worker that died mid-send).
 
 Every link in every email comes from ``PUBLIC_URL`` (``link``, ``absolute``), never from the request's
-``Host``: a forged host header must not end up in a password-reset email. Each message carries a
+``Host``: a forged host header must not end up in a password-reset email. Rendering adds the message's language
+to each of those links (``?lang=ru``), so the page opens in the language the email was written in. Each message carries a
 ``Message-ID`` made from its outbox id, so a message sent again after a worker died between the mail
 server's "accepted" and our record of it is recognisably the same message.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
@@ -31,7 +33,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import OutboxAttachment, OutboxMessage, utcnow
+from app.models import LANGUAGES, OutboxAttachment, OutboxMessage, utcnow
 
 log = logging.getLogger("reqemsal.mail")
 
@@ -41,12 +43,13 @@ Attachment = tuple[str, str, bytes]  # file name, MIME type, content
 def render_message(template: str, locale: str, **context) -> tuple[str, str]:
     """Render ``templates/email/<template>.txt`` in ``locale``: (subject, body).
 
-    The template's first line is the subject; the rest is the body.
+    The template's first line is the subject; the rest is the body. Every link to the portal in it opens the page
+    in ``locale`` (``localized_links``).
     """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", locale=locale, **context)
     subject, _, body = text.strip().partition("\n")
-    return subject.strip(), body.strip() + "\n"
+    return subject.strip(), localized_links(body.strip(), locale) + "\n"
 
 
 # --- Links ---------------------------------------------------------------------------------------------
@@ -63,6 +66,38 @@ def link(endpoint: str, **values) -> str:
     adapter = current_app.url_map.bind(public.netloc, script_name=public.path.rstrip("/") or "/",
                                        url_scheme=public.scheme or "https")
     return adapter.build(endpoint, values, force_external=True)
+
+
+def with_language(url: str, locale: str) -> str:
+    """``url`` with ``lang=<locale>`` added to its query, so that the page opens in the language of the email it
+    came in; a ``lang`` already there is kept. The rest of the address (a signed token in the path or the query)
+    is left exactly as it was: the language hook reads ``lang`` and nothing else."""
+    address, hash_mark, fragment = url.partition("#")
+    if re.search(r"[?&]lang=", address):
+        return url
+    return f"{address}{'&' if '?' in address else '?'}lang={locale}{hash_mark}{fragment}"
+
+
+# What ends a sentence after a link, rather than the link itself.
+_TRAILING = ".,;:!?)"
+
+
+def localized_links(text: str, locale: str) -> str:
+    """``text`` with every link to the portal (on ``PUBLIC_URL``) opening in ``locale`` (``with_language``).
+
+    Emails are written in the recipient's language; whoever follows one of their links should read the page in the
+    same language, signed in or not, on any device. Links elsewhere are left alone."""
+    if locale not in LANGUAGES:
+        return text
+    base = re.escape(current_app.config["PUBLIC_URL"].rstrip("/"))
+
+    def localize(match: re.Match) -> str:
+        url = match.group(0)
+        kept = url.rstrip(_TRAILING)
+        return with_language(kept, locale) + url[len(kept):]
+
+    # The public address, then a path, a query or nothing: not another host that merely begins the same way.
+    return re.sub(base + r"(?=[/?#]|\s|$)[^\s<>\"]*", localize, text)
 
 
 # --- Queueing ------------------------------------------------------------------------------------------

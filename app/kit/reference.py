@@ -5,12 +5,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.kit.errors import NotFound
+from app.kit.i18n import by_name
 from app.models import Category, District
 
 
-def active_districts() -> list[District]:
-    """Every active district authority, in Azerbaijani alphabetical order."""
-    return list(db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.name_az)))
+def active_districts(lang: str | None = None) -> list[District]:
+    """Every active district authority, by its name in ``lang`` (the page's language by default) in that language's
+    alphabetical order (``i18n.by_name``: no database orders Azerbaijani, Russian and English alike)."""
+    return by_name(db.session.scalars(select(District).where(District.active.is_(True))), lang=lang)
 
 
 def find_by_code(code: str) -> District | None:

@@ -10,13 +10,15 @@ from app.extensions import limiter
 from app.kit.i18n import current_lang
 from app.kit.reference import active_districts
 from app.main import bp
+from app.main.queries import home_figures
 from app.news import service as news
 
 
 @bp.get("/")
 @public
 def index():
-    """The home page: what the portal offers, the latest news of the chosen district, the district authorities.
+    """The home page: what the portal offers (with live figures), the latest news of the chosen district, the
+    district authorities.
 
     The district is the one chosen on the page (``?district=CODE``), else the signed-in resident's own,
     else none (the newest news of the whole country).
@@ -27,7 +29,7 @@ def index():
     if chosen is None and not code and current_user.is_authenticated and current_user.district_id:
         chosen = next((d for d in districts if d.id == current_user.district_id), None)
     return render_template("main/index.html", districts=districts, news_district=chosen,
-                           latest_news=news.latest(current_lang(), chosen))
+                           latest_news=news.latest(current_lang(), chosen), figures=home_figures())
 
 
 @bp.get("/about")

@@ -10,7 +10,6 @@ from app.models.appeal import (
     AppealMessage,
     AppealSequence,
     Attachment,
-    Notification,
 )
 from app.models.audit import AuditChainHead, AuditEntry
 from app.models.base import UTCDateTime, utcnow
@@ -60,6 +59,7 @@ from app.models.news import (
     article_tags,
 )
 from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
+from app.models.notification import NOTIFICATION_CHANNELS, Notification, NotificationPreference
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxAttachment, OutboxMessage
 from app.models.poll import (
@@ -146,6 +146,8 @@ __all__ = [
     "KINDS",
     "NOT_CONSIDERED_GROUNDS",
     "Notification",
+    "NOTIFICATION_CHANNELS",
+    "NotificationPreference",
     "OPEN_STATUSES",
     "SOURCES",
     "STATUSES",

@@ -207,18 +207,3 @@ class Attachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     appeal: Mapped[Appeal] = relationship(back_populates="attachments")
-
-
-class Notification(db.Model):
-    """An in-app notification, written in its recipient's language."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user", "user_id", "read_at", "created_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(String(500))
-    link: Mapped[str | None] = mapped_column(String(300))
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -94,11 +94,12 @@ class ArticleImage(db.Model):
         return f"<ArticleImage {self.id} {self.widths}>"
 
 
-class Article(db.Model):
+class Article(Translated, db.Model):
     """A news item, announcement or event of one district (or national when ``district_id`` is NULL).
 
     draft → review → scheduled → published → archived. A scheduled article has
-    ``publish_at`` and stays invisible until ``flask news publish-due`` publishes it.
+    ``publish_at`` and stays invisible until ``flask news publish-due`` publishes it. Its words are in
+    ``texts`` (one row per language); an event's place is in three columns (``text_in("place", lang)``).
     """
 
     __tablename__ = "articles"
@@ -126,7 +127,10 @@ class Article(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    place: Mapped[str | None] = mapped_column(String(PLACE_LIMIT))
+    # An event's place: Azerbaijani (required for an event), Russian and English (optional, falling back to it).
+    place_az: Mapped[str | None] = mapped_column(String(PLACE_LIMIT))
+    place_ru: Mapped[str | None] = mapped_column(String(PLACE_LIMIT))
+    place_en: Mapped[str | None] = mapped_column(String(PLACE_LIMIT))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -7,7 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, one_of, utcnow
+from app.models.base import Translated, UTCDateTime, one_of, utcnow
 from app.models.district import District
 from app.models.user import User
 
@@ -16,11 +16,19 @@ BOOKING_STATUSES = ("booked", "cancelled", "checked_in", "attended", "no_show")
 # A booking that still holds its seat.
 HOLDING = ("booked", "checked_in", "attended", "no_show")
 TOPIC_LIMIT = 300
+# A session's place, in each language.
+PLACE_LIMIT = 300
+# A session's topics (what residents may bring), in each language.
+TOPICS_LIMIT = 2000
 
 
 
-class ReceptionSession(db.Model):
-    """A published reception day of a district's head: a time range cut into slots."""
+class ReceptionSession(Translated, db.Model):
+    """A published reception day of a district's head: a time range cut into slots.
+
+    Its place and topics are written in Azerbaijani (the place required) and optionally in Russian and English;
+    residents read them in their language with the Azerbaijani fallback (``text_in("place", locale)``).
+    """
 
     __tablename__ = "reception_sessions"
     __table_args__ = (
@@ -41,8 +49,12 @@ class ReceptionSession(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     slot_minutes: Mapped[int] = mapped_column(Integer)
     seats_per_slot: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    place: Mapped[str] = mapped_column(String(300))
-    topics: Mapped[str | None] = mapped_column(Text)
+    place_az: Mapped[str] = mapped_column(String(PLACE_LIMIT))
+    place_ru: Mapped[str | None] = mapped_column(String(PLACE_LIMIT))
+    place_en: Mapped[str | None] = mapped_column(String(PLACE_LIMIT))
+    topics_az: Mapped[str | None] = mapped_column(Text)
+    topics_ru: Mapped[str | None] = mapped_column(Text)
+    topics_en: Mapped[str | None] = mapped_column(Text)
     cutoff_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24")
     status: Mapped[str] = mapped_column(String(10), default="scheduled", server_default="scheduled")
     cancel_reason: Mapped[str | None] = mapped_column(Text)

@@ -81,6 +81,8 @@ class User(UserMixin, db.Model):
     # only the cookies hold, and its row's id. Set per request; not columns.
     session_key = None
     session_id = None
+    # Its unread notifications, counted in the statement that loaded it for the request (None: not counted).
+    unread_notifications = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in.

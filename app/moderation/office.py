@@ -17,6 +17,7 @@ from app.authz import requires, staff_districts
 from app.extensions import db
 from app.kit.calendar import BAKU
 from app.kit.forms import TokenForm, int_or_none, parse_date
+from app.kit.i18n import by_name
 from app.kit.paging import page_number
 from app.kit.redirects import safe_next
 from app.kit.steps import run_step
@@ -34,7 +35,7 @@ def _districts() -> list[District]:
     ids = staff_districts(current_user, ("moderator",))
     if not ids:
         return []
-    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+    return by_name(db.session.scalars(select(District).where(District.id.in_(ids))))
 
 
 def _queue_page(form=None, status: int = 200):

@@ -28,7 +28,7 @@ from app.kit.errors import Invalid, NotFound
 from app.kit.i18n import fmt_datetime
 from app.kit.paging import Page, paginate
 from app.kit.participation import active_block, ensure_can_take_part, ensure_rate
-from app.models import Report, User, UserBlock, utcnow
+from app.models import Report, RoleAssignment, User, UserBlock, utcnow
 from app.models.moderation import REASON_LIMIT
 
 PER_PAGE = 20
@@ -160,8 +160,20 @@ def report(user: User, target_type: str, target_id: int, reason: str) -> Report:
     except IntegrityError:  # the same resident's second click, in a race: the database keeps one
         db.session.rollback()
         raise Invalid({None: _("You have already reported this; a moderator will look at it.")}) from None
+    title = target.title_of(obj)
+    notify.notify_all(moderators_of(entry.district_id), lambda: _(
+        "Reported to the moderators: “%(title)s”. Reason: %(reason)s", title=title, reason=reason),
+        kind="content.reported", link="/office/moderation", obj=entry)
     notify.commit()
     return entry
+
+
+def moderators_of(district_id: int | None) -> list[User]:
+    """Who moderates a district's content (its active moderators), or national content (the administrators)."""
+    role, scope = ("moderator", RoleAssignment.district_id == district_id) if district_id is not None else \
+        ("admin", RoleAssignment.district_id.is_(None))
+    return list(db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
+        RoleAssignment.role == role, scope, User.active.is_(True)).distinct().order_by(User.id)))
 
 
 # --- Moderators ------------------------------------------------------------------------------
@@ -190,7 +202,7 @@ def hide(moderator: User, target_type: str, target_id: int, reason: str) -> None
     author = db.session.get(User, author_id) if author_id else None
     if author is not None:
         notify.notify(author, lambda: _("What you wrote was hidden by the moderator: %(reason)s", reason=reason),
-                      link=target.url_of(obj))
+                      kind="content.hidden", link=target.url_of(obj), obj=obj)
     notify.commit()
 
 
@@ -252,7 +264,7 @@ def block(moderator: User, user_id: int, reason: str, ends_at: datetime | None) 
     _audit("moderation.block", actor=moderator, obj=entry, object_type="user", object_id=user.id,
            district_id=entry.district_id, summary=reason, after={"ends_at": ends_at.isoformat(), "reason": reason})
     notify.notify(user, lambda: _("You may not take part until %(date)s: %(reason)s",
-                                  date=fmt_datetime(ends_at), reason=reason))
+                                  date=fmt_datetime(ends_at), reason=reason), kind="participation.block")
     notify.commit()
     return entry
 
@@ -267,7 +279,7 @@ def lift(moderator: User, block_id: int) -> None:
     entry.lifted_at, entry.lifted_by_id = utcnow(), moderator.id
     _audit("moderation.lift", actor=moderator, obj=entry, object_type="user", object_id=entry.user_id,
            district_id=entry.district_id, before={"ends_at": entry.ends_at.isoformat()})
-    notify.notify(entry.user, lambda: _("You may take part again."))
+    notify.notify(entry.user, lambda: _("You may take part again."), kind="participation.block")
     notify.commit()
 
 

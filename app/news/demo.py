@@ -38,6 +38,7 @@ DEMO_TAGS = [
 # Each article: district code (None: national), kind, status, days from now (negative: in the past; the
 # publication time, the schedule time, or the event's start), tags, picture palette (None: no cover), and
 # the texts: {lang: (title, summary, body, picture description)}; a missing language falls back to az.
+# An event also has its place as (az, ru, en) and its length in hours.
 DEMO_ARTICLES: list[dict] = [
     {
         "district": "GNC", "kind": "news", "status": "published", "days": -2, "tags": ["roads"], "picture": "road",
@@ -78,7 +79,8 @@ DEMO_ARTICLES: list[dict] = [
     },
     {
         "district": "GNC", "kind": "event", "status": "published", "days": 9, "tags": ["culture"], "picture": "fair",
-        "published_days": -3, "place": "Heydər Əliyev meydanı, Gəncə", "hours": 6,
+        "published_days": -3, "hours": 6,
+        "place": ("Heydər Əliyev meydanı, Gəncə", "Площадь Гейдара Алиева, Гянджа", "Heydar Aliyev Square, Ganja"),
         "texts": {
             "az": ("Yeni il yarmarkası", "Yerli istehsalçıların məhsulları, uşaqlar üçün konsert və əyləncələr.",
                    "Gəncədə ənənəvi **Yeni il yarmarkası** keçiriləcək. Yarmarkada yerli istehsalçıların bal, "
@@ -96,7 +98,9 @@ DEMO_ARTICLES: list[dict] = [
     },
     {
         "district": "GNC", "kind": "event", "status": "published", "days": 4, "tags": ["reception"], "picture": None,
-        "published_days": -4, "place": "Gəncə Şəhər İcra Hakimiyyəti, Nizami küç. 1", "hours": 3,
+        "published_days": -4, "hours": 3,
+        "place": ("Gəncə Şəhər İcra Hakimiyyəti, Nizami küç. 1", "Исполнительная власть города Гянджа, ул. Низами, 1",
+                  "Ganja City Executive Authority, 1 Nizami Street"),
         "texts": {
             "az": ("Şəhər icra hakimiyyətinin başçısının səyyar qəbulu", "Sakinlər qəbula portal vasitəsilə yazıla bilərlər.",
                    "İcra hakimiyyətinin başçısı Kəpəz rayonunun sakinlərini **səyyar qəbulda** dinləyəcək. "
@@ -145,7 +149,9 @@ DEMO_ARTICLES: list[dict] = [
     },
     {
         "district": "MSL", "kind": "event", "status": "published", "days": 12, "tags": ["culture", "sport"],
-        "picture": "field", "published_days": -1, "place": "Masallı Olimpiya İdman Kompleksi", "hours": 4,
+        "picture": "field", "published_days": -1, "hours": 4,
+        "place": ("Masallı Olimpiya İdman Kompleksi", "Масаллинский олимпийский спортивный комплекс",
+                  "Masalli Olympic Sports Complex"),
         "texts": {
             "az": ("Novruz bayramı münasibətilə xalq oyunları festivalı", "Zorxana, güləş və milli oyunlar.",
                    "Festivalda **zorxana**, güləş yarışları və uşaqlar üçün milli oyunlar olacaq.",
@@ -181,7 +187,8 @@ DEMO_ARTICLES: list[dict] = [
     },
     {
         "district": "QBA", "kind": "event", "status": "published", "days": 20, "tags": ["culture"], "picture": None,
-        "published_days": -2, "place": "Quba Rayon Mədəniyyət Mərkəzi", "hours": 3,
+        "published_days": -2, "hours": 3,
+        "place": ("Quba Rayon Mədəniyyət Mərkəzi", "Губинский районный центр культуры", "Quba District Culture Centre"),
         "texts": {"az": ("Xalçaçılıq sərgisi", "Quba xalçalarının sərgisi və ustad dərsləri.",
                          "Sərgidə Quba xalçaçılıq məktəbinin nümunələri nümayiş olunacaq.", ""),
                   "en": ("Carpet exhibition", "Quba carpets and master classes.",
@@ -331,7 +338,7 @@ def _add(spec: dict, district_id: int | None, author: User, tags: dict[str, Tag]
     if spec["kind"] == "event":
         article.starts_at = at
         article.ends_at = at + timedelta(hours=spec.get("hours", 2))
-        article.place = spec["place"]
+        article.place_az, article.place_ru, article.place_en = spec["place"]
         published = (now + timedelta(days=spec.get("published_days", -1))).replace(microsecond=0)
     else:
         published = at

@@ -30,6 +30,7 @@ TIME_HINT = _l("Baku time, for example 2026-12-15 10:30.")
 BODY_HINT = _l("Markdown: a blank line between paragraphs, **bold**, *italic*, [a link](https://…), "
                "lists with - and headings with ##. HTML is removed.")
 OPTIONAL_LANG = _l("Optional: when this language is empty, visitors read the Azerbaijani text with a notice.")
+FALLBACK = _l("When empty, the Azerbaijani text is shown.")
 
 
 def parse_local(value: str | None) -> datetime | None:
@@ -99,8 +100,14 @@ class ArticleForm(BaseForm):
 
     starts_at = _time_field(_l("Starts"))
     ends_at = _time_field(_l("Ends (optional)"))
-    place = StringField(_l("Place"), validators=[Length(max=PLACE_LIMIT, message=MAX)],
+    # The Azerbaijani place keeps the name ``place`` (the service's name for it). "Venue", not "Place": the
+    # reception form's "Place" is a reception room in the catalogues (az "Qəbul yeri").
+    place = StringField(_l("Venue in Azerbaijani"), validators=[Length(max=PLACE_LIMIT, message=MAX)],
                         description=_l("The address or the name of the venue."))
+    place_ru = StringField(_l("Venue in Russian (optional)"), validators=[Length(max=PLACE_LIMIT, message=MAX)],
+                           description=FALLBACK)
+    place_en = StringField(_l("Venue in English (optional)"), validators=[Length(max=PLACE_LIMIT, message=MAX)],
+                           description=FALLBACK)
     submit = SubmitField(_l("Save the article"))
 
     def fill_choices(self, districts, national: bool, tags, tr, lang: str) -> None:
@@ -123,7 +130,9 @@ class ArticleForm(BaseForm):
         self.tags.data = [t.id for t in article.tags]
         self.starts_at.data = _local_value(article.starts_at)
         self.ends_at.data = _local_value(article.ends_at)
-        self.place.data = article.place or ""
+        self.place.data = article.place_az or ""
+        self.place_ru.data = article.place_ru or ""
+        self.place_en.data = article.place_en or ""
 
     def to_input(self) -> news.ArticleInput:
         """The service's input from the submitted form."""
@@ -137,7 +146,8 @@ class ArticleForm(BaseForm):
             district_id=None if choice == "national" else int_or_none(choice),
             texts=texts, tag_ids=[t for t in (self.tags.data or []) if t is not None],
             starts_at=parse_local(self.starts_at.data), ends_at=parse_local(self.ends_at.data),
-            place=self.place.data or "", remove_cover=bool(self.remove_cover.data),
+            place=self.place.data or "", place_ru=self.place_ru.data or "", place_en=self.place_en.data or "",
+            remove_cover=bool(self.remove_cover.data),
         )
 
 

@@ -128,7 +128,7 @@ def schedule(article_id: int):
         except Invalid as error:
             form.apply(error)
         else:
-            flash(_("The article is scheduled for %(when)s.", when=fmt_datetime(article.publish_at, "short")), "success")
+            flash(_("The article is scheduled for %(when)s.", when=fmt_datetime(article.publish_at)), "success")
             return redirect(url_for("news_office.work", article_id=article_id))
     return _render_work(article_id, 422, schedule_form=form)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, abort, render_template, request, url_for
-from flask_babel import format_date
 from flask_login import current_user
 
 from app.authz import public
 from app.kit import files
 from app.kit.calendar import local_date
-from app.kit.i18n import current_lang
+from app.kit.i18n import current_lang, fmt_month
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.kit.reference import by_code as district_by_code
@@ -88,7 +87,7 @@ def events():
     for item in items:
         days.setdefault(local_date(max(item["starts_at"], news.month_bounds(year, month)[0])), []).append(item)
     return render_template("news/events.html", year=year, month=month, days=days, district=district,
-                           month_label=format_date(date(year, month, 1), "LLLL y"),
+                           month_label=fmt_month(date(year, month, 1)),
                            districts=active_districts(), prev=news.shift_month(year, month, -1),
                            next=news.shift_month(year, month, 1))
 

@@ -29,6 +29,7 @@ from app.extensions import db
 from app.kit import audit, files, notify
 from app.kit.calendar import BAKU
 from app.kit.errors import Invalid, NotFound
+from app.kit.i18n import by_name, current_lang
 from app.kit.paging import MAX_PER_PAGE, Page, paginate
 from app.models import (
     ARTICLE_KINDS,
@@ -38,6 +39,7 @@ from app.models import (
     ArticleText,
     ArticleVersion,
     District,
+    RoleAssignment,
     Tag,
     User,
     article_tags,
@@ -78,7 +80,9 @@ FIELD_LABELS = {
     "cover_image_id": _l("cover image"), "tags": _l("tags"),
 }
 TEXT_FIELDS = ("title", "summary", "body", "alt")
-TEXT_FIELD_LABELS = {"title": _l("title"), "summary": _l("summary"), "body": _l("text"), "alt": _l("image description")}
+# "place_ru" and "place_en" read "place (Russian)"; the Azerbaijani place keeps the key "place" of older versions.
+TEXT_FIELD_LABELS = {"title": _l("title"), "summary": _l("summary"), "body": _l("text"), "alt": _l("image description"),
+                     "place": _l("place")}
 
 # Who may move an article from one status to another: "write" (news.write) or "publish" (news.publish).
 ARTICLE_TRANSITIONS: dict[tuple[str, str], str] = {
@@ -122,7 +126,11 @@ class TextInput:
 
 @dataclass
 class ArticleInput:
-    """What a writer fills in; ``district_id`` None with ``national`` True is a national article."""
+    """What a writer fills in; ``district_id`` None with ``national`` True is a national article.
+
+    An event's ``place`` is the Azerbaijani text (required for an event); ``place_ru`` and ``place_en`` its optional
+    translations.
+    """
 
     kind: str
     district_id: int | None
@@ -133,6 +141,8 @@ class ArticleInput:
     ends_at: datetime | None = None
     place: str = ""
     remove_cover: bool = False
+    place_ru: str = ""
+    place_en: str = ""
 
 
 def local_to_utc(value: datetime | None) -> datetime | None:
@@ -154,7 +164,8 @@ def _normalise(data: ArticleInput) -> None:
     for text in data.texts.values():
         text.title, text.summary = _without_nul(text.title), _without_nul(text.summary)
         text.body, text.alt = _without_nul(text.body), _without_nul(text.alt)
-    data.place = _without_nul(data.place)
+    data.place, data.place_ru, data.place_en = (_without_nul(data.place), _without_nul(data.place_ru),
+                                                _without_nul(data.place_en))
 
 
 def _check(data: ArticleInput, has_cover: bool) -> dict[str | None, str]:
@@ -192,8 +203,9 @@ def _check(data: ArticleInput, has_cover: bool) -> dict[str | None, str]:
         known = set(db.session.scalars(select(Tag.id).where(Tag.id.in_(data.tag_ids))))
         if set(data.tag_ids) - known:
             errors["tags"] = _("Choose tags from the list.")
-    if len(data.place.strip()) > PLACE_LIMIT:
-        errors["place"] = _("Use at most %(max)d characters.", max=PLACE_LIMIT)
+    for name in ("place", "place_ru", "place_en"):
+        if len(getattr(data, name).strip()) > PLACE_LIMIT:
+            errors[name] = _("Use at most %(max)d characters.", max=PLACE_LIMIT)
     if data.kind == "event":
         if data.starts_at is None:
             errors["starts_at"] = _("Enter when the event starts.")
@@ -216,9 +228,14 @@ def snapshot(article: Article) -> dict:
     snap: dict = {
         "kind": article.kind, "district_id": article.district_id, "status": article.status,
         "publish_at": _iso(article.publish_at), "starts_at": _iso(article.starts_at), "ends_at": _iso(article.ends_at),
-        "place": article.place or "", "cover_image_id": article.cover_image_id,
+        "place": article.place_az or "", "cover_image_id": article.cover_image_id,
         "tags": sorted(t.slug for t in article.tags),
     }
+    # Only when written, like the texts: versions kept before the place had translations have no such keys, and an
+    # empty translation must not read as a change against them.
+    for lang in ("ru", "en"):
+        if getattr(article, f"place_{lang}"):
+            snap[f"place_{lang}"] = getattr(article, f"place_{lang}")
     for text in article.texts:
         snap[f"title_{text.lang}"] = text.title
         snap[f"summary_{text.lang}"] = text.summary
@@ -259,7 +276,7 @@ def writer_districts(actor: User) -> list[District]:
     ids = authz.staff_districts(actor, authz.NEWS_WRITERS)
     if not ids:
         return []
-    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+    return by_name(db.session.scalars(select(District).where(District.id.in_(ids))))
 
 
 def writes_national(actor: User) -> bool:
@@ -303,7 +320,9 @@ def _apply(article: Article, data: ArticleInput) -> None:
     is_event = data.kind == "event"
     article.starts_at = data.starts_at if is_event else None
     article.ends_at = data.ends_at if is_event else None
-    article.place = (data.place.strip() or None) if is_event else None
+    article.place_az = (data.place.strip() or None) if is_event else None
+    article.place_ru = (data.place_ru.strip() or None) if is_event else None
+    article.place_en = (data.place_en.strip() or None) if is_event else None
     by_lang = {t.lang: t for t in article.texts}
     for lang in ARTICLE_LANGS:
         given = data.texts.get(lang) or TextInput()
@@ -441,10 +460,29 @@ def transition(actor: User, article_id: int, to_status: str, publish_at: datetim
     if to_status == "scheduled":
         after["publish_at"] = _iso(article.publish_at)
     _audit(ACTION_NAMES[to_status], actor, article, before={"status": from_status}, after=after)
+    if to_status == "review":
+        _tell_publishers(actor, article)
     notify.commit()
     if was_public or to_status == "published":
         article_changed.send(article.id)
     return article
+
+
+def publishers(article: Article) -> list[User]:
+    """Who may publish ``article``: its district's editors; for a national article, the administrators."""
+    if article.district_id is None:
+        roles, scope = ("admin",), RoleAssignment.district_id.is_(None)
+    else:
+        roles, scope = authz.NEWS_PUBLISHERS, RoleAssignment.district_id == article.district_id
+    return list(db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
+        RoleAssignment.role.in_(roles), scope, User.active.is_(True)).distinct().order_by(User.id)))
+
+
+def _tell_publishers(actor: User, article: Article) -> None:
+    """Work arriving: an article sent for review reaches those who may publish it (not the one who sent it)."""
+    notify.notify_all([p for p in publishers(article) if p.id != actor.id], lambda: _(
+        "An article was sent for review: “%(title)s”.", title=article.text_for(current_lang()).title),
+        kind="article.review", link=f"/office/news/{article.id}", obj=article)
 
 
 def publish_due(now: datetime | None = None) -> list[int]:
@@ -573,7 +611,8 @@ def _item(article: Article, lang: str) -> dict:
         "id": article.id, "kind": article.kind,
         "district": {"code": district.code, "name": district.name_in(lang)} if district else None,
         "published_at": _iso(article.published_at), "updated_at": _iso(article.updated_at),
-        "starts_at": _iso(article.starts_at), "ends_at": _iso(article.ends_at), "place": article.place or "",
+        "starts_at": _iso(article.starts_at), "ends_at": _iso(article.ends_at),
+        "place": article.text_in("place", lang),
         "title": text.title, "summary": text.summary, "lang": text.lang, "fallback": text.lang != lang,
         "cover": {"id": cover.id, "widths": cover.width_list, "width": cover.width, "height": cover.height,
                   "alt": text.image_alt or ""} if cover else None,
@@ -765,7 +804,7 @@ def ics(article: Article, lang: str, url: str) -> str:
         f"DTSTART:{stamp(article.starts_at)}",
         f"DTEND:{stamp(ends)}",
         f"SUMMARY:{_ics_text(text.title)}",
-        f"LOCATION:{_ics_text(article.place or '')}",
+        f"LOCATION:{_ics_text(article.text_in('place', lang))}",
         f"DESCRIPTION:{_ics_text(text.summary or text.title)}",
         f"URL:{url}",
         "END:VEVENT", "END:VCALENDAR",

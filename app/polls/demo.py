@@ -22,12 +22,17 @@ HOMES = {"citizen@demo.az": "GNC", "resident1@demo.az": "GNC", "resident2@demo.a
          "resident4@demo.az": "GNC", "resident5@demo.az": "MSL", "resident6@demo.az": "MSL", "resident7@demo.az": "MSL"}
 
 # Each poll: district (None: national), direction, kind, results rule, question and answers in az/ru/en,
-# opening and closing in days from today, and the votes as (resident email, answer positions).
+# the explanation in az/ru/en (None: none), opening and closing in days from today, and the votes as
+# (resident email, answer positions).
 DEMO_POLLS = [
     {"district": "GNC", "direction": "public_spaces", "kind": "single", "visibility": "after_vote",
      "question": ("Mərkəzi parkın şimal hissəsində nə tikilsin?", "Что построить в северной части центрального парка?",
                   "What should be built in the north of the central park?"),
-     "description": "Parkın şimal hissəsində 0,5 hektar boş sahə var; icra hakimiyyəti sakinlərin seçimini tikəcək.",
+     "description": ("Parkın şimal hissəsində 0,5 hektar boş sahə var; icra hakimiyyəti sakinlərin seçimini tikəcək.",
+                     "В северной части парка есть свободный участок в 0,5 гектара; исполнительная власть построит то, "
+                     "что выберут жители.",
+                     "There are 0.5 hectares of empty land in the north of the park; the executive authority will build "
+                     "what residents choose."),
      "options": [("Uşaq meydançası", "Детская площадка", "A playground"),
                  ("İdman meydançası", "Спортивная площадка", "A sports ground"),
                  ("Fəvvarə və oturacaqlar", "Фонтан и скамейки", "A fountain and benches"),
@@ -38,7 +43,10 @@ DEMO_POLLS = [
     {"district": "GNC", "direction": "utilities", "kind": "multiple", "visibility": "after_vote",
      "question": ("Hansı küçələrdə işıqlandırma ilk növbədə bərpa olunsun?",
                   "На каких улицах сначала восстановить освещение?", "Which streets should get their lights back first?"),
-     "description": "Bu il 12 küçədə işıqlandırma bərpa olunacaq; ən çox səs toplayanlar ilk növbədə.",
+     "description": ("Bu il 12 küçədə işıqlandırma bərpa olunacaq; ən çox səs toplayanlar ilk növbədə.",
+                     "В этом году освещение восстановят на 12 улицах; первыми — на тех, что наберут больше всего "
+                     "голосов.",
+                     "This year the lights come back on 12 streets; those with the most votes come first."),
      "options": [("Nizami küçəsi", "Улица Низами", "Nizami street"), ("Atatürk prospekti", "Проспект Ататюрка",
                   "Ataturk avenue"), ("Cavadxan küçəsi", "Улица Джавадхана", "Javadkhan street"),
                  ("Şah İsmayıl Xətai prospekti", "Проспект Шаха Исмаила Хатаи", "Shah Ismail Khatai avenue")],
@@ -47,7 +55,7 @@ DEMO_POLLS = [
     {"district": "GNC", "direction": "transport", "kind": "single", "visibility": "after_close",
      "question": ("Yeni avtobus marşrutu hansı istiqamətdə açılsın?", "В каком направлении открыть новый автобусный маршрут?",
                   "Where should the new bus route go?"),
-     "description": "",
+     "description": None,
      "options": [("Dəmiryol vağzalı – Yeni yaşayış massivi", "Вокзал – новый жилой массив", "Station – new housing estate"),
                  ("Mərkəz – Sənaye zonası", "Центр – промзона", "Centre – industrial zone"),
                  ("Mərkəz – Hava limanı", "Центр – аэропорт", "Centre – airport")],
@@ -55,14 +63,14 @@ DEMO_POLLS = [
     {"district": "MSL", "direction": "economy", "kind": "single", "visibility": "after_close",
      "question": ("Şənbə yarmarkası harada keçirilsin?", "Где проводить субботнюю ярмарку?",
                   "Where should the Saturday fair be held?"),
-     "description": "",
+     "description": None,
      "options": [("Mərkəzi meydanda", "На центральной площади", "On the central square"),
                  ("Bazar yanında", "Возле рынка", "Next to the market")],
      "opens": -2, "closes": 12, "votes": [("resident5@demo.az", [1]), ("resident6@demo.az", [2])]},
     {"district": "MSL", "direction": "transport", "kind": "single", "visibility": "after_vote",
      "question": ("Kənd yollarından hansı birinci təmir olunsun?", "Какую сельскую дорогу отремонтировать первой?",
                   "Which village road should be repaired first?"),
-     "description": "",
+     "description": None,
      "options": [("Ərkivan yolu", "Дорога на Аркеван", "The Arkivan road"), ("Boradigah yolu", "Дорога на Борадигях",
                   "The Boradigah road"), ("Qızılağac yolu", "Дорога на Кызылагадж", "The Gizilaghaj road")],
      "opens": -30, "closes": -10,
@@ -70,7 +78,9 @@ DEMO_POLLS = [
     {"district": None, "direction": "other", "kind": "multiple", "visibility": "after_vote",
      "question": ("Portalın hansı xidmətlərindən istifadə edirsiniz?", "Какими услугами портала вы пользуетесь?",
                   "Which services of the portal do you use?"),
-     "description": "Cavablar portalın inkişafı üçün nəzərə alınacaq.",
+     "description": ("Cavablar portalın inkişafı üçün nəzərə alınacaq.",
+                     "Ответы будут учтены при развитии портала.", "The answers will be taken into account in developing "
+                     "the portal."),
      "options": [("Müraciətlər", "Обращения", "Appeals"), ("Qəbula yazılış", "Запись на приём", "Booking a reception"),
                  ("Elektron xidmətlər", "Электронные услуги", "E-services"), ("Sorğular", "Опросы", "Polls")],
      "opens": -7, "closes": 23,
@@ -97,9 +107,11 @@ def _ensure_homes(residents: dict[str, User], districts: dict[str, int]) -> None
 
 def _poll(spec: dict, district_id: int | None, today: datetime, creator: User | None, topic: PollTopic | None) -> Poll:
     az, ru, en = spec["question"]
+    description_az, description_ru, description_en = spec["description"] or (None, None, None)
     poll = Poll(district_id=district_id, direction=spec["direction"], kind=spec["kind"],
                 results_visibility=spec["visibility"], question_az=az, question_ru=ru, question_en=en,
-                description_az=spec["description"] or None, opens_at=today + timedelta(days=spec["opens"]),
+                description_az=description_az, description_ru=description_ru, description_en=description_en,
+                opens_at=today + timedelta(days=spec["opens"]),
                 closes_at=today + timedelta(days=spec["closes"]), topic_id=topic.id if topic else None,
                 created_by_id=creator.id if creator else None, created_at=today + timedelta(days=min(spec["opens"], 0) - 3))
     poll.updated_at = poll.created_at
@@ -138,7 +150,7 @@ def seed_demo(now: datetime | None = None) -> int:
         if spec.get("topic_author"):
             topic = PollTopic(district_id=district_id, author_id=residents[spec["topic_author"]].id,
                               direction=spec["direction"], kind=spec["kind"], question=spec["question"][0],
-                              description=spec["description"] or None, options=[o[0] for o in spec["options"]],
+                              description=(spec["description"] or (None,))[0], options=[o[0] for o in spec["options"]],
                               status="approved", decided_by_id=moderator.id if moderator else None,
                               created_at=today + timedelta(days=spec["opens"] - 7),
                               updated_at=today + timedelta(days=spec["opens"] - 3))

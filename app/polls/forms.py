@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -94,7 +95,7 @@ class TopicForm(BaseForm):
     description = TextAreaField(_l("Explanation (optional)"), validators=[Length(max=DESCRIPTION_LIMIT, message=MAX)],
                                 description=_l("Why it matters, at most 2,000 characters."))
     kind = RadioField(_l("Residents choose"), validate_choice=False, default="single")
-    options = TextAreaField(_l("Answers"), validators=[Length(max=OPTIONS_LIMIT, message=MAX)], description=OPTIONS_HINT)
+    options = TextAreaField(lazy_pgettext("poll options", "Answers"), validators=[Length(max=OPTIONS_LIMIT, message=MAX)], description=OPTIONS_HINT)
     submit = SubmitField(_l("Send to the moderator"))
 
 
@@ -111,9 +112,11 @@ class PollForm(BaseForm):
     description_az = TextAreaField(_l("Explanation in Azerbaijani (optional)"),
                                    validators=[Length(max=DESCRIPTION_LIMIT, message=MAX)])
     description_ru = TextAreaField(_l("Explanation in Russian (optional)"),
-                                   validators=[Length(max=DESCRIPTION_LIMIT, message=MAX)])
+                                   validators=[Length(max=DESCRIPTION_LIMIT, message=MAX)],
+                                   description=_l("When empty, the Azerbaijani text is shown."))
     description_en = TextAreaField(_l("Explanation in English (optional)"),
-                                   validators=[Length(max=DESCRIPTION_LIMIT, message=MAX)])
+                                   validators=[Length(max=DESCRIPTION_LIMIT, message=MAX)],
+                                   description=_l("When empty, the Azerbaijani text is shown."))
     options_az = TextAreaField(_l("Answers in Azerbaijani"), validators=[Length(max=OPTIONS_LIMIT, message=MAX)],
                                description=OPTIONS_HINT)
     options_ru = TextAreaField(_l("Answers in Russian (optional)"), validators=[Length(max=OPTIONS_LIMIT, message=MAX)],
@@ -127,6 +130,18 @@ class PollForm(BaseForm):
     # No longer offered: every poll shows its results only after closing (services.polls.results_visible).
     results_visibility = RadioField(_l("Results are shown"), validate_choice=False, default="after_close")
     submit = SubmitField(_l("Save the poll"))
+
+
+class ApprovePollForm(PollForm):
+    """The poll form of a topic's approval: the moderator opens the poll at once or at the time they set."""
+
+    opening = RadioField(_l("The poll opens"), validate_choice=False, default="at",
+                         choices=[SelectChoice("now", _l("Now, on approval")), SelectChoice("at", _l("At the time I set"))])
+
+    @property
+    def open_now(self) -> bool:
+        """Whether "now" was chosen (anything else, or nothing, means the time in ``opens_at``)."""
+        return self.opening.data == "now"
 
 
 class ReasonForm(BaseForm):

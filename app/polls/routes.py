@@ -28,6 +28,7 @@ from app.models import DIRECTIONS, utcnow
 from app.polls import bp
 from app.polls import service as polls
 from app.polls.forms import (
+    ApprovePollForm,
     PollForm,
     ReasonForm,
     TopicForm,
@@ -206,6 +207,7 @@ def office():
 
 def _poll_input(form: PollForm) -> polls.PollInput:
     return polls.PollInput(
+        open_now=isinstance(form, ApprovePollForm) and form.open_now,
         direction=form.direction.data or "", kind=form.kind.data or "",
         results_visibility=form.results_visibility.data or "",
         question_az=form.question_az.data or "", question_ru=form.question_ru.data or "",
@@ -216,8 +218,8 @@ def _poll_input(form: PollForm) -> polls.PollInput:
         opens_at=parse_local(form.opens_at.data), closes_at=parse_local(form.closes_at.data))
 
 
-def _poll_form(prefix: str = "", formdata=None) -> PollForm:
-    form = PollForm(formdata=formdata, prefix=prefix) if formdata is not None else PollForm(prefix=prefix)
+def _poll_form(prefix: str = "", formdata=None, form_class: type[PollForm] = PollForm) -> PollForm:
+    form = form_class(formdata=formdata, prefix=prefix) if formdata is not None else form_class(prefix=prefix)
     fill_poll_choices(form, polls.DIRECTION_LABELS, polls.KIND_LABELS, polls.VISIBILITY_LABELS)
     return form
 
@@ -297,7 +299,7 @@ def _render_topic(topic_id: int, status: int = 200, **forms):
     topic = polls.moderated_topic(current_user, topic_id)
     approve_form = forms.get("approve_form")
     if approve_form is None:
-        approve_form = _poll_form("poll")
+        approve_form = _poll_form("poll", form_class=ApprovePollForm)
         approve_form.direction.data, approve_form.kind.data = topic.direction, topic.kind
         approve_form.question_az.data, approve_form.description_az.data = topic.question, topic.description or ""
         approve_form.options_az.data = "\n".join(topic.options)
@@ -326,7 +328,7 @@ def _decide(topic_id: int, form, name: str, action, success: str):
 @requires("poll.moderate")
 def approve(topic_id: int):
     """Approve the topic: it becomes a poll; the resident is told."""
-    form = _poll_form("poll", request.form)
+    form = _poll_form("poll", request.form, ApprovePollForm)
     return _decide(topic_id, form, "approve_form", lambda: polls.approve(current_user, topic_id, _poll_input(form)),
                    _("The topic is approved and the poll is created; the resident is told."))
 

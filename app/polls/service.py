@@ -20,10 +20,9 @@ before it changes anything, so a refusal leaves nothing written.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
@@ -35,7 +34,7 @@ from app.extensions import db
 from app.kit import audit, notify, participation
 from app.kit.calendar import BAKU, local_date
 from app.kit.errors import Invalid, NotFound
-from app.kit.i18n import tr
+from app.kit.i18n import by_name, fmt_datetime, tr
 from app.kit.paging import Page, paginate
 from app.models import (
     DIRECTIONS,
@@ -123,6 +122,8 @@ class PollInput:
     description_en: str = ""
     options_ru: list[str] = field(default_factory=list)
     options_en: list[str] = field(default_factory=list)
+    # A moderator approving a topic may open the poll at once instead of at ``opens_at``.
+    open_now: bool = False
 
 
 @dataclass
@@ -239,6 +240,16 @@ def _check_poll(data: PollInput, now: datetime) -> dict[str | None, str]:
     return errors
 
 
+def _check_opening(errors: dict[str | None, str], data: PollInput, now: datetime) -> None:
+    """An opening time chosen by hand must not have passed: the moderator meant a later time, or "open now".
+
+    The form's time has whole minutes, so the current minute still counts as now."""
+    if data.open_now or data.opens_at is None or "opens_at" in errors:
+        return
+    if data.opens_at < now.replace(second=0, microsecond=0):
+        errors["opens_at"] = _("The opening time has already passed: choose a later time or open the poll now.")
+
+
 def _apply_poll(poll: Poll, data: PollInput) -> None:
     """Copy checked input onto the poll; empty translations are stored as NULL so they fall back to az."""
     poll.direction, poll.kind, poll.results_visibility = data.direction, data.kind, data.results_visibility
@@ -287,9 +298,9 @@ def propose(actor: User, data: TopicInput, now: datetime | None = None) -> PollT
                       options=_clean_options(data.options), status="submitted", created_at=now, updated_at=now)
     db.session.add(topic)
     db.session.flush()
-    for moderator in _moderators(topic.district_id):
-        notify.notify(moderator, lambda: _("A resident proposed a poll topic: “%(question)s”.", question=topic.question),
-                      link=f"/office/polls/topics/{topic.id}", email=False)
+    notify.notify_all(_moderators(topic.district_id),
+                      lambda: _("A resident proposed a poll topic: “%(question)s”.", question=topic.question),
+                      kind="poll_topic.proposed", link=f"/office/polls/topics/{topic.id}", obj=topic)
     notify.commit()
     return topic
 
@@ -324,10 +335,9 @@ def resubmit(actor: User, topic_id: int, data: TopicInput, now: datetime | None 
     topic.question, topic.description = data.question.strip(), (data.description or "").strip() or None
     topic.options = _clean_options(data.options)
     topic.status, topic.updated_at = "submitted", now
-    for moderator in _moderators(topic.district_id):
-        notify.notify(moderator, lambda: _("A resident changed the poll topic “%(question)s” as asked.",
-                                           question=topic.question),
-                      link=f"/office/polls/topics/{topic.id}", email=False)
+    notify.notify_all(_moderators(topic.district_id),
+                      lambda: _("A resident changed the poll topic “%(question)s” as asked.", question=topic.question),
+                      kind="poll_topic.proposed", link=f"/office/polls/topics/{topic.id}", obj=topic)
     notify.commit()
     return topic
 
@@ -340,7 +350,7 @@ def moderated_districts(actor: User) -> list[District]:
     ids = authz.staff_districts(actor, ("moderator",))
     if not ids:
         return []
-    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+    return by_name(db.session.scalars(select(District).where(District.id.in_(ids))))
 
 
 def office_scope(actor: User, district_id: int | None, national: bool = False) -> District | None:
@@ -398,7 +408,10 @@ def approve(actor: User, topic_id: int, data: PollInput, now: datetime | None = 
     now = now or utcnow()
     topic = moderated_topic(actor, topic_id)
     _waiting(topic)
+    if data.open_now:
+        data = replace(data, opens_at=now)
     errors = _check_poll(data, now)
+    _check_opening(errors, data, now)
     if errors:
         raise Invalid(errors)
     poll = Poll(district_id=topic.district_id, topic_id=topic.id, created_by_id=actor.id, created_at=now,
@@ -410,8 +423,8 @@ def approve(actor: User, topic_id: int, data: PollInput, now: datetime | None = 
     author = db.session.get(User, topic.author_id)
     opens = poll.opens_at
     notify.notify(author, lambda: _("Your poll topic “%(question)s” is approved: the poll opens on %(when)s.",
-                                    question=topic.question, when=format_datetime(opens, "short")),
-                  link=f"/polls/{poll.id}")
+                                    question=topic.question, when=fmt_datetime(opens)),
+                  kind="poll_topic.decided", link=f"/polls/{poll.id}", obj=poll)
     _audit("poll.approve", actor, poll, f"topic {topic.id}: {topic.question}",
            after={"opens_at": poll.opens_at, "closes_at": poll.closes_at})
     notify.commit()
@@ -443,7 +456,8 @@ def _decide(actor: User, topic_id: int, reason: str, now: datetime | None, statu
     reason = _check_reason(reason, missing)
     topic.status, topic.reason, topic.decided_by_id, topic.updated_at = status, reason, actor.id, now
     author = db.session.get(User, topic.author_id)
-    notify.notify(author, lambda: told(topic, reason), link=f"/cabinet/poll-topics/{topic.id}")
+    notify.notify(author, lambda: told(topic, reason), kind="poll_topic.decided", link=f"/cabinet/poll-topics/{topic.id}",
+                  obj=topic)
     _audit(action, actor, topic, reason)
     notify.commit()
     return topic
@@ -512,9 +526,9 @@ def eligibility_problem(user: User, poll: Poll, now: datetime) -> str | None:
     """Why ``user`` cannot vote in ``poll`` now, or None when they can (the reason in the user's language)."""
     state = poll.state(now)
     if state == "upcoming":
-        return _("The poll opens on %(when)s.", when=format_datetime(poll.opens_at, "short"))
+        return _("The poll opens on %(when)s.", when=fmt_datetime(poll.opens_at))
     if state == "closed":
-        return _("The poll closed on %(when)s.", when=format_datetime(poll.closes_at, "short"))
+        return _("The poll closed on %(when)s.", when=fmt_datetime(poll.closes_at))
     if poll.district_id is not None and user.district_id != poll.district_id:
         if user.district_id is None:
             return _("This poll is for residents of %(district)s: choose your district in your profile.",

@@ -32,7 +32,7 @@ from app.extensions import db
 from app.kit import audit, files, notify, participation
 from app.kit.calendar import deadline
 from app.kit.errors import Invalid, NotFound
-from app.kit.i18n import fmt_date
+from app.kit.i18n import by_name, fmt_date
 from app.kit.paging import Page, paginate
 from app.models import (
     DECISIONS,
@@ -110,13 +110,13 @@ def settings_for(district_id: int) -> Settings:
 
 def settings_districts(actor: User) -> list[District]:
     """The districts whose rules ``actor`` may set: every active one for an administrator, else where they are head."""
-    query = select(District).where(District.active.is_(True)).order_by(District.name_az)
+    query = select(District).where(District.active.is_(True))
     if not authz.can(actor, "admin.access"):
         ids = authz.staff_districts(actor, ("head",))
         if not ids:
             return []
         query = query.where(District.id.in_(ids))
-    return list(db.session.scalars(query))
+    return by_name(db.session.scalars(query))
 
 
 def settings_district(actor: User, district_id: int | None) -> District:
@@ -425,11 +425,12 @@ def _reach_threshold(proposal: Proposal, now: datetime) -> None:
     _audit("proposal.threshold", None, proposal, summary=f"{proposal.supports_count}/{proposal.threshold}")
     notify.notify(proposal.author, lambda: _(
         "Your proposal “%(title)s” reached %(n)d supports. The authority must answer it by %(date)s.",
-        title=proposal.title, n=proposal.threshold, date=fmt_date(due)), link=link)
-    for head in heads(proposal.district_id):
-        notify.notify(head, lambda: _(
-            "The proposal “%(title)s” reached its threshold of %(n)d supports; answer it by %(date)s.",
-            title=proposal.title, n=proposal.threshold, date=fmt_date(due)), link=f"/office/proposals/{proposal.id}")
+        title=proposal.title, n=proposal.threshold, date=fmt_date(due)), kind="proposal.threshold_reached", link=link,
+        obj=proposal)
+    notify.notify_all(heads(proposal.district_id), lambda: _(
+        "The proposal “%(title)s” reached its threshold of %(n)d supports; answer it by %(date)s.",
+        title=proposal.title, n=proposal.threshold, date=fmt_date(due)), kind="proposal.to_answer",
+        link=f"/office/proposals/{proposal.id}", obj=proposal)
 
 
 def heads(district_id: int) -> list[User]:
@@ -479,14 +480,15 @@ def workable(actor: User, proposal_id: int, policy: str = "proposal.office") -> 
     return proposal
 
 
-def _tell_supporters(proposal: Proposal, text_factory) -> None:
-    """The author by email and in the cabinet, each supporter in the cabinet only (there may be thousands)."""
+def _tell_supporters(proposal: Proposal, kind: str, text_factory) -> None:
+    """The author (as ``kind``) and each supporter ("proposal.supported": by default in the cabinet only, there may
+    be thousands), with one statement for all the supporters' choices."""
     link = f"/proposals/{proposal.id}"
-    notify.notify(proposal.author, text_factory, link=link)
-    for user in db.session.scalars(
-            select(User).join(ProposalSupport, ProposalSupport.citizen_id == User.id)
-            .where(ProposalSupport.proposal_id == proposal.id, User.id != proposal.author_id)):
-        notify.notify(user, text_factory, link=link, email=False)
+    notify.notify(proposal.author, text_factory, kind=kind, link=link, obj=proposal)
+    supporters = db.session.scalars(
+        select(User).join(ProposalSupport, ProposalSupport.citizen_id == User.id)
+        .where(ProposalSupport.proposal_id == proposal.id, User.id != proposal.author_id)).all()
+    notify.notify_all(supporters, text_factory, kind="proposal.supported", link=link, obj=proposal)
 
 
 def answer(actor: User, proposal_id: int, decision: str | None, response: str, now: datetime | None = None) -> Proposal:
@@ -510,8 +512,9 @@ def answer(actor: User, proposal_id: int, decision: str | None, response: str, n
     proposal.state, proposal.decision, proposal.response = "answered", decision, response
     proposal.answered_at, proposal.answered_by_id, proposal.updated_at = now, actor.id, now
     _audit("proposal.answer", actor, proposal, summary=decision, after={"decision": decision})
-    _tell_supporters(proposal, lambda: _("The authority answered the proposal “%(title)s”: %(decision)s.",
-                                         title=proposal.title, decision=DECISION_LABELS[decision]))
+    _tell_supporters(proposal, "proposal.answered", lambda: _(
+        "The authority answered the proposal “%(title)s”: %(decision)s.",
+        title=proposal.title, decision=DECISION_LABELS[decision]))
     notify.commit()
     return proposal
 
@@ -531,7 +534,7 @@ def advance(actor: User, proposal_id: int, to_state: str, now: datetime | None =
         raise Invalid({None: _("This step is not possible for the proposal in its present state.")})
     proposal.state, proposal.updated_at = to_state, now
     _audit("proposal.state", actor, proposal, summary=to_state, after={"state": to_state})
-    _tell_supporters(proposal, text)
+    _tell_supporters(proposal, "proposal.progress", text)
     notify.commit()
     return proposal
 
@@ -595,7 +598,8 @@ def expire_one(proposal_id: int, now: datetime | None = None) -> bool:
     _audit("proposal.expire", None, proposal, summary=f"{proposal.supports_count}/{proposal.threshold}")
     notify.notify(proposal.author, lambda: _(
         "Your proposal “%(title)s” is closed: it gathered %(n)d of the %(threshold)d supports needed in time.",
-        title=proposal.title, n=proposal.supports_count, threshold=proposal.threshold), link=f"/proposals/{proposal.id}")
+        title=proposal.title, n=proposal.supports_count, threshold=proposal.threshold), kind="proposal.expired",
+        link=f"/proposals/{proposal.id}", obj=proposal)
     notify.commit()
     return True
 
@@ -720,7 +724,7 @@ def office_districts(actor: User) -> list[District]:
     ids = authz.staff_districts(actor, tuple(authz.STAFF))
     if not ids:
         return []
-    return list(db.session.scalars(select(District).where(District.id.in_(ids)).order_by(District.name_az)))
+    return by_name(db.session.scalars(select(District).where(District.id.in_(ids))))
 
 
 def office_district(actor: User, district_id: int | None) -> District:

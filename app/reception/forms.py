@@ -13,6 +13,8 @@ from app.appeals.forms import AppealForm
 from app.kit.forms import MAX, BaseForm, int_or_none
 from app.models.reception import TOPIC_LIMIT
 
+FALLBACK = _l("When empty, the Azerbaijani text is shown.")
+
 
 class SessionForm(BaseForm):
     """A head publishes a reception session."""
@@ -27,8 +29,14 @@ class SessionForm(BaseForm):
         _l("Booking closes (hours before)"), default="24", render_kw={"inputmode": "numeric"},
         description=_l("Residents can book and cancel until this many hours before the reception starts."),
     )
-    place = StringField(_l("Place"), description=_l("The address and the room."))
-    topics = TextAreaField(_l("Topics (optional)"), description=_l("For example: housing, land, social support."))
+    # The Azerbaijani texts keep the names ``place`` and ``topics`` (the service's and the older pages' names).
+    place = StringField(_l("Place in Azerbaijani"), description=_l("The address and the room."))
+    place_ru = StringField(_l("Place in Russian (optional)"), description=FALLBACK)
+    place_en = StringField(_l("Place in English (optional)"), description=FALLBACK)
+    topics = TextAreaField(_l("Topics in Azerbaijani (optional)"),
+                           description=_l("For example: housing, land, social support."))
+    topics_ru = TextAreaField(_l("Topics in Russian (optional)"), description=FALLBACK)
+    topics_en = TextAreaField(_l("Topics in English (optional)"), description=FALLBACK)
     submit = SubmitField(_l("Publish the reception"))
 
 

@@ -47,7 +47,8 @@ def reception_new():
             host_id=form.host_id.data, day=parse_date(form.day.data), start=parse_time(form.start.data),
             end=parse_time(form.end.data), slot_minutes=int_or_none(form.slot_minutes.data),
             seats_per_slot=int_or_none(form.seats_per_slot.data), cutoff_hours=int_or_none(form.cutoff_hours.data),
-            place=form.place.data or "", topics=form.topics.data or "",
+            place=form.place.data or "", place_ru=form.place_ru.data or "", place_en=form.place_en.data or "",
+            topics=form.topics.data or "", topics_ru=form.topics_ru.data or "", topics_en=form.topics_en.data or "",
         )
         try:
             session = reception.publish(current_user, district.id, data)

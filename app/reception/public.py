@@ -32,11 +32,12 @@ def district(code: str):
 
 
 def _render_session(session_id: int, form: BookForm | None = None, status: int = 200):
-    view = reception.session_view(session_id)
+    view = reception.session_view(session_id, current_user if current_user.is_authenticated else None)
     form = form or BookForm()
+    # Only a day open for booking offers times; a closed one offers none (and the page shows no form).
     form.slot_id.choices = [
-        (s.slot.id, fmt_datetime(s.slot.starts_at, "short")) for s in view.slots if s.free > 0
-    ]
+        (s.slot.id, fmt_datetime(s.slot.starts_at)) for s in view.slots if s.free > 0
+    ] if view.state == "open" else []
     return render_template("reception/session.html", view=view, form=form,
                            may_book=can(current_user, "reception.book")), status
 
@@ -44,7 +45,8 @@ def _render_session(session_id: int, form: BookForm | None = None, status: int =
 @bp.get("/sessions/<int:session_id>")
 @public
 def session(session_id: int):
-    """One reception day: its free times and, for a signed-in resident, the booking form."""
+    """One reception day: its free times and, for a signed-in resident, the booking form; once booking has closed
+    it says so and offers neither; a resident who already booked it is led to their booking."""
     return _render_session(session_id)
 
 

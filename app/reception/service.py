@@ -24,7 +24,7 @@ from app.extensions import db
 from app.kit import audit, mail, notify
 from app.kit.calendar import BAKU, add_working_days, local_date
 from app.kit.errors import Invalid, NotAllowed, NotFound
-from app.kit.i18n import fmt_datetime
+from app.kit.i18n import current_lang, fmt_datetime
 from app.models import (
     HOLDING,
     Appeal,
@@ -36,7 +36,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.models.reception import TOPIC_LIMIT
+from app.models.reception import PLACE_LIMIT, TOPIC_LIMIT, TOPICS_LIMIT
 
 DEFAULT_CUTOFF_HOURS = 24
 MAX_SLOTS = 96
@@ -57,7 +57,11 @@ DESK_STEPS = {
 
 @dataclass
 class SessionInput:
-    """What a head fills in to publish a reception session."""
+    """What a head fills in to publish a reception session.
+
+    ``place`` and ``topics`` are the Azerbaijani texts (the place is required); ``*_ru`` and ``*_en`` are their
+    optional translations, shown instead of the Azerbaijani to residents reading in that language.
+    """
 
     host_id: int | None
     day: date | None
@@ -68,6 +72,10 @@ class SessionInput:
     seats_per_slot: int | None = 1
     cutoff_hours: int | None = DEFAULT_CUTOFF_HOURS
     topics: str = ""
+    place_ru: str = ""
+    place_en: str = ""
+    topics_ru: str = ""
+    topics_en: str = ""
 
 
 @dataclass
@@ -80,12 +88,17 @@ class SlotView:
 
 @dataclass
 class SessionView:
-    """A session with its free seats, for the public and for booking."""
+    """A session with its free seats, for the public and for booking.
+
+    ``state`` says whether residents may book it now (``booking_state``); ``mine`` is the viewing resident's own
+    live booking of it, if they have one."""
 
     session: ReceptionSession
     free: int
     total: int
     slots: list[SlotView] | None = None
+    state: str = "open"
+    mine: ReceptionBooking | None = None
 
 
 
@@ -124,10 +137,12 @@ def _check_session(district_id: int, data: SessionInput, now: datetime) -> dict[
         errors["cutoff_hours"] = _("Close booking from 0 to 336 hours (14 days) before the reception.")
     if not data.place.strip():
         errors["place"] = _("Enter where the reception takes place.")
-    elif len(data.place) > 300:
-        errors["place"] = _("Use at most %(max)d characters.", max=300)
-    if len(data.topics) > 2000:
-        errors["topics"] = _("Use at most %(max)d characters.", max=2000)
+    for name in ("place", "place_ru", "place_en"):
+        if name not in errors and len(getattr(data, name).strip()) > PLACE_LIMIT:
+            errors[name] = _("Use at most %(max)d characters.", max=PLACE_LIMIT)
+    for name in ("topics", "topics_ru", "topics_en"):
+        if len(getattr(data, name).strip()) > TOPICS_LIMIT:
+            errors[name] = _("Use at most %(max)d characters.", max=TOPICS_LIMIT)
     if data.day and data.start and data.end:
         starts, ends = _at(data.day, data.start), _at(data.day, data.end)
         if ends <= starts:
@@ -163,14 +178,16 @@ def publish(actor: User, district_id: int, data: SessionInput, now: datetime | N
         raise Invalid({"start": _("The host already receives residents at this time; choose another time.")})
     session = ReceptionSession(
         district_id=district.id, host_id=data.host_id, created_by_id=actor.id, starts_at=starts, ends_at=ends,
-        slot_minutes=data.slot_minutes, seats_per_slot=data.seats_per_slot, place=data.place.strip(),
-        topics=data.topics.strip() or None, cutoff_hours=data.cutoff_hours, created_at=now,
+        slot_minutes=data.slot_minutes, seats_per_slot=data.seats_per_slot, place_az=data.place.strip(),
+        place_ru=data.place_ru.strip() or None, place_en=data.place_en.strip() or None,
+        topics_az=data.topics.strip() or None, topics_ru=data.topics_ru.strip() or None,
+        topics_en=data.topics_en.strip() or None, cutoff_hours=data.cutoff_hours, created_at=now,
     )
     cut_slots(session)
     db.session.add(session)
     audit.record("reception.publish", actor=actor, obj=session,
                  summary=f"reception day {data.day.isoformat()} {data.start:%H:%M}–{data.end:%H:%M}",
-                 after={"host_id": data.host_id, "starts_at": starts, "ends_at": ends, "place": session.place,
+                 after={"host_id": data.host_id, "starts_at": starts, "ends_at": ends, "place": session.place_az,
                         "slots": len(session.slots)})
     notify.commit()
     return session
@@ -227,8 +244,8 @@ def cancel_session(actor: User, session_id: int, reason: str, now: datetime | No
         notify.notify(
             booking.citizen,
             lambda s=session: _("The reception of %(date)s is cancelled: %(reason)s",
-                                date=fmt_datetime(s.starts_at, "short"), reason=s.cancel_reason),
-            link=f"/cabinet/receptions/{booking.id}",
+                                date=fmt_datetime(s.starts_at), reason=s.cancel_reason),
+            kind="booking.cancelled", link=f"/cabinet/receptions/{booking.id}", obj=booking,
         )
     audit.record("reception.cancel", actor=actor, obj=session, summary=f"reception day cancelled: {session.cancel_reason}",
                  before={"status": "scheduled"}, after={"status": "cancelled"})
@@ -265,7 +282,7 @@ def upcoming(district: District, now: datetime | None = None, limit: int = 50) -
     views = []
     for session in sessions:
         total = len(session.slots) * session.seats_per_slot
-        views.append(SessionView(session, total - taken.get(session.id, 0), total))
+        views.append(SessionView(session, total - taken.get(session.id, 0), total, state=booking_state(session, now)))
     return views
 
 
@@ -279,8 +296,10 @@ def upcoming_counts(now: datetime | None = None) -> dict[int, int]:
     ).all())
 
 
-def session_view(session_id: int) -> SessionView:
-    """A session with each slot's free seats (public: no names)."""
+def session_view(session_id: int, viewer: User | None = None, now: datetime | None = None) -> SessionView:
+    """A session with each slot's free seats (public: no names), whether it can be booked now, and the
+    ``viewer``'s own live booking of it (a signed-in resident's; None for anyone else)."""
+    now = now or utcnow()
     session = get_session(session_id)
     taken = dict(db.session.execute(
         select(ReceptionBooking.slot_id, func.count())
@@ -289,23 +308,48 @@ def session_view(session_id: int) -> SessionView:
     ).all())
     slots = [SlotView(slot, session.seats_per_slot - taken.get(slot.id, 0)) for slot in session.slots]
     total = len(slots) * session.seats_per_slot
-    return SessionView(session, sum(s.free for s in slots), total, slots)
+    mine = _live_booking_of(viewer, session.id) if viewer is not None else None
+    return SessionView(session, sum(s.free for s in slots), total, slots, booking_state(session, now), mine)
+
+
+def _live_booking_of(citizen: User, session_id: int) -> ReceptionBooking | None:
+    """The resident's booking of the session that still holds its seat, if any (at most one: a unique index)."""
+    return db.session.scalar(select(ReceptionBooking).where(
+        ReceptionBooking.session_id == session_id, ReceptionBooking.citizen_id == citizen.id,
+        ReceptionBooking.status.in_(HOLDING)))
 
 
 # --- Booking -------------------------------------------------------------------------------
 
 
-def _open_for_booking(session: ReceptionSession, now: datetime) -> None:
+def booking_state(session: ReceptionSession, now: datetime | None = None) -> str:
+    """Whether residents may book the session at ``now``: "open", or why not: "cancelled", "withdrawn" (its
+    district takes no bookings online), "over" (it has started or taken place) or "closed" (the cut-off,
+    ``cutoff_hours`` before the start, has passed)."""
+    now = now or utcnow()
     if session.status == "cancelled":
-        raise Invalid({None: _("This reception is cancelled.")})
+        return "cancelled"
     if not session.district.active:
         # A district an administrator deactivated takes no new bookings; the ones made stay.
-        raise Invalid({None: _("This district authority no longer takes bookings online.")})
+        return "withdrawn"
     if session.starts_at <= now:
-        raise Invalid({None: _("This reception has already taken place.")})
+        return "over"
     if now >= session.cutoff_at:
+        return "closed"
+    return "open"
+
+
+def _open_for_booking(session: ReceptionSession, now: datetime) -> None:
+    state = booking_state(session, now)
+    if state == "cancelled":
+        raise Invalid({None: _("This reception is cancelled.")})
+    if state == "withdrawn":
+        raise Invalid({None: _("This district authority no longer takes bookings online.")})
+    if state == "over":
+        raise Invalid({None: _("This reception has already taken place.")})
+    if state == "closed":
         raise Invalid({None: _("Booking for this reception closed on %(cutoff)s.",
-                               cutoff=fmt_datetime(session.cutoff_at, "short"))})
+                               cutoff=fmt_datetime(session.cutoff_at))})
 
 
 def book(citizen: User, session_id: int, slot_id: int | None, topic: str,
@@ -326,10 +370,7 @@ def book(citizen: User, session_id: int, slot_id: int | None, topic: str,
         errors["topic"] = _("Use at most %(max)d characters.", max=TOPIC_LIMIT)
     if errors:
         raise Invalid(errors)
-    already = db.session.scalar(select(ReceptionBooking.id).where(
-        ReceptionBooking.session_id == session.id, ReceptionBooking.citizen_id == citizen.id,
-        ReceptionBooking.status.in_(HOLDING)))
-    if already is not None:
+    if _live_booking_of(citizen, session.id) is not None:
         raise Invalid({None: _("You already have a booking for this reception; cancel it to choose another time.")})
     # Residents booking the same slot at once queue here on PostgreSQL; the unique index decides in any case.
     db.session.scalar(select(ReceptionSlot.id).where(ReceptionSlot.id == slot.id).with_for_update())
@@ -351,9 +392,9 @@ def book(citizen: User, session_id: int, slot_id: int | None, topic: str,
         raise Invalid({"slot_id": _("This time was just taken; choose another one.")}) from None
     booking.number = f"{session.district.code}-Q-{booking.id:06d}"
     notify.notify(citizen, lambda: _("Your reception booking %(number)s: %(when)s, queue number %(queue)d.",
-                                     number=booking.number, when=fmt_datetime(slot.starts_at, "short"),
+                                     number=booking.number, when=fmt_datetime(slot.starts_at),
                                      queue=booking.queue_number),
-                  link=f"/cabinet/receptions/{booking.id}", email=False)
+                  kind="booking.booked", link=f"/cabinet/receptions/{booking.id}", obj=booking)
     mail.queue_email(citizen.email, "reception_booked", citizen.locale, booking=booking,
                      link=mail.absolute(f"/cabinet/receptions/{booking.id}"),
                      attachments=[(f"{booking.number}.ics", "text/calendar", ics(booking).encode())])
@@ -380,7 +421,7 @@ def cancel_booking(citizen: User, booking_id: int, now: datetime | None = None) 
         raise Invalid({None: _("This booking can no longer be cancelled.")})
     if now >= booking.session.cutoff_at:
         raise Invalid({None: _("Bookings can be cancelled until %(cutoff)s; call the authority instead.",
-                               cutoff=fmt_datetime(booking.session.cutoff_at, "short"))})
+                               cutoff=fmt_datetime(booking.session.cutoff_at))})
     booking.status, booking.cancelled_at = "cancelled", now
     notify.commit()
     return booking
@@ -421,7 +462,7 @@ def ics(booking: ReceptionBooking) -> str:
         f"DTSTART:{stamp(slot.starts_at)}",
         f"DTEND:{stamp(slot.ends_at)}",
         f"SUMMARY:{_ics_text(summary)}",
-        f"LOCATION:{_ics_text(session.place)}",
+        f"LOCATION:{_ics_text(session.text_in('place', current_lang()))}",
         f"DESCRIPTION:{_ics_text(description)}",
         "STATUS:" + ("CANCELLED" if booking.status == "cancelled" else "CONFIRMED"),
         "END:VEVENT", "END:VCALENDAR",
@@ -449,8 +490,9 @@ def remind(now: datetime | None = None) -> int:
         booking.reminded_at = now
         notify.notify(booking.citizen, lambda b=booking: _(
             "Reminder: your reception %(number)s is on %(when)s at %(place)s, queue number %(queue)d.",
-            number=b.number, when=fmt_datetime(b.slot.starts_at, "short"), place=b.session.place,
-            queue=b.queue_number), link=f"/cabinet/receptions/{booking.id}")
+            number=b.number, when=fmt_datetime(b.slot.starts_at), place=b.session.text_in("place", b.citizen.locale),
+            queue=b.queue_number), kind="booking.reminder", link=f"/cabinet/receptions/{booking.id}", obj=booking,
+            now=now)
     notify.commit()
     return len(due)
 
@@ -526,6 +568,9 @@ def record_outcome(actor: User, booking_id: int, outcome: str) -> ReceptionBooki
     audit.record("reception.outcome", actor=actor, obj=booking, district_id=booking.session.district_id,
                  summary=f"{booking.number}: outcome recorded", before={"status": before},
                  after={"status": "attended", "outcome_length": len(outcome)})
+    notify.notify(booking.citizen, lambda: _("The outcome of your reception %(number)s is recorded; read it in your cabinet.",
+                                             number=booking.number),
+                  kind="booking.outcome", link=f"/cabinet/receptions/{booking.id}", obj=booking)
     notify.commit()
     return booking
 

@@ -173,12 +173,12 @@ def test_a_working_saturday_counts_and_withdrawing_it_restores_the_calendar(worl
 
 
 @pytest.mark.parametrize(("day", "kind", "message"), [
-    (date(2026, 12, 12), "rest_day", "2026-12-12 is a Saturday or Sunday; it is a rest day already."),
-    (date(2026, 12, 31), "rest_day", "2026-12-31 is a public holiday; it is a rest day already."),
+    (date(2026, 12, 12), "rest_day", "12 December 2026 is a Saturday or Sunday; it is a rest day already."),
+    (date(2026, 12, 31), "rest_day", "31 December 2026 is a public holiday; it is a rest day already."),
     (date(2026, 12, 14), "working_day",
-     "2026-12-14 is not a Saturday; only a Saturday can be declared a working day."),
+     "14 December 2026 is not a Saturday; only a Saturday can be declared a working day."),
     (date(2026, 12, 13), "working_day",
-     "2026-12-13 is not a Saturday; only a Saturday can be declared a working day."),
+     "13 December 2026 is not a Saturday; only a Saturday can be declared a working day."),
     (None, "rest_day", "Enter the date as YYYY-MM-DD, for example 2026-12-31."),
 ])
 def test_an_exception_on_a_date_already_off_or_not_a_saturday_is_refused(world, day, kind, message):
@@ -190,7 +190,7 @@ def test_a_date_already_declared_and_a_missing_decision_are_refused(world):
     admin = world["admin"]
     reference.declare(admin, date(2026, 12, 19), "working_day", "Qərar № 502")
     assert refused(lambda: reference.declare(admin, date(2026, 12, 19), "working_day", "Qərar"))["day"] == \
-        "2026-12-19 is already declared: Working Saturday."
+        "19 December 2026 is already declared: Working Saturday."
     assert refused(lambda: reference.declare(admin, date(2026, 12, 16), "rest_day", "  "))["decision"]
     assert refused(lambda: reference.declare(admin, date(2026, 12, 16), "holiday", "Qərar"))["kind"]
     assert count(CalendarException) == 1

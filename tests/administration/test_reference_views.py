@@ -150,9 +150,9 @@ def test_a_category_is_deactivated_through_its_page_and_leaves_the_filing_form(a
 
 
 @pytest.mark.parametrize(("day", "kind", "message"), [
-    ("2026-12-13", "rest_day", "2026-12-13 is a Saturday or Sunday; it is a rest day already."),
-    ("2026-12-31", "rest_day", "2026-12-31 is a public holiday; it is a rest day already."),
-    ("2026-12-16", "working_day", "2026-12-16 is not a Saturday; only a Saturday can be declared a working day."),
+    ("2026-12-13", "rest_day", "13 December 2026 is a Saturday or Sunday; it is a rest day already."),
+    ("2026-12-31", "rest_day", "31 December 2026 is a public holiday; it is a rest day already."),
+    ("2026-12-16", "working_day", "16 December 2026 is not a Saturday; only a Saturday can be declared a working day."),
     ("16.12.2026", "rest_day", "Enter the date as YYYY-MM-DD, for example 2026-12-31."),
 ])
 def test_a_calendar_exception_on_a_wrong_date_is_refused_beside_the_date(app, web, client, people, day, kind, message):

@@ -58,7 +58,8 @@ def test_filing_gives_a_number_and_a_working_day_deadline_at_once(world):
     assert [e.action for e in appeal.events] == ["filed"]
     mail = db.session.scalar(select(OutboxMessage))
     assert mail.recipient == "citizen@example.az" and "GNC-2026-000001" in mail.subject
-    assert count(Notification) == 1
+    # The applicant's receipt, and the district's official hears of the new appeal in the inbox.
+    assert sorted(db.session.scalars(select(Notification.kind))) == ["appeal.filed", "appeal.received"]
 
 
 def test_numbers_run_per_district_and_year(world):

@@ -43,7 +43,10 @@ def test_new_resident_registers_confirms_and_signs_back_in(page, app):
     page.fill("#email", "AYGUN@example.az")
     page.fill("#password", "Kitab-Qələm-2026")
     page.click("input[type=submit]")
-    # The profile's language (English, chosen when registering) applies on sign-in.
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("h1").inner_text() == "Personal cabinet"
+    # The language chosen on the page (Russian) is kept on sign-in and saved to the profile (issue 17), not the
+    # English the resident registered in.
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("h1").inner_text() == "Личный кабинет"
+    with app.app_context():
+        assert db.session.scalar(select(User.locale)) == "ru"
     assert page.locator(".notice").count() == 0  # the address is confirmed: no "confirm your email" notice

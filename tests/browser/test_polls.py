@@ -120,6 +120,7 @@ def test_propose_approve_vote_and_see_the_results_by_clicking(page, app, civic):
     assert page.url.endswith(f"/office/polls/topics/{topic_id}")
     page.fill("#poll-question_ru", "Что нужно парку?")
     page.fill("#poll-opens_at", to_local(utcnow() - timedelta(minutes=5)))
+    page.check("#poll-opening-0")  # "now": a past time on its own is refused (issue 17)
     page.click("#poll-submit")
     assert page.locator(".flash").first.is_visible()
     with app.app_context():

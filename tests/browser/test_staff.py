@@ -30,11 +30,12 @@ def office(app):
 
 
 def invitation_path(app, email: str) -> str:
-    """The invitation link of the last email to ``email``, read from the outbox (the dev mail log)."""
+    """The invitation link of the last email to ``email``, read from the outbox (the dev mail log), without the
+    language the email adds (``?lang=``): the tests choose the language themselves."""
     with app.app_context():
         body = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.recipient == email)
                                   .order_by(OutboxMessage.id.desc())).first()
-    return re.search(r"https?://[^/\s]+(/auth/invitation/\S+)", body).group(1)
+    return re.search(r"https?://[^/\s]+(/auth/invitation/[^\s?]+)", body).group(1)
 
 
 def invite(page, email: str, district_id: int) -> None:

@@ -147,7 +147,7 @@ def test_the_pdf_is_in_the_residents_language(ctx):
     assert "Gəncə" not in text
     english = create_issued_application(locale="en", number="SRV-2026-000002", district_code="SKI")
     text = pdf_text(documents.render_pdf(english))
-    for expected in ["Shaki", "Certificate of residence", "SRV-2026-000002", "March 3, 2026", "Verification code"]:
+    for expected in ["Shaki", "Certificate of residence", "SRV-2026-000002", "3 March 2026", "Verification code"]:
         assert expected in text, expected
 
 

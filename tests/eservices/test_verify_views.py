@@ -11,7 +11,7 @@ LANGS = ["az", "ru", "en"]
 FACTS = {
     "az": ["Yaşayış yeri haqqında arayış", "Gəncə", "3 mart 2026"],
     "ru": ["Справка с места жительства", "Гянджа", "3 марта 2026"],
-    "en": ["Certificate of residence", "Ganja", "March 3, 2026"],
+    "en": ["Certificate of residence", "Ganja", "3 March 2026"],
 }
 
 

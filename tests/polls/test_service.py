@@ -92,8 +92,9 @@ def test_a_proposed_topic_becomes_a_poll_residents_vote_in_and_the_author_is_tol
     assert topic.status == "submitted"
     assert db.session.scalar(select(Notification.text).where(Notification.user_id == world["moderator"].id))
     assert polls.office_lists(world["moderator"], world["gnc"], now=NOW)[0] == [topic]
-    poll = polls.approve(world["moderator"], topic.id, poll_input(opens_at=NOW - timedelta(minutes=5)), now=NOW)
+    poll = polls.approve(world["moderator"], topic.id, poll_input(opens_at=None, open_now=True), now=NOW)
     assert topic.status == "approved" and poll.topic_id == topic.id and poll.district_id == world["gnc"].id
+    assert poll.opens_at == NOW
     told = db.session.scalars(select(Notification).where(Notification.user_id == world["author"].id)).all()
     assert len(told) == 1 and "approved" in told[0].text and told[0].link == f"/polls/{poll.id}"
     first, second, third = options(poll.id)
@@ -153,6 +154,38 @@ def test_changes_requested_then_resubmitted_then_rejected_with_a_reason(world):
     with pytest.raises(Invalid):
         polls.approve(world["moderator"], topic.id, poll_input(), now=NOW)
     assert count(Poll) == 0
+
+
+def test_approving_a_topic_opens_the_poll_now_or_at_a_coming_time_never_at_a_past_one(world):
+    topic = polls.propose(world["author"], topic_input(world), now=NOW)
+    for opens_at in (NOW - timedelta(minutes=1), NOW - timedelta(days=3)):
+        with pytest.raises(Invalid) as refused:
+            polls.approve(world["moderator"], topic.id, poll_input(opens_at=opens_at), now=NOW)
+        assert set(refused.value.errors) == {"opens_at"} and "passed" in refused.value.errors["opens_at"]
+    with pytest.raises(Invalid) as refused:
+        polls.approve(world["moderator"], topic.id, poll_input(opens_at=None), now=NOW)
+    assert "opens_at" in refused.value.errors
+    # "Now" ignores a stale time in the field, but the poll must still close after it opens.
+    with pytest.raises(Invalid) as refused:
+        polls.approve(world["moderator"], topic.id, poll_input(open_now=True, closes_at=NOW - timedelta(hours=1)),
+                      now=NOW)
+    assert "closes_at" in refused.value.errors
+    assert count(Poll) == 0 and topic.status == "submitted"
+    assert db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == world["author"].id)) == 0
+    # The current minute still counts as now: the form's time has no seconds.
+    later = NOW + timedelta(seconds=40)
+    poll = polls.approve(world["moderator"], topic.id, poll_input(opens_at=NOW), now=later)
+    assert poll.opens_at == NOW and poll.state(later) == "open"
+
+
+def test_a_topic_approved_to_open_now_takes_votes_at_once(world):
+    topic = polls.propose(world["author"], topic_input(world), now=NOW)
+    poll = polls.approve(world["moderator"], topic.id, poll_input(opens_at=NOW + timedelta(days=2), open_now=True),
+                         now=NOW)
+    assert poll.opens_at == NOW and poll.state(NOW) == "open"
+    polls.vote(world["voters"][0], poll.id, [options(poll.id)[0]], now=NOW + timedelta(minutes=1))
+    assert db.session.scalar(select(func.count()).select_from(PollParticipation)) == 1
 
 
 def test_another_districts_moderator_finds_neither_topic_nor_poll(world):
@@ -403,7 +436,7 @@ def test_every_moderation_step_is_in_the_audit_trail_and_votes_are_not(world):
     first = polls.propose(world["author"], topic_input(world), now=NOW)
     second = polls.propose(world["author"], topic_input(world, question="İkinci sual?"), now=NOW)
     third = polls.propose(world["author"], topic_input(world, question="Üçüncü sual?"), now=NOW)
-    poll = polls.approve(world["moderator"], first.id, poll_input(opens_at=NOW - timedelta(minutes=1)), now=NOW)
+    poll = polls.approve(world["moderator"], first.id, poll_input(open_now=True), now=NOW)
     polls.ask_changes(world["moderator"], second.id, "Daha dəqiq yazın.", now=NOW)
     polls.reject(world["moderator"], third.id, "Səlahiyyətimizə aid deyil.", now=NOW)
     direct = polls.create_poll(world["moderator"], world["gnc"].id, poll_input(), now=NOW)

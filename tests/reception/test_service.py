@@ -146,6 +146,33 @@ def test_late_bookings_are_refused(world, when, words):
     assert count(ReceptionBooking) == 0
 
 
+def test_the_booking_state_says_when_and_why_a_day_takes_no_booking(world):
+    session = publish(world)
+    cutoff = datetime(2026, 12, 9, 10, 0, tzinfo=BAKU)
+    assert reception.booking_state(session, NOW) == "open"
+    assert reception.booking_state(session, cutoff - timedelta(seconds=1)) == "open"
+    assert reception.booking_state(session, cutoff) == "closed"
+    assert reception.booking_state(session, datetime(2026, 12, 10, 10, 0, tzinfo=BAKU)) == "over"
+    assert [v.state for v in reception.upcoming(world["gnc"], now=cutoff)] == ["closed"]
+    view = reception.session_view(session.id, world["citizen"], now=cutoff)
+    assert view.state == "closed" and view.mine is None
+    world["gnc"].active = False
+    assert reception.booking_state(session, NOW) == "withdrawn"
+    world["gnc"].active = True
+    reception.cancel_session(world["head"], session.id, "Başçı ezamiyyətdədir", now=NOW)
+    assert reception.booking_state(session, NOW) == "cancelled"
+
+
+def test_the_session_view_shows_a_resident_their_own_live_booking_only(world):
+    session = publish(world)
+    booking = reception.book(world["citizen"], session.id, session.slots[0].id, "Mənzil", now=NOW)
+    assert reception.session_view(session.id, world["citizen"], now=NOW).mine == booking
+    assert reception.session_view(session.id, world["neighbour"], now=NOW).mine is None
+    assert reception.session_view(session.id, None, now=NOW).mine is None
+    reception.cancel_booking(world["citizen"], booking.id, now=NOW)
+    assert reception.session_view(session.id, world["citizen"], now=NOW).mine is None
+
+
 def test_bad_bookings_are_refused_and_nothing_is_stored(world):
     session = publish(world)
     other = publish(world, day=date(2026, 12, 11))

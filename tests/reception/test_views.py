@@ -294,3 +294,81 @@ def test_reception_pages_run_a_fixed_number_of_statements_whatever_the_bookings(
                                        start=time(10), end=time(11), slot_minutes=20, place="Qəbul otağı"))
     after = {path: statements(path) for path in before}
     assert after == before
+
+
+# --- A day whose booking has closed; a resident who already booked (issue 17) ------------------------------
+
+
+def closed_day(app, district_id: int) -> tuple[int, int]:
+    """A Gəncə reception tomorrow at 10:00 whose booking closes 48 hours before: closed now, not yet held."""
+    with app.app_context():
+        head = db.session.scalar(select(User).where(User.email == "head@example.az"))
+        tomorrow = local_date(utcnow()) + timedelta(days=1)
+        session = reception.publish(head, district_id, reception.SessionInput(
+            host_id=head.id, day=tomorrow, start=time(10), end=time(11), slot_minutes=30, place="Qəbul otağı",
+            cutoff_hours=48), now=utcnow() - timedelta(days=5))
+        return session.id, session.slots[0].id
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_day_whose_booking_has_closed_says_so_and_offers_no_time_and_no_form(app, web, client, world, lang):
+    session_id, slot_id = closed_day(app, world["gnc"])
+    page = f"/reception/sessions/{session_id}"
+    with app.app_context():
+        session = db.session.get(ReceptionSession, session_id)
+        assert reception.booking_state(session) == "closed"
+    for signed_in in (False, True):
+        if signed_in:
+            web.login("citizen@example.az", PASSWORD)
+        response = client.get(f"{page}?lang={lang}")
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        check_page(html, lang)
+        notice = re.search(r'<p class="notice">(.*?)</p>', html, re.S)
+        assert notice and (lang != "en" or "Booking for this reception closed on" in notice.group(1))
+        assert "<form" not in html.split('id="main"', 1)[1].split("</main>", 1)[0]
+        assert 'name="slot_id"' not in html and "/auth/login?next=" not in html
+    # The district's list says the same instead of counting free places.
+    listing = client.get(f"/reception/GNC?lang={lang}").get_data(as_text=True)
+    row = re.search(rf'href="/reception/sessions/{session_id}".*?</tr>', listing, re.S).group()
+    assert 'class="badge"' in row
+    # A booking sent anyway (a page left open) is refused and nothing is written.
+    before = count(app, ReceptionBooking)
+    refused = web.post(f"{page}/book", {"slot_id": str(slot_id), "topic": "Mənzil"},
+                       form_url=f"/reception/sessions/{world['coming']}")
+    assert refused.status_code == 422 and "<form" not in refused.get_data(as_text=True).split('id="main"', 1)[1]
+    assert count(app, ReceptionBooking) == before
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_resident_who_already_booked_the_day_is_led_to_the_booking(app, web, client, world, lang):
+    page = f"/reception/sessions/{world['coming']}"
+    web.login("citizen@example.az", PASSWORD)
+    client.get(f"/?lang={lang}")
+    assert web.post(f"{page}/book", {"slot_id": str(world["slots"][0]), "topic": "Mənzil"}, form_url=page).status_code == 302
+    with app.app_context():
+        citizen = db.session.scalar(select(User).where(User.email == "citizen@example.az"))
+        booking = db.session.scalar(select(ReceptionBooking).where(ReceptionBooking.citizen_id == citizen.id))
+        link, number = f'href="/cabinet/receptions/{booking.id}"', booking.number
+    html = client.get(page).get_data(as_text=True)
+    check_page(html, lang)
+    assert link in html and number in html
+    assert 'name="slot_id"' not in html  # no second booking offered
+    again = web.post(f"{page}/book", {"slot_id": str(world["slots"][2]), "topic": "Torpaq"}, form_url=page)
+    assert again.status_code == 422 and link in again.get_data(as_text=True)
+    assert count(app, ReceptionBooking) == 2  # the neighbour's and this one
+    assert client.get(f"/cabinet/receptions/{booking.id}").status_code == 200
+    # Nobody else is led to it: another resident sees the form, a visitor the sign-in button.
+    web.post("/auth/logout", {}, form_url="/cabinet/")
+    web.login("neighbour@example.az", PASSWORD)
+    other = client.get(page).get_data(as_text=True)
+    assert link not in other and 'name="slot_id"' in other
+    web.post("/auth/logout", {}, form_url="/cabinet/")
+    visitor = client.get(page).get_data(as_text=True)
+    assert link not in visitor and "/auth/login?next=" in visitor
+
+
+def test_the_home_page_card_counts_the_coming_reception_days(client, world):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    card = re.search(r'<li class="card">\s*<h3><a href="/reception/">.*?</li>', html, re.S)
+    assert card and "Coming reception days: 1" in card.group()  # next week's; today's has started

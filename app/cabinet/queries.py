@@ -1,0 +1,126 @@
+"""What the resident's overview reads: their open appeals, the next reception booking, the applications waiting for
+them, the polls open to them that they have not answered, their proposals and their unread notifications.
+
+The page costs a fixed number of SQL statements whatever the resident's records (a test counts them): every count
+comes from one statement of scalar subqueries, each short list from one statement of its own, and the working-day
+calendar is read up front, so that the deadlines shown beside the appeals add nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from app import authz
+from app.extensions import db
+from app.kit import calendar
+from app.models import (
+    OPEN_STATUSES,
+    Appeal,
+    Notification,
+    Poll,
+    PollParticipation,
+    Proposal,
+    ReceptionBooking,
+    ReceptionSession,
+    ReceptionSlot,
+    ServiceApplication,
+    User,
+    utcnow,
+)
+
+# How many items each list of the overview shows; the counts beside them say how many there are in all.
+LIST_LIMIT = 5
+# Bookings the resident still goes to (a checked-in resident is in the building, waiting for their turn).
+COMING_BOOKINGS = ("booked", "checked_in")
+
+
+def statuses_waiting_for_resident() -> tuple[str, ...]:
+    """The e-service application statuses in which the authority waits for the resident: only the resident can move
+    the application on (the documents requested), read from the rulebook's ``APPLICATION_TRANSITIONS``."""
+    staff_moves = {frm for (frm, _to), who in authz.APPLICATION_TRANSITIONS.items() if who & authz.STAFF}
+    resident_moves = {frm for (frm, to), who in authz.APPLICATION_TRANSITIONS.items()
+                      if "citizen" in who and to != "withdrawn"}
+    return tuple(sorted(resident_moves - staff_moves))
+
+
+@dataclass
+class Overview:
+    """The resident's overview: short lists, and how many of each there are in all."""
+
+    appeal_count: int
+    open_appeal_count: int
+    open_appeals: list[Appeal]
+    next_booking: ReceptionBooking | None
+    waiting_application_count: int
+    waiting_applications: list[ServiceApplication]
+    open_poll_count: int
+    open_polls: list[Poll]
+    proposal_count: int
+    proposals: list[Proposal]
+    unread_notifications: int
+
+
+def _count(model, *conditions):
+    return select(func.count()).select_from(model).where(*conditions).scalar_subquery()
+
+
+def _polls_open_to(user: User, now: datetime) -> tuple:
+    """Open polls the resident may vote in (national ones and their district's) and has not taken part in.
+
+    Only the participation row is read: it says that the resident voted, never what they chose."""
+    scope = Poll.district_id.is_(None)
+    if user.district_id is not None:
+        scope = or_(scope, Poll.district_id == user.district_id)
+    voted = exists().where(PollParticipation.poll_id == Poll.id, PollParticipation.user_id == user.id)
+    return Poll.opens_at <= now, Poll.closes_at > now, scope, ~voted
+
+
+def overview(user: User, now: datetime | None = None) -> Overview:
+    """The resident's own records for their cabinet's first page; nobody else's."""
+    authz.require(user, "cabinet.view")
+    now = now or utcnow()
+    # Read once now rather than on the first deadline shown: the page then costs the same with or without appeals.
+    calendar.exceptions()
+    mine = Appeal.citizen_id == user.id
+    open_appeal = (mine, Appeal.status.in_(OPEN_STATUSES))
+    waiting = (ServiceApplication.citizen_id == user.id,
+               ServiceApplication.status.in_(statuses_waiting_for_resident()))
+    polls = _polls_open_to(user, now)
+    counts = db.session.execute(select(
+        _count(Appeal, mine).label("appeals"),
+        _count(Appeal, *open_appeal).label("open_appeals"),
+        _count(ServiceApplication, *waiting).label("applications"),
+        _count(Poll, *polls).label("polls"),
+        _count(Proposal, Proposal.author_id == user.id).label("proposals"),
+        _count(Notification, Notification.user_id == user.id, Notification.read_at.is_(None)).label("unread"),
+    )).one()
+    open_appeals = list(db.session.scalars(
+        select(Appeal).where(*open_appeal).order_by(Appeal.due_at, Appeal.id).limit(LIST_LIMIT)))
+    next_booking = db.session.scalar(
+        select(ReceptionBooking)
+        .join(ReceptionBooking.slot).join(ReceptionBooking.session)
+        .where(ReceptionBooking.citizen_id == user.id, ReceptionBooking.status.in_(COMING_BOOKINGS),
+               ReceptionSession.status == "scheduled", ReceptionSlot.ends_at > now)
+        .options(contains_eager(ReceptionBooking.slot),
+                 contains_eager(ReceptionBooking.session).joinedload(ReceptionSession.district),
+                 # The host's name only: not their roles (a User's roles load with it unless told otherwise).
+                 contains_eager(ReceptionBooking.session).joinedload(ReceptionSession.host).lazyload(User.roles))
+        .order_by(ReceptionSlot.starts_at, ReceptionBooking.id).limit(1))
+    applications = list(db.session.scalars(
+        select(ServiceApplication).where(*waiting).options(joinedload(ServiceApplication.service))
+        .order_by(ServiceApplication.due_at, ServiceApplication.id).limit(LIST_LIMIT)))
+    open_polls = list(db.session.scalars(
+        select(Poll).where(*polls).options(joinedload(Poll.district))
+        .order_by(Poll.closes_at, Poll.id).limit(LIST_LIMIT)))
+    proposals = list(db.session.scalars(
+        select(Proposal).where(Proposal.author_id == user.id)
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc()).limit(LIST_LIMIT)))
+    return Overview(
+        appeal_count=counts.appeals, open_appeal_count=counts.open_appeals, open_appeals=open_appeals,
+        next_booking=next_booking, waiting_application_count=counts.applications, waiting_applications=applications,
+        open_poll_count=counts.polls, open_polls=open_polls, proposal_count=counts.proposals, proposals=proposals,
+        unread_notifications=counts.unread,
+    )

@@ -1,0 +1,129 @@
+"""The demo portal for the landing-page tests (tests/cabinet, tests/office): the demo accounts alone, then every
+area's demo records and what the demos leave out, and a few helpers to read the pages."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+from urllib.parse import parse_qsl, urlsplit
+
+from sqlalchemy import select
+
+from app.accounts import two_factor
+from app.administration import seed
+from app.administration.seed import DEMO_PASSWORD, DEMO_USERS
+from app.administration.staff_service import NO_PASSWORD
+from app.appeals import demo
+from app.commitments import service as commitments
+from app.consultations import demo as consultation_demo
+from app.eservices import demo as eservice_seed
+from app.eservices import service as eservices
+from app.extensions import db, limiter
+from app.models import (
+    CommandRun,
+    District,
+    Notification,
+    OutboxMessage,
+    Proposal,
+    Report,
+    RoleAssignment,
+    ServiceApplication,
+    User,
+    utcnow,
+)
+from app.news import demo as news_demo
+from app.polls import demo as poll_demo
+from app.proposals import demo as proposal_demo
+
+DEMO_EMAILS = [email for email, _name, _roles in DEMO_USERS]
+STAFF_EMAILS = [email for email, _name, roles in DEMO_USERS if roles]
+COUNT_RE = re.compile(r'<a class="count[^"]*" href="([^"]+)"><span class="n">([^<]+)</span>')
+
+
+def seed_people() -> None:
+    """The districts, categories and demo accounts (the administrator's and supervisor's second factor set up)."""
+    seed.seed_reference_data()
+    seed.seed_demo_users()
+    two_factor.seed_demo()
+
+
+def seed_records() -> None:
+    """Every area's demo records, then what the demos leave out: notifications read and unread, an open report on a
+    proposal, a failed email, scheduled commands that failed (one since run again), invitations not accepted."""
+    demo.seed_demo_appeals(120)
+    demo.seed_demo_receptions()
+    commitments.seed_demo()
+    eservice_seed.seed_catalogue()
+    eservice_seed.seed_demo_applications(*demo.demo_service_people())
+    consultation_demo.seed_demo_consultations()
+    poll_demo.seed_demo()
+    proposal_demo.seed_demo()
+    news_demo.seed_demo_news()
+    now = utcnow()
+    people = {u.email: u for u in db.session.scalars(select(User))}
+    citizen = people["citizen@demo.az"]
+    # An application of the demo resident waits for their documents (the official asks through the service).
+    application = db.session.scalar(select(ServiceApplication).where(
+        ServiceApplication.citizen_id == citizen.id, ServiceApplication.status.in_(("submitted", "in_review")))
+        .order_by(ServiceApplication.id))
+    official = db.session.scalar(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id).where(
+        RoleAssignment.role == "official", RoleAssignment.district_id == application.district_id))
+    if application.status == "submitted":
+        eservices.transition(official, application.id, "in_review")
+    eservices.transition(official, application.id, "documents_requested",
+                         eservices.StepData(note="Şəxsiyyət vəsiqəsinin surətini əlavə edin."))
+    for n in range(4):
+        db.session.add(Notification(user_id=citizen.id, kind="general", text=f"Bildiriş {n}", created_at=now,
+                                    read_at=now if n == 0 else None))
+    db.session.add(Notification(user_id=people["official.gnc@demo.az"].id, kind="general", text="Bildiriş",
+                                created_at=now))
+    proposal = db.session.scalar(select(Proposal).where(Proposal.state != "draft", Proposal.author_id != citizen.id)
+                                 .order_by(Proposal.id))
+    db.session.add(Report(target_type="proposal", target_id=proposal.id, district_id=proposal.district_id,
+                          reporter_id=citizen.id, reason="Təhqiredici ifadələr"))
+    db.session.add(OutboxMessage(recipient="nobody@example.az", subject="Salam", body="…", template="invitation",
+                                 locale="az", status="failed", error="550 no such user", created_at=now))
+    db.session.add_all([
+        CommandRun(name="stats-rebuild", started_at=now - timedelta(hours=3), finished_at=now - timedelta(hours=3),
+                   outcome="failed", error="OperationalError"),
+        CommandRun(name="appeals-escalate", started_at=now - timedelta(hours=2), finished_at=now - timedelta(hours=2),
+                   outcome="failed", error="OperationalError"),
+        CommandRun(name="appeals-escalate", started_at=now - timedelta(hours=1), finished_at=now - timedelta(hours=1),
+                   outcome="ok", summary="0 escalated"),
+    ])
+    gnc = db.session.scalar(select(District).where(District.code == "GNC"))
+    for email, name, days in (("kamran@example.az", "Kamran Nəbiyev", 10), ("samir@example.az", "Samir Vəliyev", 1)):
+        person = User(email=email, full_name=name, password_hash=NO_PASSWORD, invited_at=now - timedelta(days=days),
+                      created_at=now - timedelta(days=days))
+        person.roles.append(RoleAssignment(role="official", district_id=gnc.id))
+        db.session.add(person)
+    db.session.commit()
+
+
+def sign_in(web, email: str):
+    """Sign a demo account in (the published demo secret answers the second step); the redirect. These tests sign
+    many accounts in from one address: the sign-in rate limit, tested elsewhere, starts afresh for each."""
+    limiter.reset()
+    response = web.login(email, DEMO_PASSWORD, totp_secret=two_factor.DEMO_TOTP_SECRET)
+    assert response.status_code == 302, email
+    return response
+
+
+def sign_out(web, page: str = "/cabinet/") -> None:
+    """Sign out through the header's form."""
+    web.post("/auth/logout", {}, form_url=page)
+
+
+def counts_shown(page: str) -> list[tuple[tuple[str, frozenset], int]]:
+    """The counts a page links (``<a class="count" href=…><span class="n">N</span>``): each link's path and query
+    parameters with its number, in page order (two counts may open the same list)."""
+    found = []
+    for href, number in COUNT_RE.findall(page):
+        address = urlsplit(html.unescape(href))
+        found.append(((address.path, frozenset(parse_qsl(address.query))), int(re.sub(r"\D", "", number))))
+    return found
+
+
+def text_of(page: str) -> str:
+    """The page's text with its tags dropped and its entities read, spaces squeezed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
