@@ -7,6 +7,7 @@ The database is SQLite in a temporary folder, or a PostgreSQL database of its ow
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -89,8 +90,12 @@ class Server:
         raise RuntimeError(f"the server did not answer /readyz in {seconds} s:\n{self.output()}")
 
     def output(self, tail: int = 8000) -> str:
+        """The server's last lines, preceded by every error it logged (a traceback may be far from the end)."""
         self._out.flush()
-        return self.log.read_bytes()[-tail:].decode("utf-8", "replace")
+        text = self.log.read_bytes().decode("utf-8", "replace")
+        errors = [block for block in re.split(r"\n(?=\S)", text) if " ERROR " in block or "Traceback" in block]
+        head = ("errors logged:\n" + "\n".join(errors[:5])[:12000] + "\n--- last lines:\n") if errors else ""
+        return head + text[-tail:]
 
     def stop(self) -> None:
         if self.alive():

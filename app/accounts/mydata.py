@@ -44,6 +44,7 @@ from app.models import (
     Appeal,
     CommitmentFeedback,
     Notification,
+    NotificationPreference,
     OutboxMessage,
     ReceptionBooking,
     ReceptionSession,
@@ -301,6 +302,7 @@ def close_account(actor: User, password: str, now: datetime | None = None) -> No
             snapshot.pop(key, None)
         application.applicant = snapshot  # a new dict: JSON columns notice replacement, not mutation
     db.session.execute(delete(Notification).where(Notification.user_id == actor.id))
+    db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == actor.id))
     placeholder = f"closed-{actor.id}@{CLOSED_DOMAIN}"
     # What was mailed to the address said who it was for: keep that a message went, not what or to whom.
     db.session.execute(update(OutboxMessage).where(func.lower(OutboxMessage.recipient) == email.lower())

@@ -8,7 +8,7 @@ import zipfile
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.administration import seed
 from app.administration.seed import DEMO_PASSWORD
@@ -27,6 +27,7 @@ from app.models import (
     Category,
     CommitmentFeedback,
     Notification,
+    NotificationPreference,
     OutboxMessage,
     ReceptionBooking,
     ServiceApplication,
@@ -239,6 +240,11 @@ def every_text_value(app):
 def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keeps_it(app, client, resident_with_history):
     web = Browserless(client)
     web.login(EMAIL, PASSWORD)
+    # A notification choice of theirs (issue 17's notification centre): it goes with the account.
+    assert web.post("/cabinet/notifications/settings", {"channel_appeal.answered": "digest"},
+                    form_url="/cabinet/notifications/settings").status_code in (200, 302)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(NotificationPreference)) == 1
     # Before: the contacts are in the database (the search below would find them).
     found = {(t, c) for t, c, v in every_text_value(app) if EMAIL in v or PHONE in v}
     assert ("users", "email") in found and ("appeals", "applicant_phone") in found and ("outbox", "recipient") in found
@@ -255,6 +261,7 @@ def test_closing_leaves_no_contact_anywhere_and_the_name_only_where_the_law_keep
     with app.app_context():
         user = db.session.get(User, resident_with_history["resident"])
         assert user.closed_at is not None and not user.active and user.full_name == "" and user.address is None
+        assert db.session.scalar(select(func.count()).select_from(NotificationPreference)) == 0
         # The records the law keeps are all there.
         appeal = db.session.get(Appeal, resident_with_history["appeal"])
         assert appeal.applicant_name == NAME and appeal.applicant_address == ADDRESS and appeal.attachments

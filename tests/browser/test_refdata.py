@@ -72,7 +72,7 @@ def test_an_administrator_declares_a_rest_day_by_clicking(page, app, reference_w
     page.select_option("#kind", "rest_day")
     page.fill("#decision", "Cabinet of Ministers decision No. 500")
     page.click("#submit")
-    assert "2026-12-16 is declared" in page.locator(".flashes").inner_text()
+    assert "16 December 2026 is declared" in page.locator(".flashes").inner_text()
     assert_accessible(page, "en")
     with app.app_context():
         assert db.session.scalar(select(CalendarException.kind)) == "rest_day"
