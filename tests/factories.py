@@ -220,3 +220,26 @@ def image_bytes(width: int = 1200, height: int = 800, fmt: str = "JPEG", exif: b
         text.add_itxt("XML:com.adobe.xmp", "exif:GPSLatitude 40,22.5N SecretCam")
         picture.save(out, fmt, exif=data.tobytes(), icc_profile=profile, pnginfo=text)
     return out.getvalue()
+
+
+def seed_demo_records(appeals: int = 120, news: bool = False) -> None:
+    """Every area's demo records, as ``flask seed-demo`` loads them (fewer appeals; the news only when asked), on
+    top of the reference data and demo accounts."""
+    from app.appeals import demo
+    from app.commitments import service as commitments
+    from app.consultations import demo as consultation_demo
+    from app.eservices import demo as eservice_seed
+    from app.news import demo as news_demo
+    from app.polls import demo as poll_demo
+    from app.proposals import demo as proposal_demo
+
+    demo.seed_demo_appeals(appeals)
+    demo.seed_demo_receptions()
+    commitments.seed_demo()
+    eservice_seed.seed_catalogue()
+    eservice_seed.seed_demo_applications(*demo.demo_service_people())
+    consultation_demo.seed_demo_consultations()
+    poll_demo.seed_demo()
+    proposal_demo.seed_demo()
+    if news:
+        news_demo.seed_demo_news()

@@ -13,10 +13,6 @@ from app.accounts import two_factor
 from app.administration import seed
 from app.administration.seed import DEMO_PASSWORD, DEMO_USERS
 from app.administration.staff_service import NO_PASSWORD
-from app.appeals import demo
-from app.commitments import service as commitments
-from app.consultations import demo as consultation_demo
-from app.eservices import demo as eservice_seed
 from app.eservices import service as eservices
 from app.extensions import db, limiter
 from app.models import (
@@ -31,9 +27,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.news import demo as news_demo
-from app.polls import demo as poll_demo
-from app.proposals import demo as proposal_demo
+from tests.factories import seed_demo_records
 
 DEMO_EMAILS = [email for email, _name, _roles in DEMO_USERS]
 STAFF_EMAILS = [email for email, _name, roles in DEMO_USERS if roles]
@@ -50,15 +44,7 @@ def seed_people() -> None:
 def seed_records() -> None:
     """Every area's demo records, then what the demos leave out: notifications read and unread, an open report on a
     proposal, a failed email, scheduled commands that failed (one since run again), invitations not accepted."""
-    demo.seed_demo_appeals(120)
-    demo.seed_demo_receptions()
-    commitments.seed_demo()
-    eservice_seed.seed_catalogue()
-    eservice_seed.seed_demo_applications(*demo.demo_service_people())
-    consultation_demo.seed_demo_consultations()
-    poll_demo.seed_demo()
-    proposal_demo.seed_demo()
-    news_demo.seed_demo_news()
+    seed_demo_records(news=True)
     now = utcnow()
     people = {u.email: u for u in db.session.scalars(select(User))}
     citizen = people["citizen@demo.az"]

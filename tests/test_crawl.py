@@ -17,15 +17,10 @@ from werkzeug.exceptions import HTTPException
 from app.accounts import two_factor
 from app.administration import seed
 from app.administration.seed import DEMO_PASSWORD
-from app.appeals import demo
-from app.commitments import service as commitments
-from app.consultations import demo as consultation_demo
-from app.eservices import demo as eservice_seed
 from app.extensions import db
 from app.models import Appeal, District, ReceptionBooking, ServiceApplication, User
-from app.polls import demo as poll_demo
-from app.proposals import demo as proposal_demo
 from tests.conftest import Browserless, empty_tables
+from tests.factories import seed_demo_records
 
 LINK_RE = re.compile(r'href="([^"#]+)"')
 # Appeal numbers (GNC-2026-000123), reception booking numbers (GNC-Q-000123) and e-service application numbers
@@ -48,14 +43,7 @@ def demo_portal(app):
         seed.seed_reference_data()
         seed.seed_demo_users()
         two_factor.seed_demo()
-        demo.seed_demo_appeals(120)
-        demo.seed_demo_receptions()
-        commitments.seed_demo()
-        eservice_seed.seed_catalogue()
-        eservice_seed.seed_demo_applications(*demo.demo_service_people())
-        consultation_demo.seed_demo_consultations()
-        poll_demo.seed_demo()
-        proposal_demo.seed_demo()
+        seed_demo_records()
     yield
     empty_tables(app)
 
