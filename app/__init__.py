@@ -18,8 +18,12 @@ each one owns. The staff pages of every area are under ``/office/<area>``, the r
 - ``commitments``     ``/commitments``; ``/office/commitments``
 - ``moderation``      ``/office/moderation``
 - ``news``            ``/news`` (with the feeds, search and subscriptions), ``/sitemap.xml``; ``/office/news``
+- ``alerts``          ``/alerts`` subscribing to a district's public appeals and answers, their Atom feed;
+  ``/cabinet/alerts``
 - ``accountability``  ``/accountability``; ``/api/v1``; ``/office/accountability``
 - ``administration``  ``/admin`` users and roles, reference data, the audit trail, operations
+- ``open311``         ``/open311/v2`` the Open311 GeoReport v2 interface (services, public appeals, filing with a key);
+  ``/admin/open311/keys``
 
 docs/architecture.md has the whole picture and the rules that tests/test_architecture.py enforces.
 """
@@ -151,7 +155,8 @@ class IdConverter(IntegerConverter):
 
 # The areas, each a package whose ``blueprints`` pairs every blueprint with its URL prefix (None: full paths).
 AREAS = ("main", "accounts", "cabinet", "notifications", "office", "appeals", "reception", "eservices", "polls",
-         "proposals", "consultations", "commitments", "moderation", "news", "accountability", "administration")
+         "proposals", "consultations", "commitments", "moderation", "news", "accountability", "administration",
+         "alerts", "open311")
 
 
 def _register_blueprints(app: Flask) -> None:

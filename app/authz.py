@@ -213,7 +213,12 @@ def transition_allowed(user: Any, appeal: Any, to_status: str) -> bool:
 
 @policy("appeal.file")
 def _appeal_file(user: Any, obj: Any) -> bool:
-    """Filing an appeal: a signed-in resident with a confirmed email."""
+    """Filing an appeal: a signed-in resident with a confirmed email. A filing that came with an Open311 key
+    (``obj`` the filing, its ``api_key`` set, source "api"): an active account, whose email need not be confirmed,
+    because the key's holder vouches for the appellant; the key must be one that may file to the filing's district."""
+    key = getattr(obj, "api_key", None)
+    if key is not None:
+        return _signed_in(user) and obj.source == "api" and _open311_file(key, obj.district_id)
     return _citizen_act(user, obj)
 
 
@@ -262,6 +267,31 @@ def _appeal_citizen(user: Any, appeal: Any) -> bool:
     if appeal is None:
         return _signed_in(user)
     return "citizen" in appeal_roles(user, appeal)
+
+
+@policy("appeal.follow")
+def _appeal_follow(user: Any, appeal: Any) -> bool:
+    """Following an appeal (being told when it is answered, closed, forwarded or not considered): a signed-in
+    resident with a confirmed email, only an appeal the portal publishes, and not their own (its applicant is told
+    of every step anyway). ``None`` asks whether the user may follow appeals at all."""
+    if not _citizen_act(user, appeal):
+        return False
+    if appeal is None:
+        return True
+    # The one rule of what is public, kept with the appeals' queries (imported here: they import this module).
+    from app.appeals.queries import is_public
+
+    return is_public(appeal) and appeal.citizen_id != user.id
+
+
+@policy("appeal.case")
+def _appeal_case(user: Any, obj: Any) -> bool:
+    """Linking appeals about the same matter into a case, unlinking them, answering a case's open appeals at once:
+    the officials and head of the district of ``obj`` (an appeal or a case). Each answer still passes the
+    transition table on its own appeal."""
+    if obj is None:
+        return _has_role(user, *STAFF)
+    return obj.district_id in staff_districts(user, tuple(STAFF))
 
 
 # --- Reception ----------------------------------------------------------------------
@@ -676,3 +706,56 @@ def _notification_view(user: Any, notification: Any) -> bool:
     """The notification centre and one's choices of channel: every signed-in person (residents and staff alike);
     a notification is its recipient's alone (the use cases answer another's with ``NotFound``)."""
     return _signed_in(user) and (notification is None or notification.user_id == user.id)
+
+
+# --- Area alerts ----------------------------------------------------------------------------------------------
+# Subscribing is open to everyone (the confirmation link proves the address); the cabinet manages a resident's own.
+
+
+def owns_address(user: Any, email: str | None) -> bool:
+    """Whether ``email`` is ``user``'s own confirmed account address (then no confirmation link is needed)."""
+    return (_signed_in(user) and user.is_confirmed and bool(email)
+            and user.email.lower() == (email or "").strip().lower())
+
+
+@policy("alert.manage")
+def _alert_manage(user: Any, subscription: Any) -> bool:
+    """A resident's alerts (the cabinet's list, adding, changing the frequency, ending one): every signed-in
+    person; a subscription is managed by the resident who made it signed in, or whose confirmed address it is
+    (the use cases answer another's with ``NotFound``)."""
+    if subscription is None:
+        return _signed_in(user)
+    return _signed_in(user) and (subscription.user_id == user.id or owns_address(user, subscription.email))
+
+
+# --- Open311 (machine clients filing appeals with an API key) ------------------------------------------------
+# A machine client is no signed-in user: it presents a key. Its views declare the policy with ``api_key`` below;
+# the use case identifies the key and asks ``require(key, "open311.file", district)``.
+
+
+@policy("open311.keys")
+def _open311_keys(user: Any, obj: Any) -> bool:
+    """Issuing, rotating and revoking Open311 API keys: administrators only."""
+    return _has_role(user, "admin")
+
+
+@policy("open311.file")
+def _open311_file(key: Any, district: Any) -> bool:
+    """Filing an appeal through the Open311 API: a key that is not revoked, to the one district it was issued for
+    (``district`` a district or its id; None asks only whether the key still files at all)."""
+    if key is None or getattr(key, "revoked_at", None) is not None or getattr(key, "district_id", None) is None:
+        return False
+    return district is None or getattr(district, "id", district) == key.district_id
+
+
+def api_key(name: str) -> Callable:
+    """View decorator for a machine client that authenticates with an API key instead of signing in: it declares
+    ``name``, which the view's use case asks of the key it identifies (a refused key gets the API's own 403)."""
+    if name not in _POLICIES:
+        raise RuntimeError(f"unknown policy {name!r}")
+
+    def decorate(view: Callable) -> Callable:
+        view.policy = name  # type: ignore[attr-defined]
+        return view
+
+    return decorate

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from app.administration import operations as ops
+from app.alerts import sending as alert_sending
 from app.appeals import service as appeals
 from app.models import utcnow
 from app.news import service as news
@@ -75,6 +76,14 @@ def expire_proposals(progress: Progress = iter) -> tuple[int, int]:
     return closed, len(due)
 
 
+def send_alert_digests(progress: Progress = iter) -> alert_sending.DigestSummary:
+    """Send each confirmed daily alert subscriber today's digest of their district's public appeals and answers."""
+    with ops.command_run("alerts digest") as run:
+        summary = alert_sending.send_digests(progress=progress)
+        run.summary = f"{summary.period}: {summary.sent} sent, {summary.nothing_new} nothing new, {summary.failed} failed"
+    return summary
+
+
 def send_notification_digests(progress: Progress = iter) -> notifications.DigestSummary:
     """Send each person with notifications waiting for the daily email their digest (once a day)."""
     with ops.command_run("notifications digest") as run:
@@ -101,6 +110,7 @@ JOBS: list[Job] = [
     Job("news digest", "0 8 * * 1", send_news_digests),
     Job("proposals expire", "0 2 * * *", expire_proposals),
     Job("notifications digest", "0 7 * * *", send_notification_digests),
+    Job("alerts digest", "0 7 * * *", send_alert_digests),
 ]
 
 

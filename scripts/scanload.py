@@ -34,6 +34,8 @@ SKIP = re.compile(r"/auth/logout|/cabinet/(?:close|delete)|/data/close|/sessions
                   r"/two-factor")
 # What the portal's own error page carries (templates/errors/error.html), as opposed to a server's bare page.
 PORTAL_ERROR_PAGE = 'class="error-code"'
+# The open data's and Open311's own refusal: {"error": {...}}, [{"code": 503, ...}] or <errors><error><code>503.
+API_REFUSAL = re.compile(r'^\s*(\{"error"|\[\s*\{\s*"code"\s*:\s*503|<\?xml[^>]*>\s*<errors>)')
 # No more than this many addresses of one shape (digits folded) are queued: a crawl of every page of every
 # list would spend the run on pagination.
 PER_SHAPE = 12
@@ -197,6 +199,7 @@ class Client:
                 else:
                     self.cookies[name.strip()] = value
             location = response.headers.get("Location")
+            retry_after = response.headers.get("Retry-After")
             if response.headers.get("Connection", "").lower() == "close":
                 self.conn.close()
                 self.conn = None
@@ -206,8 +209,10 @@ class Client:
                 self.conn = None
             self.result.record(method, url, None, type(error).__name__ + ": " + str(error)[:120])
             return None, url, ""
-        # A 503 that is the portal's own page (it is busy, or its database is away) is a refusal, not a crash.
-        self.result.record(method, url, status, refused=status == 503 and PORTAL_ERROR_PAGE in text)
+        # A 503 that is the portal's own page (it is busy, or its database is away) is a refusal, not a crash; so is
+        # the machine APIs' own 503 (JSON or XML in their error shape, with Retry-After), which a client retries.
+        refused = status == 503 and (PORTAL_ERROR_PAGE in text or (retry_after and API_REFUSAL.search(text)))
+        self.result.record(method, url, status, refused=bool(refused))
         if status in {301, 302, 303, 307, 308} and location:
             target = urllib.parse.urljoin(url, location)
             if self.same_origin(target) and not SKIP.search(target):
@@ -219,7 +224,8 @@ class Client:
     def _read(response) -> str:  # noqa: ANN001
         kind = response.headers.get("Content-Type", "")
         raw = response.read()
-        return raw.decode("utf-8", "replace") if "html" in kind else ""
+        # Pages are read for their links and forms; the machine APIs' answers for their refusals (503) only.
+        return raw.decode("utf-8", "replace") if any(word in kind for word in ("html", "json", "xml")) else ""
 
     def same_origin(self, url: str) -> bool:
         parts = urllib.parse.urlsplit(url)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +22,29 @@ from app import create_app
 from app.extensions import db, limiter
 from app.news import cache as news_cache
 from deploy.mailsink import MailSink
+
+MEMORY_DISK = "/dev/shm"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Temporary files (the SQLite database, stored files, the crash tests' servers' databases) go to memory when
+    the machine has a memory disk and no ``--basetemp`` was given.
+
+    A commit on SQLite waits for the disk (fsync); on a memory disk it does not, which halves the suite's time
+    on SQLite (measured: 91 s → 47 s for tests/appeals, tests/polls and tests/news). Each run gets its own folder, so
+    two suites side by side (CI's lanes) never share one. It runs before pytest's own tmp_path set-up reads the
+    option."""
+    if config.option.basetemp is None and os.access(MEMORY_DISK, os.W_OK) and not hasattr(config, "workerinput"):
+        config.option.basetemp = tempfile.mkdtemp(prefix="reqemsal-tests-", dir=MEMORY_DISK)
+        config._memory_basetemp = config.option.basetemp
+
+
+def pytest_unconfigure(config):
+    """The memory folder is given back at the end of the run (pytest keeps its usual folders; this one uses RAM)."""
+    folder = getattr(config, "_memory_basetemp", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

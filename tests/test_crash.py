@@ -38,14 +38,14 @@ def _drive(server, requests: int, seconds: float, seed: int = 21) -> scanload.Re
 
 @pytest.mark.parametrize("kind", ["dev", "prod"])
 def test_scanner_load_never_crashes_the_server(crash_db, kind):
-    """Eight connections crawl and post forms for up to 20 seconds: every answer is a page, never a 5xx, and the
+    """Eight connections crawl and post forms for up to 12 seconds: every answer is a page, never a 5xx, and the
     process is alive at the end."""
     tmp, url = crash_db
     with serve(kind, tmp, url) as server:
-        result = _drive(server, requests=1000, seconds=20)
-    assert result.requests > 300, result.summary()  # a real crawl happened (a bound, not a speed)
+        result = _drive(server, requests=1000, seconds=12)
+    assert result.requests > 200, result.summary()  # a real crawl happened (a bound, not a speed)
     # The crawl reached what signed-in residents and staff see, and sent forms, not only public pages.
-    assert result.statuses[200] > 150 and result.statuses[302] > 0, result.summary()
+    assert result.statuses[200] > 100 and result.statuses[302] > 0, result.summary()
 
 
 @pytest.mark.parametrize("kind", ["dev", "prod"])
@@ -56,10 +56,10 @@ def test_database_refusing_under_load_gets_the_busy_page_then_recovers(crash_db,
     tmp, url = crash_db
     with serve(kind, tmp, url, SQLITE_BUSY_TIMEOUT="0.5", DB_POOL_TIMEOUT="2") as server:
         with database_refusals(url, hold=4, pause=2) as began:
-            during = _drive(server, requests=800, seconds=12, seed=5)
+            during = _drive(server, requests=800, seconds=9, seed=5)
         assert began, "the database never refused"
         assert during.statuses[503] > 0, during.summary()
-        after = _drive(server, requests=300, seconds=12, seed=6)
+        after = _drive(server, requests=300, seconds=8, seed=6)
     # PostgreSQL: not one refusal once it is back. SQLite serialises writers, and this server waits only 0.5 s
     # for another writer's lock (to make the refusals above quick), so on a machine running two suites at once a
     # write may still be refused now and then: recovered means nearly every request is served, not every one.

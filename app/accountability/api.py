@@ -1,22 +1,48 @@
-"""Open data: accountability figures as JSON. Fields, units and parameters are documented in docs/areas/accountability.md.
+"""Open data: accountability figures as JSON. Fields, units and parameters are documented in docs/areas/accountability.md,
+and in OpenAPI 3.1 in ``app/accountability/openapi.py`` (served in ``/api/openapi.json``).
 
 Read from the read replica when ``DATABASE_REPLICA_URL`` is set (``replica.from_replica``), else from the primary.
+Every error answers JSON of one shape, ``{"error": {"field", "message"}}``: a bad parameter (400), an unknown
+district (404), and a database that cannot answer now (503, with Retry-After), which elsewhere is the busy page.
 """
 from __future__ import annotations
 
-from flask import jsonify
+import logging
+
+from flask import jsonify, request
 from flask_babel import gettext as _
 
 from app.accountability import api_bp, stats
 from app.accountability import service as accountability
 from app.accountability.params import BadParameter, read_query
 from app.authz import public
+from app.extensions import db
+from app.kit.errorpages import DATABASE_UNAVAILABLE, EXPLANATIONS, RETRY_AFTER
 from app.kit.reference import find_by_code
 from app.replica import from_replica
+
+log = logging.getLogger("reqemsal.open_data")
 
 
 def _error(status: int, field: str | None, message: str):
     return jsonify({"error": {"field": field, "message": message}}), status
+
+
+def _busy(error: Exception):
+    """A database that refuses, times out or is locked: 503 in the open data's own shape, for a client to retry."""
+    log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is gone: the answer must still go out
+        log.warning("rollback failed after a database error in the open data", exc_info=True)
+    response, status = _error(503, None, str(EXPLANATIONS[503]))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response, status
+
+
+for _unavailable in DATABASE_UNAVAILABLE:
+    api_bp.register_error_handler(_unavailable, _busy)
 
 
 def _period(query) -> dict:
@@ -34,7 +60,7 @@ def _numbers(row: dict) -> dict:
 def national():
     """Every district's figures for the period, with the service index and rank."""
     try:
-        query = read_query()
+        query = read_query(exports=False)
     except BadParameter as error:
         return _error(400, error.field, str(error))
     table, total = accountability.national(query.period, query.category_id, "name", False)
@@ -58,7 +84,7 @@ def district(code: str):
     if chosen is None:
         return _error(404, "code", _("Unknown district code."))
     try:
-        query = read_query()
+        query = read_query(exports=False)
     except BadParameter as error:
         return _error(400, error.field, str(error))
     grid = stats.grid(query.period)

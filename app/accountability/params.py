@@ -40,8 +40,11 @@ class ReportQuery:
         return {k: v for k, v in values.items() if v is not None}
 
 
-def read_query() -> ReportQuery:
-    """The report query of the current request; ``BadParameter`` when a value cannot be used."""
+def read_query(exports: bool = True) -> ReportQuery:
+    """The report query of the current request; ``BadParameter`` when a value cannot be used.
+
+    ``exports=False`` (the open data, which answers JSON only) leaves ``format`` unread: it is no parameter there.
+    """
     args = request.args
     try:
         period = stats.parse_period(args.get("from"), args.get("to"))
@@ -52,7 +55,7 @@ def read_query() -> ReportQuery:
         category_id = int_or_none(args["category"])
         if category_id is None or db.session.get(Category, category_id) is None:
             raise BadParameter("category", _("Choose one of the listed categories."))
-    export = args.get("format") or None
+    export = (args.get("format") or None) if exports else None
     if export is not None and export not in EXPORTS:
         raise BadParameter("format", _("Exports are available as CSV or XLSX."))
     sort = args.get("sort", "index")

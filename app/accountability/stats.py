@@ -37,6 +37,9 @@ SMALL = 5  # breakdown cells counting fewer appeals are suppressed (with complem
 MIN_RATINGS = 5  # a mean rating over fewer ratings is never shown: with one rating it is that resident's rating
 MIN_RANKED = 20  # districts with fewer answered appeals in the period are shown but not ranked
 MAX_PERIOD_DAYS = 5 * 366
+# The years a period may lie in. The calendar's ends cannot be counted in (a month after December 9999, midnight
+# in Baku of 1 January 1 in UTC), and no appeal of the portal is dated outside these years.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 # The service index: weights of its four parts (they sum to 100). Shown on the pages with the formula.
 WEIGHTS = {"speed": 25, "on_time": 35, "satisfaction": 25, "openness": 15}
 ALL_COLUMNS = COUNTERS + BUCKET_COLUMNS
@@ -185,6 +188,10 @@ def parse_period(start: str | None, end: str | None, today: date | None = None) 
         last = date.fromisoformat(end) if end else default.end
     except ValueError:
         raise PeriodError("to", _("Enter the end date as YYYY-MM-DD.")) from None
+    for name, day in (("from", first), ("to", last)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise PeriodError(name, _("Enter a date in the years %(first)s to %(last)s.", first=FIRST_YEAR,
+                                      last=LAST_YEAR))
     if last < first:
         raise PeriodError("to", _("The period must end on or after the day it starts."))
     if (last - first).days + 1 > MAX_PERIOD_DAYS:

@@ -4,16 +4,16 @@ The download is one zip: ``data.json`` (profile, appeals with their timelines an
 bookings, e-service applications with their timelines, notifications, commitment feedback, the reports the
 resident made and any block on their taking part, the polls they took part in (never what they chose), the
 poll topics they proposed, and the sections other modules register: proposals and supports, consultation comments
-and answers, news subscriptions) and the files (the appeals' attachments the resident can see, the applications'
-documents, the pictures of their proposals). It is written to a temporary
+and answers, news subscriptions, the appeals they follow) and the files (the appeals' attachments the resident can
+see, the applications' documents, the pictures of their proposals). It is written to a temporary
 file, each stored file copied into it in chunks, so a large attachment is never held in memory whole.
 
 Closing the account erases the profile and every contact (email, phone, address) and disables sign-in. The
 records the authority must keep by law (appeals, reception bookings, e-service applications) stay, with the
 applicant's name as filed, and are shown as belonging to a closed account. Notifications are deleted, and the
 emails sent to the address are redacted in the outbox; the registered closers delete every news subscription
-to the address and the resident's proposal drafts. Both actions are audited by user id, never by contact (and
-``audit.record`` never stores a resident actor's email).
+to the address, the resident's proposal drafts and their follows of appeals. Both actions are audited by user id,
+never by contact (and ``audit.record`` never stores a resident actor's email).
 """
 from __future__ import annotations
 
@@ -71,7 +71,7 @@ CLOSERS: list[Callable[[User], list[str] | None]] = []
 # ``_load_sections`` imports them when the download or the closing runs, so their sections are never missing even
 # where no blueprint has loaded them (a command, a test of this module alone).
 SECTION_MODULES = ("app.proposals.service", "app.consultations.service", "app.news.subscriptions",
-                   "app.accounts.sessions")
+                   "app.accounts.sessions", "app.alerts.service", "app.appeals.follow")
 
 
 def register_exporter(section: str, exporter: Callable[[User, AddFile], Any]) -> None:

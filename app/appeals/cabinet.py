@@ -1,17 +1,19 @@
 """The citizen's appeals in the personal cabinet: list, one appeal, the applicant's steps."""
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.appeals import cabinet_bp
+from app.appeals import cabinet_bp, follow
 from app.appeals import queries as appeal_queries
 from app.appeals import service as appeals
 from app.appeals.forms import RateForm, TextForm, WithdrawForm
 from app.authz import requires
 from app.kit import files
+from app.kit.errors import Invalid
 from app.kit.paging import page_number
+from app.kit.redirects import safe_next
 from app.kit.steps import run_step
 
 
@@ -21,6 +23,37 @@ def appeals_list():
     """My appeals, newest first, with status and deadline."""
     page = appeal_queries.citizen_appeals(current_user, page_number(request.args.get("page")))
     return render_template("appeals/cabinet/appeals.html", page=page)
+
+
+@cabinet_bp.get("/appeals/following")
+@requires("cabinet.view")
+def appeals_following():
+    """The published appeals I follow, the latest followed first, each with its status and a way to stop."""
+    page = follow.following(current_user, page_number(request.args.get("page")))
+    return render_template("appeals/cabinet/following.html", page=page)
+
+
+@cabinet_bp.post("/appeals/<int:appeal_id>/follow")
+@requires("appeal.follow")
+def appeal_follow(appeal_id: int):
+    """Follow a published appeal: I am told when it is answered, closed, forwarded, not considered or reopened.
+    Back to the page the button was on (``next``), else the appeal's public page."""
+    try:
+        appeal = follow.follow(current_user, appeal_id)
+    except Invalid as error:
+        flash(" ".join(str(message) for message in error.errors.values()), "error")
+        return redirect(safe_next(request.form.get("next"), url_for("appeals_cabinet.appeals_following")))
+    flash(_("You follow appeal %(number)s. You will be told when it is answered.", number=appeal.number), "success")
+    return redirect(safe_next(request.form.get("next"), follow.public_link(appeal)))
+
+
+@cabinet_bp.post("/appeals/<int:appeal_id>/unfollow")
+@requires("cabinet.view")
+def appeal_unfollow(appeal_id: int):
+    """Stop following an appeal; back to the page the button was on (``next``), else my list."""
+    follow.unfollow(current_user, appeal_id)
+    flash(_("You no longer follow this appeal."), "success")
+    return redirect(safe_next(request.form.get("next"), url_for("appeals_cabinet.appeals_following")))
 
 
 def _render(appeal_id: int, status: int = 200, **forms):

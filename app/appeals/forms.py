@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -59,6 +60,8 @@ class AppealForm(BaseForm):
         _l("Attachments"), description=_l("Up to 5 files: PDF, JPEG or PNG, at most 10 MB each.")
     )
     submission_token = HiddenField()
+    # Without JavaScript: the form comes back with the open appeals like this one, and nothing is filed.
+    check_similar = SubmitField(_l("Check for similar appeals"))
     submit = SubmitField(_l("Send the appeal"))
 
     def fill_choices(self, districts, categories, tr) -> None:
@@ -118,7 +121,22 @@ class AnswerForm(BaseForm):
     """The official's answer to the applicant."""
 
     answer = TextAreaField(_l("Answer"), validators=[DataRequired(_l("Write the answer.")), Length(max=TEXT_LIMIT, message=MAX)])
+    # Shown only for an appeal linked into a case (app/appeals/cases.py answer_all).
+    to_case = BooleanField(_l("Send this answer to every open appeal of the case, each applicant on their own appeal"))
     submit = SubmitField(_l("Send the answer"))
+
+
+class LinkForm(BaseForm):
+    """An official links the appeal with another one on the same matter, by number or from the suggestions."""
+
+    number = StringField(_l("Registration number of the appeal to link with"),
+                         validators=[Length(max=20, message=MAX)])
+    submit = SubmitField(_l("Link the appeals"))
+
+    def example_from(self, number: str) -> None:
+        """Show the number's shape with this appeal's district and year (never another district's code: an
+        official of one district is not shown another's numbers, not even as an example)."""
+        self.number.description = _("For example %(number)s.", number=number.rsplit("-", 1)[0] + "-000123")
 
 
 class ForwardForm(BaseForm):

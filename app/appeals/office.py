@@ -10,10 +10,19 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from app import authz
-from app.appeals import office_bp
+from app.appeals import cases, office_bp
 from app.appeals import queries as appeal_queries
 from app.appeals import service as appeals
-from app.appeals.forms import AnswerForm, AssignForm, ExtendForm, ForwardForm, NotConsiderForm, RegisterStepForm, TextForm
+from app.appeals.forms import (
+    AnswerForm,
+    AssignForm,
+    ExtendForm,
+    ForwardForm,
+    LinkForm,
+    NotConsiderForm,
+    RegisterStepForm,
+    TextForm,
+)
 from app.authz import requires
 from app.extensions import db
 from app.kit import files
@@ -95,10 +104,14 @@ def _render(appeal_id: int, status: int = 200, **forms):
         "start_form": lambda: ButtonForm(prefix="start"),
         "study_form": lambda: ButtonForm(prefix="study"),
         "urgent_form": lambda: ButtonForm(prefix="urgent"),
+        "link_form": lambda: LinkForm(prefix="link"),
+        "unlink_form": lambda: ButtonForm(prefix="unlink"),
     }.items():
         forms.setdefault(name, factory())
+    forms["link_form"].example_from(appeal.number)
     allowed = {to for (frm, to) in authz.TRANSITIONS if frm == appeal.status and authz.transition_allowed(current_user, appeal, to)}
-    return render_template("appeals/office/appeal.html", view=view, allowed=allowed, **forms), status
+    return render_template("appeals/office/appeal.html", view=view, allowed=allowed,
+                           case=cases.case_view(current_user, appeal), **forms), status
 
 
 @office_bp.get("/appeals/<int:appeal_id>")
@@ -158,10 +171,31 @@ def appeal_request_info(appeal_id: int):
 @office_bp.post("/appeals/<int:appeal_id>/answer")
 @requires("district.work")
 def appeal_answer(appeal_id: int):
-    """Answer the applicant."""
+    """Answer the applicant; or, for an appeal linked into a case, every open appeal of the case at once."""
     form = AnswerForm(prefix="answer")
+    if form.to_case.data:
+        return _step(appeal_id, form, "answer_form", lambda: cases.answer_all(current_user, appeal_id, form.answer.data),
+                     _("The answer is sent to every open appeal of the case, each applicant on their own appeal."))
     return _step(appeal_id, form, "answer_form", _transition(appeal_id, "answered", answer=form.answer.data),
                  _("The answer is sent to the applicant."))
+
+
+@office_bp.post("/appeals/<int:appeal_id>/link")
+@requires("appeal.case")
+def appeal_link(appeal_id: int):
+    """Link the appeal with another appeal of the district on the same matter (by its registration number)."""
+    form = LinkForm(prefix="link")
+    return _step(appeal_id, form, "link_form", lambda: cases.link(current_user, appeal_id, form.number.data),
+                 _("The appeals are linked into one case. Each keeps its own number, deadline and answer."))
+
+
+@office_bp.post("/appeals/<int:appeal_id>/unlink")
+@requires("appeal.case")
+def appeal_unlink(appeal_id: int):
+    """Take the appeal out of its case (a case left with one appeal dissolves)."""
+    form = ButtonForm(prefix="unlink")
+    return _step(appeal_id, form, "unlink_form", lambda: cases.unlink(current_user, appeal_id),
+                 _("The appeal is no longer linked with the other appeals."))
 
 
 @office_bp.post("/appeals/<int:appeal_id>/forward")

@@ -5,13 +5,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.appeals import bp
+from app.appeals import bp, follow, similar
 from app.appeals import queries as appeal_queries
 from app.appeals import service as appeals
 from app.appeals.forms import AppealForm
 from app.authz import can, public, requires
+from app.extensions import limiter
 from app.kit.errors import Invalid
-from app.kit.forms import coordinate
+from app.kit.forms import TokenForm, coordinate, int_or_none
 from app.kit.i18n import current_lang, fmt_datetime, tr
 from app.kit.paging import page_number
 from app.kit.reference import active_categories, active_districts
@@ -38,6 +39,11 @@ def new():
         form.applicant_address.data = current_user.address or ""
         form.district_id.data = current_user.district_id
     _choices(form)
+    if request.method == "POST" and form.check_similar.data:
+        # "Check for similar appeals" (the page without JavaScript): the form again as written, nothing filed.
+        found = similar.similar_for(current_user, form.district_id.data, form.category_id.data, form.subject.data,
+                                    form.text.data)
+        return render_template("appeals/new.html", form=form, similar=found, checked=True)
     if form.validate_on_submit():
         data = appeals.AppealInput(
             district_id=form.district_id.data,
@@ -67,7 +73,23 @@ def new():
                 "success",
             )
             return redirect(url_for("appeals_cabinet.appeal", appeal_id=appeal.id))
-    return form_page("appeals/new.html", form=form)
+    return form_page("appeals/new.html", form=form, similar=similar.SimilarAppeals(), checked=False)
+
+
+# A person typing, with the page's pause between keystrokes, asks about once a second at most.
+SIMILAR_LIMIT = "60 per minute"
+
+
+@bp.get("/similar")
+@requires("cabinet.view")
+@limiter.limit(SIMILAR_LIMIT)
+def similar_appeals():
+    """The open public appeals like the one being written, as a piece of the filing page that its script
+    (static/js/similar-appeals.js) asks for as the resident types. Bad or missing values find nothing."""
+    found = similar.similar_for(current_user, int_or_none(request.args.get("district_id")),
+                                int_or_none(request.args.get("category_id")), request.args.get("subject", ""),
+                                request.args.get("text", ""))
+    return render_template("appeals/_similar.html", similar=found, checked=True)
 
 
 @bp.get("/public")
@@ -85,3 +107,11 @@ def public_list(code: str):
     district = district_by_code(code)
     page = appeal_queries.public_appeals(district, page_number(request.args.get("page")))
     return render_template("appeals/public_list.html", district=district, page=page)
+
+
+@bp.get("/public/<code>/<int:appeal_id>")
+@public
+def public_appeal(code: str, appeal_id: int):
+    """One published appeal with its answer, never a name or a contact; a resident may follow it from here."""
+    shown = follow.public_appeal(current_user, code, appeal_id)
+    return render_template("appeals/public_appeal.html", shown=shown, form=TokenForm())

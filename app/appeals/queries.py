@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import authz
@@ -18,7 +18,20 @@ from app.kit import audit
 from app.kit.calendar import add_working_days, end_of_day, local_date, working_days_between
 from app.kit.errors import Invalid, NotFound
 from app.kit.paging import Page, paginate
-from app.models import KINDS, OPEN_STATUSES, STATUSES, Appeal, AppealEvent, AppealMessage, Attachment, District, User, utcnow
+from app.models import (
+    KINDS,
+    OPEN_STATUSES,
+    STATUSES,
+    Appeal,
+    AppealCase,
+    AppealCaseMember,
+    AppealEvent,
+    AppealMessage,
+    Attachment,
+    District,
+    User,
+    utcnow,
+)
 
 PER_PAGE = 25
 
@@ -78,6 +91,10 @@ class Inbox:
     overdue: int
     page: Page
     filters: InboxFilters = field(default_factory=InboxFilters)
+    # For each appeal of the page linked into a case: the case's other appeals, (id, number) by number.
+    cases: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    # How many appeals the filters show (``page.total`` counts a case's shown appeals once: pages hold groups).
+    total: int = 0
 
 
 def staff_district(actor: User, district_id: int | None) -> District:
@@ -128,14 +145,21 @@ def inbox(actor: User, district_id: int | None, filters: InboxFilters, now: date
         "newest": (Appeal.created_at.desc(), Appeal.id.desc()),
         "number": (Appeal.number,),
     }[filters.sort]
+    # The appeals of one case (app/appeals/cases.py) come together: a case stands in the list where its first shown
+    # appeal does, the others it shows following it. They are taken out of their own places rather than sorted
+    # by a computed key, so that the list keeps reading the indexes in their order.
+    mates, followers = _linked(district.id, conditions, filters.sort)
+    following = [i for ids in followers.values() for i in ids]
+    listed = [*conditions, Appeal.id.not_in(following)] if following else conditions
     query = (
         select(Appeal)
-        .where(*conditions)
+        .where(*listed)
         .options(joinedload(Appeal.category), joinedload(Appeal.assignee))
         .order_by(*order)
     )
-    count = select(func.count()).select_from(Appeal).where(*conditions)
-    page = paginate(query, filters.page, filters.per_page, count=count, unique=True)
+    count = select(func.count()).select_from(Appeal).where(*listed)
+    page = paginate(query, filters.page, filters.per_page, count=count, unique=True,
+                    wrap=lambda rows: _with_followers(rows, followers))
     counts = dict(
         db.session.execute(
             select(Appeal.status, func.count()).where(Appeal.district_id == district.id).group_by(Appeal.status)
@@ -146,7 +170,48 @@ def inbox(actor: User, district_id: int | None, filters: InboxFilters, now: date
             Appeal.district_id == district.id, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now
         )
     ) or 0
-    return Inbox(district, {s: counts.get(s, 0) for s in STATUSES}, overdue, page, filters)
+    shown = {a.id for a in page.items}
+    return Inbox(district, {s: counts.get(s, 0) for s in STATUSES}, overdue, page, filters,
+                 {i: found for i, found in mates.items() if i in shown}, page.total + len(following))
+
+
+def _linked(district_id: int, conditions: list, sort: str) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[int]]]:
+    """The district's appeals linked into cases, read in one statement (cases are few beside the appeals): for each,
+    the other appeals of its case as (id, number) by number; and for the first appeal of each case among those the
+    ``conditions`` show (in the order ``sort``), the ids of the others shown, in that order."""
+    rows = db.session.execute(
+        select(AppealCaseMember.case_id, Appeal.id, Appeal.number, Appeal.due_at, Appeal.created_at,
+               and_(*conditions).label("shown"))
+        .join(AppealCase, AppealCase.id == AppealCaseMember.case_id)
+        .join(Appeal, Appeal.id == AppealCaseMember.appeal_id)
+        # Through the case's district, so the plan starts from the few cases rather than the district's appeals.
+        .where(AppealCase.district_id == district_id)
+    ).all()
+    by_case: dict[int, list] = {}
+    for row in rows:
+        by_case.setdefault(row.case_id, []).append(row)
+    key = {"due": lambda r: (r.due_at, r.id), "newest": lambda r: (r.created_at, r.id), "number": lambda r: r.number}[sort]
+    mates: dict[int, list[tuple[int, str]]] = {}
+    followers: dict[int, list[int]] = {}
+    for members in by_case.values():
+        for row in members:
+            mates[row.id] = sorted(((o.id, o.number) for o in members if o.id != row.id), key=lambda m: m[1])
+        shown = sorted((r for r in members if r.shown), key=key, reverse=sort == "newest")
+        if len(shown) > 1:
+            followers[shown[0].id] = [r.id for r in shown[1:]]
+    return mates, followers
+
+
+def _with_followers(rows: list[Appeal], followers: dict[int, list[int]]) -> list[Appeal]:
+    """The page's appeals, each first appeal of a case followed by the others of its case the filters show: one
+    statement whatever the page holds."""
+    wanted = [i for row in rows for i in followers.get(row.id, ())]
+    if not rows:
+        return rows
+    loaded = {a.id: a for a in db.session.scalars(
+        select(Appeal).where(Appeal.id.in_(wanted)).options(joinedload(Appeal.category), joinedload(Appeal.assignee))
+    ).unique()}
+    return [item for row in rows for item in (row, *(loaded[i] for i in followers.get(row.id, ()) if i in loaded))]
 
 
 NUMBER_RE = re.compile(r"[A-Z]{2,5}-\d{4}-\d{6}")
@@ -246,9 +311,21 @@ def citizen_appeals(actor: User, page: int = 1, per_page: int = PER_PAGE) -> Pag
 
 
 
+def public_rule() -> tuple:
+    """What makes an appeal public, as SQL conditions: its applicant allowed publication and did not ask for
+    confidentiality. The one rule for the public list and for whatever else shows appeals to everyone (the area
+    alerts' emails and feed); what they show of one is never a name or a contact."""
+    return (Appeal.public_ok.is_(True), Appeal.confidential.is_(False))
+
+
+def is_public(appeal: Appeal) -> bool:
+    """``public_rule`` for an appeal already loaded (a step being taken on it)."""
+    return bool(appeal.public_ok) and not appeal.confidential
+
+
 def public_appeals(district: District, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """The district's appeals whose applicants allowed publication; never a name or a contact."""
-    conditions = [Appeal.district_id == district.id, Appeal.public_ok.is_(True), Appeal.confidential.is_(False)]
+    conditions = [Appeal.district_id == district.id, *public_rule()]
     query = (
         select(Appeal)
         .where(*conditions)

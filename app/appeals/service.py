@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app import authz
 from app.accountability import stats
 from app.administration import reference_service as reference
+from app.appeals.signals import appeal_step
 from app.extensions import db
 from app.kit import audit, files, notify
 from app.kit.calendar import (
@@ -105,6 +106,9 @@ ACTION_LABELS = {
     "urgent": _l("Marked as urgent"),
     "escalated": _l("Overdue: escalated to the head"),
     "note": _l("Internal note"),
+    # Internal steps (app/appeals/cases.py); the note names the other appeals.
+    "linked": _l("Linked with other appeals on the same matter"),
+    "unlinked": _l("Unlinked from appeals on the same matter"),
 }
 
 
@@ -128,6 +132,9 @@ class AppealInput:
     locale: str = "az"
     source: str = "web"
     attachments: list = field(default_factory=list)
+    # The Open311 key a machine client filed with (source "api"): the rulebook's "appeal.file" then lets the key's
+    # holder vouch for an appellant whose email is not confirmed (app/open311/).
+    api_key: object | None = None
 
 
 # --- Numbering -----------------------------------------------------------------
@@ -201,7 +208,7 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
 
     Sending the same form twice (same submission token) returns the first appeal.
     """
-    authz.require(actor, "appeal.file")
+    authz.require(actor, "appeal.file", data)
     existing = _existing_submission(actor.id, data.submission_token)
     if existing is not None:
         return existing
@@ -322,6 +329,8 @@ def _event(appeal: Appeal, actor: User | None, action: str, from_status: str | N
     db.session.add(event)
     # The accountability rollups change in the same transaction as the appeal.
     stats.on_event(appeal, event)
+    # Followers and area alerts hear of the step in the same transaction (app/appeals/signals.py).
+    appeal_step.send(appeal, event=event)
     if actor is None or actor.id != appeal.citizen_id:
         _audit(appeal, actor, action, from_status, to_status)
     return event
@@ -331,7 +340,7 @@ def _event(appeal: Appeal, actor: User | None, action: str, from_status: str | N
 AUDIT_ACTIONS = {
     "filed": "appeal.file", "answered": "appeal.answer", "assigned": "appeal.assign", "extended": "appeal.extend",
     "extra_study": "appeal.extra_study", "urgent": "appeal.urgent", "note": "appeal.note",
-    "escalated": "appeal.escalate",
+    "escalated": "appeal.escalate", "linked": "appeal.link", "unlinked": "appeal.unlink",
 }
 
 
@@ -428,11 +437,12 @@ def _require_text(value: str, field_name: str, message: str, limit: int = TEXT_L
 
 
 def transition(actor: User | None, appeal_id: int, to_status: str, data: StepData | None = None,
-               now: datetime | None = None) -> Appeal:
+               now: datetime | None = None, *, commit: bool = True) -> Appeal:
     """Move an appeal to ``to_status`` if the table allows ``actor`` to, with what that step needs.
 
     ``actor`` None is the scheduler. Raises ``NotFound`` (not visible), ``Invalid``
-    (no such step from the current status, or missing data) or ``NotAllowed``.
+    (no such step from the current status, or missing data) or ``NotAllowed``. With ``commit`` False the step
+    joins the caller's transaction, which commits or rolls back several steps together (app/appeals/cases.py).
     """
     data = data or StepData()
     now = now or utcnow()
@@ -446,7 +456,8 @@ def transition(actor: User | None, appeal_id: int, to_status: str, data: StepDat
     as_citizen = "citizen" in roles and not (roles & authz.STAFF & authz.TRANSITIONS[(from_status, to_status)])
     try:
         _STEPS[to_status](actor, appeal, data, now, as_citizen)
-        notify.commit()
+        if commit:
+            notify.commit()
     except files.StorageUnavailable:
         _discard_stored_files()
         raise files.storage_failed("attachments") from None

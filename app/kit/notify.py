@@ -8,7 +8,8 @@ the email by the person's choice for that kind (``NotificationPreference``, else
 - ``email``: in the centre and an email at once;
 - ``digest``: in the centre, and in the daily digest (``app/notifications/service.py``, ``flask notifications digest``).
 
-Nobody inactive or without an email address is ever emailed: their notifications stay in the centre.
+Nobody inactive or without an email address (an address under ``.invalid`` is none) is ever emailed: their
+notifications stay in the centre.
 
 The notification and its email's outbox row both join the caller's transaction: a rolled-back change notifies
 nobody, a committed one cannot lose its email (``commit`` below, or the use case's own commit).
@@ -68,6 +69,8 @@ _ALL_KINDS = (
     Kind("appeal.deadline", _l("The deadline of my appeal changes"), "email", (RESIDENT,)),
     Kind("appeal.message", _l("The authority writes to me about my appeal"), "email", (RESIDENT,)),
     Kind("appeal.commitment", _l("My appeal is linked to a commitment of the authority"), "in_app", (RESIDENT,)),
+    Kind("appeal.followed", _l("An appeal I follow is answered, closed, forwarded, not considered or reopened"),
+         "email", (RESIDENT,)),
     Kind("booking.booked", _l("My reception booking is made"), "in_app", (RESIDENT,), choosable=False),
     Kind("booking.cancelled", _l("A reception I booked is cancelled"), "email", (RESIDENT,)),
     Kind("booking.reminder", _l("A reminder the day before my reception"), "email", (RESIDENT,)),
@@ -167,7 +170,7 @@ def notify_all(users: Iterable[User], text_factory: Callable[[], Any], *, kind: 
                 texts[person.locale] = str(text_factory())
         text = texts[person.locale]
         channel = chosen.get(person.id, spec.default)
-        if not (person.active and person.email):
+        if not (person.active and reachable(person.email)):
             channel = "in_app"
         row = Notification(user_id=person.id, kind=spec.name, object_type=object_type, object_id=object_id,
                            appeal_id=appeal_id, text=text[:TEXT_LIMIT], link=link, channel=channel, created_at=now)
@@ -177,6 +180,16 @@ def notify_all(users: Iterable[User], text_factory: Callable[[], Any], *, kind: 
             mail.queue_email(person.email, "notification", person.locale, text=text,
                              link=mail.absolute(link) if link else None)
     return written
+
+
+# The domain reserved for addresses that reach nobody (RFC 2606): an account filed for by phone alone through the
+# Open311 API has one of its own here (app/open311/service.py).
+NO_MAILBOX = ".invalid"
+
+
+def reachable(email: str | None) -> bool:
+    """Whether ``email`` is an address mail can reach: not empty, and not under the reserved ``.invalid`` domain."""
+    return bool(email) and not email.lower().endswith(NO_MAILBOX)
 
 
 def commit() -> None:

@@ -1,7 +1,7 @@
 """Routes of the public pages."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from app import observability
@@ -9,7 +9,7 @@ from app.authz import monitoring, monitoring_allowed, public
 from app.extensions import limiter
 from app.kit.i18n import current_lang
 from app.kit.reference import active_districts
-from app.main import bp
+from app.main import bp, openapi
 from app.main.queries import home_figures
 from app.news import service as news
 
@@ -51,6 +51,25 @@ def accessibility():
 def privacy():
     """The privacy notice residents accept when they register."""
     return render_template("main/privacy.html")
+
+
+@bp.get("/developers")
+@public
+def developers():
+    """For people who build on the portal's APIs: the OpenAPI description, the open data, Open311 and keys."""
+    paths = openapi.description(current_app)["paths"]
+    return render_template("main/developers.html", open311=any(path.startswith("/open311/") for path in paths))
+
+
+@bp.get("/api/openapi.json")
+@public
+def openapi_description():
+    """The OpenAPI 3.1 description of every machine endpoint (``app/main/openapi.py``)."""
+    response = jsonify(openapi.description(current_app))
+    # The same for everyone and changed only by a new release: a client or a proxy may keep it for an hour.
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
 
 
 @bp.get("/healthz")

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models. Importing this package registers every table."""
+from app.models.alert import ALERT_FREQUENCIES, ALERT_STATUSES, AlertSubscription
 from app.models.appeal import (
     KINDS,
     NOT_CONSIDERED_GROUNDS,
@@ -6,11 +7,14 @@ from app.models.appeal import (
     SOURCES,
     STATUSES,
     Appeal,
+    AppealCase,
+    AppealCaseMember,
     AppealEvent,
     AppealMessage,
     AppealSequence,
     Attachment,
 )
+from app.models.appeal_follow import AppealFollower
 from app.models.audit import AuditChainHead, AuditEntry
 from app.models.base import UTCDateTime, utcnow
 from app.models.commitment import (
@@ -60,6 +64,7 @@ from app.models.news import (
 )
 from app.models.news_subscription import SUBSCRIPTION_STATUSES, NewsSubscription
 from app.models.notification import NOTIFICATION_CHANNELS, Notification, NotificationPreference
+from app.models.open311 import ApiKey, Open311Request
 from app.models.ops import RUN_OUTCOMES, CommandRun
 from app.models.outbox import OutboxAttachment, OutboxMessage
 from app.models.poll import (
@@ -133,13 +138,19 @@ __all__ = [
     "Service",
     "ServiceApplication",
     "ServiceForm",
+    "ALERT_FREQUENCIES",
+    "ALERT_STATUSES",
+    "AlertSubscription",
     "Appeal",
     "AuditChainHead",
     "AuditEntry",
     "CommandRun",
     "RUN_OUTCOMES",
     "AppealStat",
+    "AppealCase",
+    "AppealCaseMember",
     "AppealEvent",
+    "AppealFollower",
     "AppealMessage",
     "AppealSequence",
     "Attachment",
@@ -149,6 +160,8 @@ __all__ = [
     "NOTIFICATION_CHANNELS",
     "NotificationPreference",
     "OPEN_STATUSES",
+    "ApiKey",
+    "Open311Request",
     "SOURCES",
     "STATUSES",
     "CALENDAR_KINDS",

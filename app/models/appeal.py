@@ -141,6 +141,39 @@ class Appeal(db.Model):
         return f"<Appeal {self.number} {self.status}>"
 
 
+class AppealCase(db.Model):
+    """Appeals of one district about the same matter, linked by its officials.
+
+    The case only groups the appeals for the officials: each appeal keeps its own registration number, deadline,
+    notifications and answer, because the law gives every appellant their own answer on their own clock.
+    """
+
+    __tablename__ = "appeal_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    members: Mapped[list[AppealCaseMember]] = relationship(
+        back_populates="case", order_by="AppealCaseMember.appeal_id", cascade="all, delete-orphan"
+    )
+
+
+class AppealCaseMember(db.Model):
+    """An appeal's place in a case: an appeal belongs to at most one case (its id is the key)."""
+
+    __tablename__ = "appeal_case_members"
+
+    appeal_id: Mapped[int] = mapped_column(ForeignKey("appeals.id", ondelete="CASCADE"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("appeal_cases.id", ondelete="CASCADE"), index=True)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[AppealCase] = relationship(back_populates="members")
+    appeal: Mapped[Appeal] = relationship()
+
+
 class AppealSequence(db.Model):
     """The last registration number issued per district and year (row-locked when incremented)."""
 

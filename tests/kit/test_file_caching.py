@@ -39,7 +39,7 @@ PRIVATE = "private, no-store"
 # What in a view (or a helper of its module) answers with a file rather than a page.
 FILE_ANSWER = re.compile(r"files\.(send|stream)\(|send_file\(|Response\(")
 # File routes anyone may fetch, signed in or not: they may be cached publicly.
-PUBLIC_FILES = {"news.event_ics", "newsfeeds.sitemap", "newsfeeds.sitemap_pages", "newsfeeds.sitemap_news"}
+PUBLIC_FILES = {"alerts.feed", "news.event_ics", "newsfeeds.sitemap", "newsfeeds.sitemap_pages", "newsfeeds.sitemap_news"}
 # Routes that are public or private by what they show (tested on their own below).
 MIXED = {"news.image", "proposals.image"}
 
