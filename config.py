@@ -79,6 +79,8 @@ class Config:
     RATELIMIT_AUTH = os.environ.get("RATELIMIT_AUTH", "20 per 10 minutes")
     # Checking result documents by code: plenty for a person, far too few to guess a code.
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "30 per minute")
+    # Appeals filed through Open311, per API key: a call centre's pace, not a flood's.
+    RATELIMIT_OPEN311 = os.environ.get("RATELIMIT_OPEN311", "60 per minute")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
 

@@ -29,7 +29,7 @@ from app.models.outbox import OUTBOX_STATUSES
 
 #: The scheduled commands the operations page always lists (with "never run" until they have run).
 SCHEDULED_COMMANDS: list[str] = ["appeals escalate", "appeals autoclose", "reception remind", "news publish-due",
-                                  "news digest", "proposals expire", "notifications digest"]
+                                  "news digest", "proposals expire", "notifications digest", "alerts digest"]
 
 
 @contextmanager

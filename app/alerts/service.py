@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select
@@ -28,14 +27,12 @@ from app.accounts import mydata
 from app.extensions import db
 from app.kit import mail
 from app.kit.errors import Invalid, NotFound
-from app.kit.tokens import make_token, read_token
+from app.kit.subscriptions import Links, confirm_max_age
 from app.models import ALERT_FREQUENCIES, LANGUAGES, AlertSubscription, Category, District, User, utcnow
 from app.models.alert import new_alert_nonce
 
-CONFIRM_PURPOSE = "alert-subscribe"
-UNSUBSCRIBE_PURPOSE = "alert-unsubscribe"
-# An unsubscribe link in an alert keeps working for years (until it is used).
-UNSUBSCRIBE_MAX_AGE = 3600 * 24 * 365 * 5
+# The confirm and one-click unsubscribe links (app/kit/subscriptions.py).
+LINKS = Links(AlertSubscription, "alert-subscribe", "alert-unsubscribe", new_alert_nonce)
 
 FREQUENCY_LABELS = {
     "instant": _l("At once: one email for each new appeal or answer"),
@@ -56,17 +53,9 @@ class SubscribeInput:
     lang: str = "az"
 
 
-def _max_age() -> int:
-    return current_app.config["CONFIRM_TOKEN_MAX_AGE"]
-
-
-def _token(purpose: str, subscription: AlertSubscription) -> str:
-    return make_token(purpose, {"s": subscription.id, "n": subscription.nonce})
-
-
 def unsubscribe_url(subscription: AlertSubscription) -> str:
     """The one-click unsubscribe address of ``subscription`` (no sign-in needed), on ``PUBLIC_URL``."""
-    return mail.link("alerts.unsubscribe", token=_token(UNSUBSCRIBE_PURPOSE, subscription))
+    return mail.link("alerts.unsubscribe", token=LINKS.unsubscribe_token(subscription))
 
 
 def unsubscribe_headers(link: str) -> dict[str, str]:
@@ -157,10 +146,10 @@ def subscribe(actor: User | None, data: SubscribeInput) -> str:
         else:
             subscription.frequency = data.frequency
             db.session.flush()  # the id goes into the link
-            link = mail.link("alerts.confirm", token=_token(CONFIRM_PURPOSE, subscription))
+            link = mail.link("alerts.confirm", token=LINKS.confirm_token(subscription))
             mail.queue_email(email, "alert_subscribe", subscription.lang, district=district, category=category,
                              frequency=FREQUENCY_NAMES[subscription.frequency], link=link,
-                             hours=_max_age() // 3600)
+                             hours=confirm_max_age() // 3600)
         db.session.commit()
     except IntegrityError:
         # The same address subscribed twice at once: the other request made the row and sent its link.
@@ -169,48 +158,10 @@ def subscribe(actor: User | None, data: SubscribeInput) -> str:
     return "sent"
 
 
-def _from_token(purpose: str, token: str, max_age: int) -> AlertSubscription | None:
-    status, payload = read_token(purpose, token, max_age)
-    if status != "ok" or not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
-        return None
-    subscription = db.session.get(AlertSubscription, payload["s"])
-    if subscription is None or subscription.nonce != payload.get("n"):
-        return None
-    return subscription
-
-
-def confirm(token: str) -> AlertSubscription:
-    """Start the subscription the link was sent for (opening it twice is fine); ``Invalid`` otherwise."""
-    if read_token(CONFIRM_PURPOSE, token, _max_age())[0] == "expired":
-        raise Invalid({None: _("This confirmation link has expired. Subscribe again to get a new one.")})
-    subscription = _from_token(CONFIRM_PURPOSE, token, _max_age())
-    if subscription is None or subscription.status == "ended":
-        raise Invalid({None: _("This confirmation link is not valid.")})
-    if subscription.status == "pending":
-        subscription.status, subscription.confirmed_at = "active", utcnow()
-        db.session.commit()
-    return subscription
-
-
-def for_unsubscribe(token: str) -> AlertSubscription:
-    """The live subscription an unsubscribe link is for; ``Invalid`` once it was used (or never valid)."""
-    subscription = _from_token(UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
-    if subscription is None or subscription.status == "ended":
-        raise Invalid({None: _("This link no longer works: the subscription has already ended.")})
-    return subscription
-
-
-def _end(subscription: AlertSubscription) -> None:
-    # A new nonce: every confirm and unsubscribe link of this subscription stops working.
-    subscription.status, subscription.ended_at, subscription.nonce = "ended", utcnow(), new_alert_nonce()
-
-
-def unsubscribe(token: str) -> AlertSubscription:
-    """End the subscription of the link (only that one); the link stops working."""
-    subscription = for_unsubscribe(token)
-    _end(subscription)
-    db.session.commit()
-    return subscription
+# The links' use cases, as the views call them: start the subscription, the one a link would end, end it.
+confirm = LINKS.confirm
+for_unsubscribe = LINKS.for_unsubscribe
+unsubscribe = LINKS.unsubscribe
 
 
 # --- The resident's alerts (the cabinet) ----------------------------------------------------------------------------
@@ -257,7 +208,7 @@ def change_frequency(actor: User, subscription_id: int, frequency: str) -> Alert
 def end(actor: User, subscription_id: int) -> AlertSubscription:
     """End one of the resident's alerts; its emailed links stop working."""
     subscription = _managed(actor, subscription_id)
-    _end(subscription)
+    LINKS.end(subscription)
     db.session.commit()
     return subscription
 

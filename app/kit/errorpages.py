@@ -120,6 +120,16 @@ def _headers(response, code: int):
     return response
 
 
+def carried_headers(error: HTTPException) -> dict[str, str]:
+    """The headers an HTTP error carries besides its own page's type: ``Allow`` on a 405 (RFC 9110 requires it),
+    ``Retry-After`` on a 429 or 503, ``WWW-Authenticate``; kept when the portal draws its own page instead."""
+    try:
+        headers = error.get_headers()
+    except Exception:  # noqa: BLE001 - an error built without a request has nothing more to say
+        return {}
+    return {name: value for name, value in headers if name.lower() != "content-type"}
+
+
 def _rollback() -> None:
     """Forget the failed request's half-done work; a connection that is already gone has nothing to roll back."""
     try:
@@ -153,7 +163,9 @@ def init_app(app: Flask) -> None:
             return unavailable()
         if code not in TITLES:
             return error
-        return _render(code)
+        response = _render(code)
+        response.headers.update(carried_headers(error))
+        return response
 
     @app.errorhandler(Exception)
     def crash(error: Exception):

@@ -30,28 +30,18 @@ from app.extensions import db
 from app.kit import mail
 from app.kit.calendar import BAKU
 from app.kit.errors import Invalid, NotFound
-from app.kit.tokens import make_token, read_token
+from app.kit.subscriptions import Links, confirm_max_age
 from app.models import LANGUAGES, Article, District, NewsSubscription, User, utcnow
 from app.models.news_subscription import new_nonce
 
-CONFIRM_PURPOSE = "news-subscribe"
-UNSUBSCRIBE_PURPOSE = "news-unsubscribe"
-# An unsubscribe link in a digest keeps working for years (until it is used).
-UNSUBSCRIBE_MAX_AGE = 3600 * 24 * 365 * 5
+# The confirm and one-click unsubscribe links (app/kit/subscriptions.py).
+LINKS = Links(NewsSubscription, "news-subscribe", "news-unsubscribe", new_nonce)
 DIGEST_LIMIT = 50
-
-
-def _max_age() -> int:
-    return current_app.config["CONFIRM_TOKEN_MAX_AGE"]
-
-
-def _token(purpose: str, subscription: NewsSubscription) -> str:
-    return make_token(purpose, {"s": subscription.id, "n": subscription.nonce})
 
 
 def unsubscribe_url(subscription: NewsSubscription) -> str:
     """The one-click unsubscribe address of ``subscription`` (no sign-in needed)."""
-    return mail.link("newsfeeds.unsubscribe", token=_token(UNSUBSCRIBE_PURPOSE, subscription))
+    return mail.link("newsfeeds.unsubscribe", token=LINKS.unsubscribe_token(subscription))
 
 
 def _district(district_id: int | None) -> District:
@@ -100,8 +90,8 @@ def subscribe(actor: User | None, email: str, district_id: int, lang: str) -> st
         db.session.flush()
         if not own:
             # The confirmation email is saved with the subscription it confirms.
-            link = mail.link("newsfeeds.confirm", token=_token(CONFIRM_PURPOSE, subscription))
-            mail.queue_email(email, "news_subscribe", lang, district=district, link=link, hours=_max_age() // 3600)
+            link = mail.link("newsfeeds.confirm", token=LINKS.confirm_token(subscription))
+            mail.queue_email(email, "news_subscribe", lang, district=district, link=link, hours=confirm_max_age() // 3600)
         db.session.commit()
     except IntegrityError:
         # The same address subscribed twice at once: the other request created the row.
@@ -110,43 +100,10 @@ def subscribe(actor: User | None, email: str, district_id: int, lang: str) -> st
     return "active" if own else "sent"
 
 
-def _from_token(purpose: str, token: str, max_age: int) -> NewsSubscription | None:
-    status, payload = read_token(purpose, token, max_age)
-    if status != "ok" or not isinstance(payload, dict):
-        return None
-    subscription = db.session.get(NewsSubscription, payload.get("s")) if isinstance(payload.get("s"), int) else None
-    if subscription is None or subscription.nonce != payload.get("n"):
-        return None
-    return subscription
-
-
-def confirm(token: str) -> NewsSubscription:
-    """Start the subscription the link was sent for (opening it twice is fine); ``Invalid`` otherwise."""
-    if read_token(CONFIRM_PURPOSE, token, _max_age())[0] == "expired":
-        raise Invalid({None: _("This confirmation link has expired. Subscribe again to get a new one.")})
-    subscription = _from_token(CONFIRM_PURPOSE, token, _max_age())
-    if subscription is None or subscription.status == "ended":
-        raise Invalid({None: _("This confirmation link is not valid.")})
-    if subscription.status == "pending":
-        subscription.status, subscription.confirmed_at = "active", utcnow()
-        db.session.commit()
-    return subscription
-
-
-def for_unsubscribe(token: str) -> NewsSubscription:
-    """The live subscription an unsubscribe link is for; ``Invalid`` once it was used (or never valid)."""
-    subscription = _from_token(UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
-    if subscription is None or subscription.status == "ended":
-        raise Invalid({None: _("This link no longer works: the subscription has already ended.")})
-    return subscription
-
-
-def unsubscribe(token: str) -> NewsSubscription:
-    """End the subscription of the link (only that one); the link stops working."""
-    subscription = for_unsubscribe(token)
-    subscription.status, subscription.ended_at, subscription.nonce = "ended", utcnow(), new_nonce()
-    db.session.commit()
-    return subscription
+# The links' use cases, as the views call them: start the subscription, the one a link would end, end it.
+confirm = LINKS.confirm
+for_unsubscribe = LINKS.for_unsubscribe
+unsubscribe = LINKS.unsubscribe
 
 
 # --- The weekly digest -------------------------------------------------------------------------------

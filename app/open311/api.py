@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.authz import api_key, public
 from app.extensions import client_address, csrf, db, limiter
-from app.kit.errorpages import EXPLANATIONS, RETRY_AFTER, TITLES, database_unavailable
+from app.kit.errorpages import EXPLANATIONS, RETRY_AFTER, TITLES, carried_headers, database_unavailable
 from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.models import LANGUAGES
 from app.open311 import api_bp, georeport, keys, queries, render
@@ -119,8 +119,8 @@ def _http_error(error: HTTPException):
         return _errors(429, [_("Too many requests with this api_key. Wait a minute and send the request again.")],
                        {"Retry-After": str(RETRY_AFTER)})
     if code in (413, 503):
-        return _errors(code, [EXPLANATIONS[code]])
-    return _errors(code, [TITLES.get(code) or TITLES[500]])
+        return _errors(code, [EXPLANATIONS[code]], carried_headers(error))
+    return _errors(code, [TITLES.get(code) or TITLES[500]], carried_headers(error))
 
 
 @api_bp.errorhandler(Exception)
@@ -210,7 +210,7 @@ def token(token: str, format: str):
 
 
 def _filing_limit() -> str:
-    return current_app.config.get("RATELIMIT_OPEN311", "60 per minute")
+    return current_app.config["RATELIMIT_OPEN311"]
 
 
 def _limit_key() -> str:

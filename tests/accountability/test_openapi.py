@@ -33,6 +33,7 @@ from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 from sqlalchemy import select
 
@@ -51,7 +52,9 @@ from tests.test_pages import LANGS, check_page
 pytestmark = pytest.mark.shared_tables
 
 MACHINE_PREFIXES = ("/api/", "/open311/")
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# unsupported_method: a method the operation does not have answers 405 with the Allow header (RFC 9110).
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+          unsupported_method]
 # No example database either: a run depends on the code and the description only.
 FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.alerts import service as alerts
 from app.appeals import cases
 from app.extensions import db
 from app.models import AlertSubscription, AppealFollower, Category, utcnow
@@ -35,11 +36,16 @@ def open_portal(app):
                             text="Suyun kəsilməsi barədə yenə yazıram.", public_ok=True)
         cases.link(official, one.id, two.number)
         keys.issue(admin, "Gəncə call centre", gnc.id)
-        db.session.add(AlertSubscription(email="resident@example.az", district_id=gnc.id, lang="az",
-                                         frequency="daily", status="active", confirmed_at=utcnow(),
-                                         nonce="browser-test-nonce"))
+        running = AlertSubscription(email="resident@example.az", district_id=gnc.id, lang="az", frequency="daily",
+                                    status="active", confirmed_at=utcnow(), nonce="browser-test-nonce")
+        waiting = AlertSubscription(email="neighbour@example.az", district_id=gnc.id, lang="az", frequency="instant",
+                                    status="pending", nonce="browser-test-pending")
+        db.session.add_all([running, waiting])
         db.session.commit()
-        return {"one": one.id, "two": two.id, "gnc": gnc.id, "category": water.id}
+        # The links of the emails, as the subscriber receives them.
+        return {"one": one.id, "two": two.id, "gnc": gnc.id, "category": water.id,
+                "confirm": alerts.LINKS.confirm_token(waiting),
+                "unsubscribe": alerts.unsubscribe_url(running).split("/alerts/", 1)[1]}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -48,6 +54,14 @@ def test_the_new_pages_have_no_axe_violation(page, open_portal, lang):
     for path in ["/developers", "/alerts/", f"/appeals/public/GNC/{one}", "/appeals/public/GNC"]:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
+    # The links of the emails: confirming, a link that does not work, unsubscribing in one click.
+    for path in [f"/alerts/confirm/{open_portal['confirm']}", "/alerts/confirm/not-a-token",
+                 f"/alerts/{open_portal['unsubscribe']}"]:
+        page.goto(f"{path}?lang={lang}")
+        assert_accessible(page, lang)
+    page.locator("main form [type=submit]").click()
+    assert page.url.split("?")[0].endswith(open_portal["unsubscribe"])
+    assert_accessible(page, lang)
     # A subscription refused beside its field.
     page.goto(f"/alerts/?lang={lang}")
     page.fill("#email", "not-an-address")
@@ -79,6 +93,12 @@ def test_the_new_pages_have_no_axe_violation(page, open_portal, lang):
     page.context.clear_cookies()
     sign_in(page, "admin@example.az")
     page.goto(f"/admin/open311/keys?lang={lang}")
+    assert_accessible(page, lang)
+    # Issuing a key: the page that shows it once.
+    page.fill("#name", "Gəncə 311")
+    page.select_option("#district_id", str(open_portal["gnc"]))
+    page.locator("form[action$='/admin/open311/keys'] [type=submit]").click()
+    assert page.locator("main").inner_text().count("o311_") >= 1
     assert_accessible(page, lang)
 
 

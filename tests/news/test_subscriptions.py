@@ -291,7 +291,7 @@ def test_a_forged_unsubscribe_link_does_nothing(app, client, districts):
     # A confirmation token is not an unsubscribe token.
     with app.test_request_context():
         row = db.session.scalar(select(NewsSubscription).where(NewsSubscription.email == "other@example.az"))
-        token = news_subscriptions._token(news_subscriptions.CONFIRM_PURPOSE, row)
+        token = news_subscriptions.LINKS.confirm_token(row)
     assert client.post(f"/news/unsubscribe/{token}").status_code == 400
     assert _subscription(app, "other@example.az", districts["GNC"], "az").status == "active"
 
