@@ -63,6 +63,11 @@ class Visitor:
             request = urllib.request.Request(self._url(path), data=urllib.parse.urlencode(data).encode(), method="POST")
         return self._open(request)
 
+    def post_plain(self, path: str, fields: dict[str, str]) -> tuple[int, str, str]:
+        """Post ``fields`` as a machine client does: no form page, no CSRF token (an API key instead)."""
+        data = urllib.parse.urlencode(fields).encode()
+        return self._open(urllib.request.Request(self._url(path), data=data, method="POST"))
+
     def _url(self, path: str) -> str:
         return path if path.startswith("http") else f"{self.base}{path}"
 
@@ -129,11 +134,13 @@ def wait_for_mail(directory: Path, recipient: str, subject_part: str | None, see
     raise Failed(f"no email to {recipient} arrived within {timeout:.0f} s")
 
 
-def flask(*args: str) -> None:
-    """A ``flask`` command with the stack's settings (deploy/stack.py)."""
+def flask(*args: str) -> str:
+    """A ``flask`` command with the stack's settings (deploy/stack.py); what it printed."""
     from deploy.stack import BIN, Settings, app_env
 
-    subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=app_env(Settings()), check=True, capture_output=True)
+    done = subprocess.run([str(BIN / "flask"), *args], cwd=ROOT, env=app_env(Settings()), check=True,
+                          capture_output=True, text=True)
+    return done.stdout
 
 
 def step(text: str) -> None:
@@ -168,6 +175,19 @@ def run(base: str, mail_dir: Path) -> None:
         raise Failed(f"sign-in after confirming: {status} at {url}")
     step(f"registered {resident_email}; the confirmation email came through the worker; confirmed; signed in")
 
+    # A neighbour subscribes to Gəncə's public appeals: the confirmation and, later, the alert come through the worker.
+    neighbour_email = f"neighbour.{secrets.token_hex(4)}@example.az"
+    neighbour = Visitor(base)
+    status, page, url = neighbour.post("/alerts/?lang=en", {"email": neighbour_email, "district": "GNC",
+                                                            "category": "", "frequency": "instant"})
+    if status != 200:
+        raise Failed(f"alert subscription: {status} at {url}")
+    message = wait_for_mail(mail_dir, neighbour_email, None, seen)
+    link = re.search(r"(https?://\S+/alerts/confirm/\S+)", message.get_content())
+    if not link or neighbour.get(link.group(1))[0] != 200:
+        raise Failed(f"the alert's confirmation link: {message.get_content()[:300]}")
+    step(f"{neighbour_email} subscribed to Gəncə's public appeals and confirmed by email")
+
     status, page, _ = resident.get("/appeals/new?lang=en")
     district = option_value(page, "district_id", "Ganja")
     category = option_value(page, "category_id")
@@ -175,7 +195,7 @@ def run(base: str, mail_dir: Path) -> None:
     status, page, url = resident.post("/appeals/new", {
         "district_id": district, "category_id": category, "kind": "complaint", "subject": "Küçədə işıq yanmır",
         "text": "Nizami küçəsində üç gündür ki, işıq yanmır.", "applicant_name": "Smoke Sınaq",
-        "applicant_address": "Gəncə ş., Nizami küç. 5", "applicant_phone": "+994 50 123 45 67"},
+        "applicant_address": "Gəncə ş., Nizami küç. 5", "applicant_phone": "+994 50 123 45 67", "public_ok": "y"},
         form_page="/appeals/new?lang=en", files={"attachments": ("photo.pdf", "application/pdf", pdf)})
     number = re.search(r"\bGNC-\d{4}-\d{6}\b", page)
     appeal = re.search(r"/cabinet/appeals/(\d+)", url)
@@ -211,6 +231,25 @@ def run(base: str, mail_dir: Path) -> None:
         raise Failed(f"answer: {status} at {url}")
     wait_for_mail(mail_dir, resident_email, None, seen)
     step("an official took and answered it; the answer's email arrived")
+    alert = wait_for_mail(mail_dir, neighbour_email, f"Answer to the public appeal {number.group(0)}", seen)
+    if "Smoke" in alert.get_content():
+        raise Failed("the alert names the appellant")
+    step("the subscriber's alert of the answer arrived, without the appellant's name")
+
+    key = flask("open311", "issue-key", "--district", "GNC", "--name", "Smoke 311").strip().splitlines()[-1]
+    machine = Visitor(base)
+    status, body, _ = machine.post_plain("/open311/v2/requests.json", {
+        "api_key": key, "service_code": "roads", "description": "Nizami küçəsində çuxur var.",
+        "first_name": "Smoke", "last_name": "Sınaq", "email": resident_email,
+        "address_string": "Gəncə ş., Nizami küç. 5", "attribute[kind]": "complaint", "attribute[subject]": "Çuxur",
+        "locale": "en"})
+    filed = re.search(r'"service_request_id":\s*"(GNC-\d{4}-\d{6})"', body)
+    if status != 201 or not filed:
+        raise Failed(f"Open311 filing through nginx: {status} {body[:300]}")
+    status, body, _ = machine.get(f"/open311/v2/requests/{number.group(0)}.json?locale=en")
+    if status != 200 or '"status": "closed"' not in body.replace('":"', '": "'):
+        raise Failed(f"Open311 reading the answered appeal: {status} {body[:300]}")
+    step(f"Open311: a key issued by the command filed {filed.group(1)}; the answered appeal reads as closed")
 
     kill_one_app_server()
     for attempt in range(20):

@@ -59,19 +59,22 @@ def test_the_new_pages_have_no_axe_violation(page, open_portal, lang):
                  f"/alerts/{open_portal['unsubscribe']}"]:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
-    page.locator("main form [type=submit]").click()
+    with page.expect_navigation():
+        page.locator("main form [type=submit]").click()
     assert page.url.split("?")[0].endswith(open_portal["unsubscribe"])
     assert_accessible(page, lang)
     # A subscription refused beside its field.
     page.goto(f"/alerts/?lang={lang}")
     page.fill("#email", "not-an-address")
-    page.locator("main form [type=submit]").last.click()
+    with page.expect_navigation():
+        page.locator("main form [type=submit]").last.click()
     assert page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
 
     sign_in(page, "resident@example.az")
     page.goto(f"/appeals/public/GNC/{one}?lang={lang}")
-    page.locator("form[action$='/follow'] [type=submit]").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/follow'] [type=submit]").click()
     for path in ["/cabinet/appeals/following", "/cabinet/alerts"]:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
@@ -80,7 +83,8 @@ def test_the_new_pages_have_no_axe_violation(page, open_portal, lang):
     page.select_option("#district_id", str(open_portal["gnc"]))
     page.select_option("#category_id", str(open_portal["category"]))
     page.fill("#subject", "Suyun kəsilməsi")
-    page.locator("[name=check_similar]").click()
+    with page.expect_navigation():
+        page.locator("[name=check_similar]").click()
     assert page.locator("#similar-appeals li").count() == 2
     assert_accessible(page, lang)
 
@@ -97,7 +101,8 @@ def test_the_new_pages_have_no_axe_violation(page, open_portal, lang):
     # Issuing a key: the page that shows it once.
     page.fill("#name", "Gəncə 311")
     page.select_option("#district_id", str(open_portal["gnc"]))
-    page.locator("form[action$='/admin/open311/keys'] [type=submit]").click()
+    with page.expect_navigation():
+        page.locator("form[action$='/admin/open311/keys'] [type=submit]").click()
     assert page.locator("main").inner_text().count("o311_") >= 1
     assert_accessible(page, lang)
 
@@ -114,8 +119,10 @@ def test_similar_appeals_appear_while_writing_and_one_can_be_followed(app, page,
     listed.first.wait_for()
     assert listed.count() == 2
     assert "Aygün" not in page.locator("#similar-appeals").inner_text()  # never a name
+    # The page's script follows without leaving the form (what was written stays): the button becomes "Stop following".
     page.locator("#similar-appeals button[formaction$='/follow']").first.click()
-    page.wait_for_load_state()
+    page.locator("#similar-appeals button[formaction$='/unfollow']").first.wait_for()
+    assert page.input_value("#subject") == "Suyun kəsilməsi"
     with app.app_context():
         assert db.session.scalar(select(AppealFollower.appeal_id)) in (open_portal["one"], open_portal["two"])
     page.goto("/cabinet/appeals/following?lang=en")
