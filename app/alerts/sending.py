@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app, has_request_context
@@ -28,6 +27,7 @@ from app.appeals.queries import is_public
 from app.extensions import db
 from app.kit import mail
 from app.kit.calendar import BAKU
+from app.kit.subscriptions import DigestSummary
 from app.models import AlertSubscription, Appeal, AppealEvent, utcnow
 
 # The timeline steps that are news for the public: a new appeal, and an answer.
@@ -82,23 +82,6 @@ def period_of(moment: datetime) -> str:
     return moment.astimezone(BAKU).date().isoformat()
 
 
-@dataclass
-class DigestSummary:
-    """What a digest run did."""
-
-    period: str
-    sent: int = 0
-    nothing_new: int = 0
-    failed: int = 0
-    items: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        """The run in one line, for the command's output and the operations page."""
-        return (f"Day {self.period}: {self.sent} digests sent ({self.items} appeals and answers), "
-                f"{self.nothing_new} subscriptions with nothing new, {self.failed} failed.")
-
-
 def due_subscriptions(period: str) -> list[AlertSubscription]:
     """Confirmed daily subscriptions not yet sent this day's digest, by district and category (the work list)."""
     return list(db.session.scalars(
@@ -119,7 +102,7 @@ def send_digests(now: datetime | None = None,
     """
     now = now or utcnow()
     period = period_of(now)
-    summary = DigestSummary(period)
+    summary = DigestSummary(period, "Day", "appeals and answers")
     read: dict[tuple, tuple[list[queries.Happening], int]] = {}
     with _link_context():
         for subscription_id in progress([s.id for s in due_subscriptions(period)]):

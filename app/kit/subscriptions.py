@@ -8,7 +8,7 @@ changes the nonce, so every link of that row stops working and no link works for
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
@@ -88,3 +88,23 @@ class Links:
         self.end(subscription)
         db.session.commit()
         return subscription
+
+
+@dataclass
+class DigestSummary:
+    """What a digest run of subscriptions did: per ``period`` (a day, an ISO week), the digests sent with how many
+    ``items`` (what they listed), the subscriptions with nothing new, the failures."""
+
+    period: str
+    period_name: str
+    items_name: str
+    sent: int = 0
+    nothing_new: int = 0
+    failed: int = 0
+    items: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The run in one line, for the command's output and the operations page."""
+        return (f"{self.period_name} {self.period}: {self.sent} digests sent ({self.items} {self.items_name}), "
+                f"{self.nothing_new} subscriptions with nothing new, {self.failed} failed.")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -30,7 +29,7 @@ from app.extensions import db
 from app.kit import mail
 from app.kit.calendar import BAKU
 from app.kit.errors import Invalid, NotFound
-from app.kit.subscriptions import Links, confirm_max_age
+from app.kit.subscriptions import DigestSummary, Links, confirm_max_age
 from app.models import LANGUAGES, Article, District, NewsSubscription, User, utcnow
 from app.models.news_subscription import new_nonce
 
@@ -115,22 +114,6 @@ def period_of(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-@dataclass
-class DigestSummary:
-    """What a digest run did."""
-
-    period: str
-    sent: int = 0
-    nothing_new: int = 0
-    failed: int = 0
-    articles: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def line(self) -> str:
-        return (f"Week {self.period}: {self.sent} digests sent ({self.articles} article mentions), "
-                f"{self.nothing_new} subscriptions with nothing new, {self.failed} failed.")
-
-
 def due_subscriptions() -> list[NewsSubscription]:
     """Active subscriptions, by district and language (the digest's work list)."""
     return list(db.session.scalars(
@@ -157,7 +140,7 @@ def send_digests(now: datetime | None = None,
     """
     now = now or utcnow()
     period = period_of(now)
-    summary = DigestSummary(period)
+    summary = DigestSummary(period, "Week", "article mentions")
     context = nullcontext() if has_request_context() else \
         current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"])
     with context:
@@ -181,7 +164,7 @@ def send_digests(now: datetime | None = None,
                     continue
                 subscription.last_sent_at = now
                 summary.sent += 1
-                summary.articles += len(entries)
+                summary.items += len(entries)
             else:
                 summary.nothing_new += 1
             subscription.last_period = period
