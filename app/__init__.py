@@ -156,7 +156,7 @@ class IdConverter(IntegerConverter):
 # The areas, each a package whose ``blueprints`` pairs every blueprint with its URL prefix (None: full paths).
 AREAS = ("main", "accounts", "cabinet", "notifications", "office", "appeals", "reception", "eservices", "polls",
          "proposals", "consultations", "commitments", "moderation", "news", "accountability", "administration",
-         "alerts", "open311")
+         "alerts", "open311", "queue", "ratings")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -37,6 +37,7 @@ from app.models.consultation import (
     ConsultationSection,
 )
 from app.models.district import CALENDAR_KINDS, CalendarException, Category, Department, District
+from app.models.draft import DRAFT_KINDS, DRAFT_STATUSES, Draft
 from app.models.eservice import (
     APPLICATION_SOURCES,
     APPLICATION_STATUSES,
@@ -50,6 +51,7 @@ from app.models.eservice import (
     ServiceApplication,
     ServiceForm,
 )
+from app.models.kpi import COST_SUBJECTS, IndexWeights, ServiceCost
 from app.models.moderation import REPORT_OUTCOMES, Moderated, Report, UserBlock
 from app.models.news import (
     ARTICLE_KINDS,
@@ -84,6 +86,17 @@ from app.models.proposal import (
     ProposalSettings,
     ProposalSupport,
 )
+from app.models.queue import (
+    LIVE_TICKET_STATUSES,
+    QUEUE_SERVICE_KINDS,
+    TICKET_SOURCES,
+    TICKET_STATUSES,
+    QueueDesk,
+    QueueSequence,
+    QueueService,
+    QueueTicket,
+)
+from app.models.rating import CRITERIA, MARKS, RATED_KINDS, Rating
 from app.models.reception import (
     BOOKING_STATUSES,
     HOLDING,
@@ -209,4 +222,22 @@ __all__ = [
     "User",
     "UTCDateTime",
     "utcnow",
+    "DRAFT_KINDS",
+    "DRAFT_STATUSES",
+    "Draft",
+    "COST_SUBJECTS",
+    "IndexWeights",
+    "ServiceCost",
+    "LIVE_TICKET_STATUSES",
+    "QUEUE_SERVICE_KINDS",
+    "TICKET_SOURCES",
+    "TICKET_STATUSES",
+    "QueueDesk",
+    "QueueSequence",
+    "QueueService",
+    "QueueTicket",
+    "CRITERIA",
+    "MARKS",
+    "RATED_KINDS",
+    "Rating",
 ]
