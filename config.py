@@ -81,6 +81,8 @@ class Config:
     RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "30 per minute")
     # Appeals filed through Open311, per API key: a call centre's pace, not a flood's.
     RATELIMIT_OPEN311 = os.environ.get("RATELIMIT_OPEN311", "60 per minute")
+    # The front desk's kiosk prints tickets for a whole hall from one address (app/queue/public.py).
+    RATELIMIT_KIOSK = os.environ.get("RATELIMIT_KIOSK", "120 per 10 minutes")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
 

@@ -22,6 +22,7 @@ each one owns. The staff pages of every area are under ``/office/<area>``, the r
   ``/cabinet/alerts``
 - ``accountability``  ``/accountability``; ``/api/v1``; ``/office/accountability``
 - ``administration``  ``/admin`` users and roles, reference data, the audit trail, operations
+- ``drafts``          ``/cabinet/drafts`` the resident's saved appeals and applications (the forms are the areas' own)
 - ``open311``         ``/open311/v2`` the Open311 GeoReport v2 interface (services, public appeals, filing with a key);
   ``/admin/open311/keys``
 
@@ -156,7 +157,7 @@ class IdConverter(IntegerConverter):
 # The areas, each a package whose ``blueprints`` pairs every blueprint with its URL prefix (None: full paths).
 AREAS = ("main", "accounts", "cabinet", "notifications", "office", "appeals", "reception", "eservices", "polls",
          "proposals", "consultations", "commitments", "moderation", "news", "accountability", "administration",
-         "alerts", "open311", "queue", "ratings")
+         "alerts", "open311", "queue", "ratings", "drafts")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -133,6 +133,15 @@ def _citizen_act(user: Any, obj: Any) -> bool:
     return _signed_in(user) and user.is_confirmed
 
 
+@policy("draft.own")
+def _draft_own(user: Any, draft: Any) -> bool:
+    """A draft of an appeal or application (its check page, sending, continuing, deleting) is its resident's
+    alone; staff never see one."""
+    if draft is None:
+        return _signed_in(user)
+    return _signed_in(user) and draft.citizen_id is not None and draft.citizen_id == user.id
+
+
 @policy("office.view")
 def _office_view(user: Any, obj: Any) -> bool:
     """The official cabinet is for staff of any role."""
@@ -294,6 +303,18 @@ def _appeal_case(user: Any, obj: Any) -> bool:
     return obj.district_id in staff_districts(user, tuple(STAFF))
 
 
+# --- Ratings on the ASAN criteria -------------------------------------------------------------
+
+
+@policy("rating.give")
+def _rating_give(user: Any, subject: Any) -> bool:
+    """Giving or changing a rating (app/ratings/): a signed-in resident, of their own appeal, application or ticket
+    only (``subject`` has a ``citizen_id``). Nobody else, staff included, ever sees one rating by itself."""
+    if subject is None:
+        return _signed_in(user)
+    return _signed_in(user) and subject.citizen_id is not None and subject.citizen_id == user.id
+
+
 # --- Reception ----------------------------------------------------------------------
 
 
@@ -336,7 +357,62 @@ def _reception_booking(user: Any, booking: Any) -> bool:
     return _signed_in(user) and booking.citizen_id == user.id
 
 
+# --- The front desk's queue ---------------------------------------------------------------
+
+
+@policy("queue.take")
+def _queue_take(user: Any, obj: Any) -> bool:
+    """Taking a queue ticket online: a signed-in resident with a confirmed email."""
+    return _citizen_act(user, obj)
+
+
+@policy("queue.ticket")
+def _queue_ticket(user: Any, ticket: Any) -> bool:
+    """A queue ticket (its place, its cancellation) belongs to the resident who took it."""
+    if ticket is None:
+        return _signed_in(user)
+    return _signed_in(user) and ticket.citizen_id is not None and ticket.citizen_id == user.id
+
+
+@policy("queue.desk")
+def _queue_desk(user: Any, obj: Any) -> bool:
+    """Working a desk of the front desk (calling, serving, redirecting tickets): the district's officials and head."""
+    if obj is None:
+        return _has_role(user, *STAFF)
+    return _district_of(obj) in staff_districts(user, tuple(STAFF))
+
+
+@policy("queue.manage")
+def _queue_manage(user: Any, obj: Any) -> bool:
+    """The district's queue services and desks: its head, or an administrator."""
+    if _has_role(user, "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "head")
+    return _district_of(obj) in staff_districts(user, ("head",))
+
+
 # --- Accountability -------------------------------------------------------------------
+
+
+@policy("cost.view")
+def _cost_view(user: Any, obj: Any) -> bool:
+    """A district's yearly service costs: its head enters them; supervisors and administrators read every district's."""
+    if _has_role(user, "supervisor", "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "head")
+    return _district_of(obj) in staff_districts(user, ("head",))
+
+
+@policy("cost.manage")
+def _cost_manage(user: Any, obj: Any) -> bool:
+    """Entering a district's yearly service costs: the head of that district, or an administrator."""
+    if _has_role(user, "admin"):
+        return True
+    if obj is None:
+        return _has_role(user, "head")
+    return _district_of(obj) in staff_districts(user, ("head",))
 
 
 @policy("commitment.edit")

@@ -12,18 +12,22 @@ from babel.messages.pofile import read_po, write_po
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.accountability import demo as cost_demo
 from app.accountability import stats
 from app.accounts import two_factor
 from app.administration import seed
 from app.appeals import demo
 from app.commitments import service as commitments
 from app.consultations import demo as consultation_demo
+from app.drafts import demo as drafts_demo
 from app.eservices import demo as eservice_seed
 from app.models import LANGUAGES
 from app.news import demo as news_demo
 from app.news import subscriptions as news_subscriptions
 from app.polls import demo as poll_demo
 from app.proposals import demo as proposal_demo
+from app.queue import demo as queue_demo
+from app.ratings import demo as rating_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
@@ -124,6 +128,10 @@ def seed_demo() -> None:
     consultations_created = consultation_demo.seed_demo_consultations()
     polls_created = poll_demo.seed_demo()
     proposals_created = proposal_demo.seed_demo()
+    queue_demo.seed_demo()  # the front desk's queue: services, desks and past tickets of the demo districts
+    rating_demo.seed_demo()  # the rated demo appeals' marks on the ASAN criteria
+    drafts_demo.seed_demo()  # the started forms behind the online demo filings, and two open drafts
+    cost_demo.seed_demo()  # the demo districts' yearly service costs (the cost per transaction)
     news_subscriptions.seed_demo()
     # The demo rows are built directly, not step by step: compute their accountability figures once.
     stats.rebuild()

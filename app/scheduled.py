@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from app.administration import operations as ops
 from app.alerts import sending as alert_sending
 from app.appeals import service as appeals
+from app.drafts import service as drafts
 from app.models import utcnow
 from app.news import service as news
 from app.news import subscriptions as news_subscriptions
 from app.notifications import service as notifications
 from app.proposals import service as proposals
+from app.queue import service as queue
 from app.reception import service as reception
 
 Progress = Callable[[Iterable], Iterable]
@@ -43,6 +45,11 @@ def escalate_appeals() -> int:
 def autoclose_appeals() -> int:
     """Close answered appeals nobody disputed within 10 working days; how many were closed."""
     return _counted("appeals autoclose", appeals.autoclose, "closed")
+
+
+def sweep_queue() -> int:
+    """Mark the front desk's queue tickets nobody used as no-shows (docs/areas/queue.md); how many were marked."""
+    return _counted("queue sweep", queue.sweep, "marked as no-show")
 
 
 def remind_receptions() -> int:
@@ -92,6 +99,20 @@ def send_notification_digests(progress: Progress = iter) -> notifications.Digest
     return summary
 
 
+def expire_drafts(progress: Progress = iter) -> tuple[int, int]:
+    """Remind residents of drafts expiring within 3 days (each draft once), then expire the drafts past their
+    date (answers erased, files deleted): (reminded, expired)."""
+    with ops.command_run("drafts expire") as run:
+        now = utcnow()
+        reminded = drafts.remind(now)
+        expired = 0
+        for draft_id in progress(drafts.due_to_expire(now)):
+            # One transaction each: an interruption keeps what was expired, and a rerun finishes the rest.
+            expired += drafts.expire_one(draft_id, now)
+        run.summary = f"{reminded} reminded, {expired} expired"
+    return reminded, expired
+
+
 @dataclass(frozen=True)
 class Job:
     """A periodic job: its name (the ``flask`` command's words), when it runs, and the work."""
@@ -106,11 +127,13 @@ JOBS: list[Job] = [
     Job("appeals escalate", "*/15 * * * *", escalate_appeals),
     Job("appeals autoclose", "30 1 * * *", autoclose_appeals),
     Job("reception remind", "0 16 * * *", remind_receptions),
+    Job("queue sweep", "*/10 * * * *", sweep_queue),
     Job("news publish-due", "every 60", publish_due_news),
     Job("news digest", "0 8 * * 1", send_news_digests),
     Job("proposals expire", "0 2 * * *", expire_proposals),
     Job("notifications digest", "0 7 * * *", send_notification_digests),
     Job("alerts digest", "0 7 * * *", send_alert_digests),
+    Job("drafts expire", "45 3 * * *", expire_drafts),
 ]
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL = "smoke.official@icra.example.az"
+HEAD = "smoke.head@icra.example.az"
 PASSWORD = "Stack-Smoke-Parol-2026"
 
 
@@ -192,17 +193,25 @@ def run(base: str, mail_dir: Path) -> None:
     district = option_value(page, "district_id", "Ganja")
     category = option_value(page, "category_id")
     pdf = b"%PDF-1.4\n% smoke test attachment\n" + secrets.token_bytes(2048) + b"\n%%EOF\n"
+    # "Continue" keeps the answers and the file in a draft (the file in the shared object store) and shows them to
+    # check; "Send" may be answered by the other app server.
     status, page, url = resident.post("/appeals/new", {
         "district_id": district, "category_id": category, "kind": "complaint", "subject": "Küçədə işıq yanmır",
         "text": "Nizami küçəsində üç gündür ki, işıq yanmır.", "applicant_name": "Smoke Sınaq",
-        "applicant_address": "Gəncə ş., Nizami küç. 5", "applicant_phone": "+994 50 123 45 67", "public_ok": "y"},
+        "applicant_address": "Gəncə ş., Nizami küç. 5", "applicant_phone": "+994 50 123 45 67", "public_ok": "y",
+        "proceed": "Continue"},
         form_page="/appeals/new?lang=en", files={"attachments": ("photo.pdf", "application/pdf", pdf)})
+    if status != 200 or "/appeals/new/check" not in url or "photo.pdf" not in page:
+        raise Failed(f"the answers to check: {status} at {url}")
+    check = urllib.parse.urlsplit(url)
+    check = f"{check.path}?{check.query}"
+    status, page, url = resident.post(check, {"send": "Send the appeal"}, form_page=check)
     number = re.search(r"\bGNC-\d{4}-\d{6}\b", page)
     appeal = re.search(r"/cabinet/appeals/(\d+)", url)
     if status != 200 or not number or not appeal:
         raise Failed(f"filing: {status} at {url}")
     appeal_id = appeal.group(1)
-    step(f"filed appeal {number.group(0)} with a PDF attached")
+    step(f"checked the answers, then filed appeal {number.group(0)} with a PDF attached")
 
     flask("create-staff", "--email", OFFICIAL, "--name", "Kamran Əliyev", "--role", "official", "--district", "GNC",
           "--password", PASSWORD)
@@ -236,6 +245,8 @@ def run(base: str, mail_dir: Path) -> None:
         raise Failed("the alert names the appellant")
     step("the subscriber's alert of the answer arrived, without the appellant's name")
 
+    front_desk(base, district)
+
     key = flask("open311", "issue-key", "--district", "GNC", "--name", "Smoke 311").strip().splitlines()[-1]
     machine = Visitor(base)
     status, body, _ = machine.post_plain("/open311/v2/requests.json", {
@@ -257,6 +268,75 @@ def run(base: str, mail_dir: Path) -> None:
         if status != 200:
             raise Failed(f"request {attempt + 1} after an app server was killed: {status}")
     step("one app server killed; the next 20 requests all succeeded")
+
+
+def front_desk(base: str, district: str) -> None:
+    """The head sets up Gəncə's front desk through the office pages (or finds it set up by an earlier run on the same
+    database); on a working day a ticket printed at the kiosk is called at a desk, the hall screen's numbers
+    (screen.json, from either app server) show it, and it is served; on a day the front desk is closed the kiosk
+    refuses with the next time it opens."""
+    flask("create-staff", "--email", HEAD, "--name", "Rəna Quliyeva", "--role", "head", "--district", "GNC",
+          "--password", PASSWORD)
+    head = Visitor(base)
+    status, _page, url = head.post("/auth/login", {"email": HEAD, "password": PASSWORD})
+    if status != 200 or "/auth/login" in url:
+        raise Failed(f"the head's sign-in: {status} at {url}")
+    manage = f"/office/queue/manage?district={district}&lang=en"
+    _status, page, _url = head.get(manage)
+    service = re.search(r'href="/office/queue/services/(\d+)[^"]*">Certificates<', page)
+    if not service:
+        form = f"/office/queue/services/new?district={district}&lang=en"
+        status, page, url = head.post(form, {
+            "title_az": "Arayışlar", "title_ru": "Справки", "title_en": "Certificates", "letter": "S",
+            "kind": "general", "minutes": "10", "opens": "00:00", "closes": "23:59", "window_minutes": "60",
+            "window_capacity": "10", "active": "y"}, form_page=form)
+        service = re.search(r'href="/office/queue/services/(\d+)[^"]*">Certificates<', page)
+        if status != 200 or not service:
+            raise Failed(f"adding a queue service: {status} at {url}")
+    desk = re.search(r'href="/office/queue/desks/(\d+)[^"]*">Desk 1<', page)
+    if not desk:
+        form = f"/office/queue/desks/new?district={district}&lang=en"
+        status, page, url = head.post(form, {"number": "1", "services": service.group(1), "active": "y"},
+                                      form_page=form)
+        desk = re.search(r'href="/office/queue/desks/(\d+)[^"]*">Desk 1<', page)
+        if status != 200 or not desk:
+            raise Failed(f"adding a desk: {status} at {url}")
+    step("the head has a queue service and a desk")
+
+    kiosk = Visitor(base)
+    status, page, _url = kiosk.post("/queue/GNC/kiosk?lang=en", {"service": service.group(1)},
+                                    form_page="/queue/GNC/kiosk?lang=en")
+    printed = re.search(r"\bS-\d{3}\b", page)
+    if status == 422:
+        # Closed now (a weekend, a holiday, past the hours): refused, with the hours it takes tickets.
+        if not re.search(r"\d{2}:\d{2}", page):
+            raise Failed("the closed kiosk does not say when the front desk takes tickets")
+        step("the kiosk is closed now and says when the front desk takes tickets")
+        return
+    if status != 200 or not printed:
+        raise Failed(f"printing a ticket at the kiosk: {status}")
+    ticket = printed.group(0)
+    desk_id = desk.group(1)
+    console = f"/office/queue/?district={district}&desk={desk_id}&lang=en"
+    head.post(f"/office/queue/desks/{desk_id}/open", {}, form_page=console)
+    # Tickets an interrupted earlier run left waiting come first: each is called and served until this one is.
+    for _attempt in range(20):
+        head.post(f"/office/queue/desks/{desk_id}/served", {}, form_page=console)  # a ticket left at the desk
+        status, page, _url = head.post(f"/office/queue/desks/{desk_id}/call", {}, form_page=console)
+        called = re.search(r'class="ticket-code">(S-\d{3})<', page)
+        if status != 200 or not called:
+            raise Failed(f"calling the next ticket at the desk: {status}")
+        if called.group(1) == ticket:
+            break
+    else:
+        raise Failed(f"the desk never called {ticket}")
+    shown = [kiosk.get("/queue/GNC/screen.json")[1] for _ in range(4)]  # nginx spreads them over both servers
+    if not all(ticket in body for body in shown):
+        raise Failed(f"the hall screen does not show {ticket}: {shown[0][:300]}")
+    status, page, _url = head.post(f"/office/queue/desks/{desk_id}/served", {}, form_page=console)
+    if status != 200 or re.search(rf'class="ticket-code">{ticket}<', page):
+        raise Failed(f"marking {ticket} served: {status}")
+    step(f"ticket {ticket} printed at the kiosk, called at desk 1, shown on the hall screen, served")
 
 
 def kill_one_app_server() -> None:

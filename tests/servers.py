@@ -95,7 +95,11 @@ class Server:
         text = self.log.read_bytes().decode("utf-8", "replace")
         errors = [block for block in re.split(r"\n(?=\S)", text) if " ERROR " in block or "Traceback" in block]
         head = ("errors logged:\n" + "\n".join(errors[:5])[:12000] + "\n--- last lines:\n") if errors else ""
-        return head + text[-tail:]
+        # gunicorn's own lines (a worker booted, exited, timed out, a socket error) last, where a report that keeps
+        # only the end of a failure still shows them: a worker lost mid-answer leaves no application log line.
+        server_lines = [line for line in text.splitlines() if re.match(r"\[[^]]+\] \[\d+\] \[[A-Z]+\] ", line)]
+        tail_lines = "\n--- the server's own lines:\n" + "\n".join(server_lines[-30:]) if server_lines else ""
+        return head + text[-tail:] + tail_lines
 
     def stop(self) -> None:
         if self.alive():

@@ -12,7 +12,7 @@ import logging
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from app.accountability import api_bp, stats
+from app.accountability import api_bp, kpi, stats
 from app.accountability import service as accountability
 from app.accountability.params import BadParameter, read_query
 from app.authz import public
@@ -64,14 +64,24 @@ def national():
     except BadParameter as error:
         return _error(400, error.field, str(error))
     table, total = accountability.national(query.period, query.category_id, "name", False)
+    asan = accountability.asan_national(query.period)
+    by_code = {row["code"]: row for row in asan.rows}
     return jsonify({
         "period": _period(query),
         "category_id": query.category_id,
         "districts": [{"code": r["code"], "name": r["district"], "rank": r["rank"], "service_index": r["index"],
-                       **_numbers(r)} for r in table.rows],
+                       **_numbers(r), **_asan(by_code.get(r["code"]))} for r in table.rows],
         "total": _numbers(table.total or {}),
-        "service_index_weights": stats.WEIGHTS,
+        "asan_total": _asan(asan.total),
+        "cost_year": asan.cost_year,
+        "service_index_weights": total.weights or stats.WEIGHTS_ALL,
     })
+
+
+def _asan(row: dict | None) -> dict:
+    """A row's ASAN figures and KPIs as the open data names them."""
+    row = row or {"marks": kpi.marks_row(None), "desk": kpi.desk_row(None), "kpis": kpi.kpi_row(None)}
+    return {"criteria": row["marks"], "front_desk": row["desk"], "kpis": row["kpis"]}
 
 
 @api_bp.get("/accountability/districts/<code>")
@@ -91,6 +101,7 @@ def district(code: str):
     figures = grid.at(chosen.id, stats.TOTAL)
     trend = accountability.trend(query.period, chosen.id)
     categories = accountability.categories(query.period, chosen, grid=grid)
+    asan = accountability.asan_district(query.period, chosen)
     return jsonify({
         "period": _period(query),
         "district": {"code": chosen.code, "name": {"az": chosen.name_az, "ru": chosen.name_ru, "en": chosen.name_en}},
@@ -101,4 +112,20 @@ def district(code: str):
                     "on_time_pct": trend.on_time_pct[i]} for i, m in enumerate(trend.months)],
         "categories": [{"category_id": r["category_id"], "name": r["category"], **_numbers(r)} for r in categories.rows],
         "reception": accountability.reception_figures(query.period, chosen.id),
+        **_asan({"marks": asan.marks, "desk": asan.desk, "kpis": asan.kpis}),
+        "criteria_by_service": [{"kind": r["kind"], "id": r["id"], "name": r["title"], **r["marks"]}
+                                for r in asan.marks_by_service],
+        "front_desk_by_service": [{"id": r["id"], "name": r["title"], **r["desk"]} for r in asan.desk_by_service],
+        "cost_year": asan.cost_year,
+        "costs": [{"year": year["year"], "amount": _money(year["amount"]), "transactions": year["transactions"],
+                   "per_transaction": _money(year["per_transaction"]),
+                   "lines": [{"subject": line["subject"], "amount": _money(line["amount"]),
+                              "transactions": line["transactions"], "per_transaction": _money(line["per_transaction"])}
+                             for line in year["lines"]]} for year in asan.costs],
+        "index_parts": {name: round(value, 4) for name, value in stats.all_parts(figures).items()},
+        "service_index_weights": figures.weights or stats.WEIGHTS_ALL,
     })
+
+
+def _money(value) -> float | None:
+    return None if value is None else float(value)

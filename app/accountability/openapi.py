@@ -58,6 +58,35 @@ FIGURES = {
                               minimum=1, maximum=5),
     "response_rate_pct": _nullable("number", "Answers that were rated, per cent of the answers.", **PER_CENT),
 }
+MARK = {"minimum": 1, "maximum": 5}
+# The ASAN criteria, the front desk and the four service KPIs (``kpi.marks_row``, ``kpi.desk_row``, ``kpi.kpi_row``).
+MARKS = {
+    "ratings": _nullable("integer", f"Ratings given in the period; null from 1 to {stats.MIN_RATINGS - 1}.", minimum=0),
+    **{mark: _nullable("number", f"Mean {what} mark 1-5; null under {stats.MIN_RATINGS} marks.", **MARK)
+       for mark, what in (("overall", "overall"), ("speed", "speed"), ("courtesy", "courtesy"),
+                          ("clarity", "clarity of the answer"), ("outcome", "outcome"))},
+}
+FRONT_DESK = {
+    "tickets": _nullable("integer", "Front-desk queue tickets for the period's days; null from 1 to 4.", minimum=0),
+    "served": _nullable("integer", "Tickets served; null from 1 to 4.", minimum=0),
+    "no_shows": _nullable("integer", "Tickets whose resident did not come; null from 1 to 4.", minimum=0),
+    "no_show_pct": _nullable("number", "No-shows, per cent of the tickets served or not used.", **PER_CENT),
+    "mean_wait_minutes": _nullable("number", "Mean minutes from joining the queue to being called.", minimum=0),
+    "median_wait_minutes": _nullable("integer", "Median whole minutes from joining the queue to being called.",
+                                     minimum=0),
+    "called_within_limit_pct": _nullable("number", "Served tickets called within 15 minutes, per cent.", **PER_CENT),
+}
+KPIS = {
+    "digital_take_up_pct": _nullable("number", "Appeals and applications filed online, per cent of every appeal, "
+                                               "application and front-desk visit.", **PER_CENT),
+    "completion_rate_pct": _nullable("number", "Drafts started in the period and sent, per cent of those sent, "
+                                               "expired or deleted.", **PER_CENT),
+    "cost_per_transaction": _nullable("number", "Yearly cost entered ÷ transactions of the costed services in "
+                                                "`cost_year`, manat.", minimum=0),
+    "satisfaction": _nullable("number", f"Mean overall mark of every rating; null under {stats.MIN_RATINGS}.",
+                              **MARK),
+    "satisfied_pct": _nullable("number", "Overall marks of 4 or 5, per cent of the ratings.", **PER_CENT),
+}
 SERVICE_INDEX = _nullable("number", "Service index 0-100 (the formula weights are in `service_index_weights` of "
                                     "the national list); null without answers.", minimum=0, maximum=100)
 
@@ -81,15 +110,40 @@ SCHEMAS = {
                                      "answers in the period).", minimum=1),
         "service_index": _nullable("number", "Service index 0-100; null when not ranked.", minimum=0, maximum=100),
         **FIGURES,
+        "criteria": _ref("OpenDataMarks"),
+        "front_desk": _ref("OpenDataFrontDesk"),
+        "kpis": _ref("OpenDataKpis"),
     }, "One district in the national list."),
-    "OpenDataWeights": _obj({name: {"type": "integer", "const": weight} for name, weight in stats.WEIGHTS.items()},
-                            "The weights of the service index's four parts (they sum to 100)."),
+    "OpenDataMarks": _obj(MARKS, "Ratings on the ASAN criteria: the mean of each mark."),
+    "OpenDataFrontDesk": _obj(FRONT_DESK, "The front desk's queue: tickets, no-shows and waiting times."),
+    "OpenDataKpis": _obj(KPIS, "The four service KPIs."),
+    "OpenDataAsan": _obj({"criteria": _ref("OpenDataMarks"), "front_desk": _ref("OpenDataFrontDesk"),
+                          "kpis": _ref("OpenDataKpis")}, "The ASAN figures and the four KPIs of the whole country."),
+    "OpenDataWeights": _obj({name: {"type": "integer", "minimum": 0, "maximum": 100} for name in stats.PARTS},
+                            "The weights of the service index in force at the period's end, one per part (0: not "
+                            "weighed); they sum to 100."),
+    "OpenDataCostLine": _obj({
+        "subject": {"type": "string", "description": "Appeals, the front desk, or the e-service's title."},
+        "amount": {"type": "number", "minimum": 0, "description": "The yearly cost entered, manat."},
+        "transactions": {**COUNT, "description": "The subject's transactions that year."},
+        "per_transaction": _nullable("number", "amount ÷ transactions, manat; null without transactions.",
+                                     minimum=0),
+    }, "One cost entered for a year."),
+    "OpenDataCostYear": _obj({
+        "year": {"type": "integer", "minimum": stats.FIRST_YEAR, "maximum": stats.LAST_YEAR},
+        "amount": _nullable("number", "The costs entered for the year, manat; null when none.", minimum=0),
+        "transactions": _nullable("integer", "Their transactions; null when no cost is entered.", minimum=0),
+        "per_transaction": _nullable("number", "Cost per transaction, manat.", minimum=0),
+        "lines": {"type": "array", "items": _ref("OpenDataCostLine"), "description": "Each cost entered."},
+    }, "The costs of one year the period touches."),
     "OpenDataNational": _obj({
         "period": _ref("OpenDataPeriod"),
         "category_id": _nullable("integer", "The category asked for; null for every category.", minimum=1),
         "districts": {"type": "array", "items": _ref("OpenDataDistrictRow"),
                       "description": "Every active district."},
         "total": _ref("OpenDataFigures"),
+        "asan_total": _ref("OpenDataAsan"),
+        "cost_year": {"type": "integer", "description": "The year of `cost_per_transaction` (the period's end)."},
         "service_index_weights": _ref("OpenDataWeights"),
     }, "Every district's figures over the period."),
     "OpenDataDistrictFigures": _obj({
@@ -129,6 +183,23 @@ SCHEMAS = {
         "months": {"type": "array", "items": _ref("OpenDataMonth"), "description": "Every month the period touches."},
         "categories": {"type": "array", "items": _ref("OpenDataCategoryRow"), "description": "Every category."},
         "reception": _ref("OpenDataReception"),
+        "criteria": _ref("OpenDataMarks"),
+        "front_desk": _ref("OpenDataFrontDesk"),
+        "kpis": _ref("OpenDataKpis"),
+        "criteria_by_service": {"type": "array", "description": "Marks per service rated in the period.", "items": _obj({
+            "kind": {"type": "string", "enum": ["category", "eservice", "front_desk"],
+                     "description": "An appeal category, an e-service, or a front-desk service."},
+            "id": {"type": "integer", "minimum": 1}, "name": {"type": "string"}, **MARKS,
+        }, "One service's marks.")},
+        "front_desk_by_service": {"type": "array", "description": "The front desk per queue service.", "items": _obj({
+            "id": {"type": "integer", "minimum": 1}, "name": {"type": "string"}, **FRONT_DESK,
+        }, "One queue service.")},
+        "cost_year": {"type": "integer", "description": "The year of `kpis.cost_per_transaction`."},
+        "costs": {"type": "array", "items": _ref("OpenDataCostYear"),
+                  "description": "Each year the period touches, latest first."},
+        "index_parts": _obj({name: {"type": "number", "minimum": 0, "maximum": 1} for name in stats.PARTS},
+                            "Each part of the service index, 0-1."),
+        "service_index_weights": _ref("OpenDataWeights"),
     }, "One district's figures over the period."),
 }
 

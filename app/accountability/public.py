@@ -51,10 +51,13 @@ def national():
         return _invalid(error)
     table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
     trend = accountability.trend(query.period)
+    weights = total.weights or stats.WEIGHTS
     return render_template("accountability/national.html", query=query, table=table, total=total,
                            total_row=table.total, trend=trend,
                            charts=trend_charts(trend, "national"), categories=categories(),
-                           formula=accountability.INDEX_FORMULA, weights=stats.WEIGHTS, min_ratings=stats.MIN_RATINGS)
+                           formula=accountability.index_formula(weights), weights=weights,
+                           asan=accountability.asan_national(query.period), part_labels=accountability.PART_LABELS,
+                           min_ratings=stats.MIN_RATINGS)
 
 
 @bp.get("/<code>")
@@ -75,11 +78,14 @@ def district(code: str):
         "accountability/district.html", district=chosen, query=query, figures=figures,
         row=categories_table.total, trend=trend, charts=trend_charts(trend, "district"),
         categories_table=categories_table,
-        reception=accountability.reception_figures(query.period, chosen.id), parts=stats.index_parts(figures),
+        reception=accountability.reception_figures(query.period, chosen.id), parts=stats.all_parts(figures),
+        weights=figures.weights or stats.WEIGHTS, asan=accountability.asan_district(query.period, chosen),
+        part_labels=accountability.PART_LABELS,
         commitments=commitments.status_counts(chosen.id),
         consultations=accountability.consultation_figures(query.period, chosen.id),
         poll_figures=polls.period_figures(query.period, chosen.id),
         proposals=proposals.period_figures(query.period, chosen.id),
         eservices_table=accountability.eservice_figures(query.period, chosen),
-        formula=accountability.INDEX_FORMULA, small=stats.SMALL, min_ratings=stats.MIN_RATINGS,
+        formula=accountability.index_formula(figures.weights or stats.WEIGHTS), small=stats.SMALL,
+        min_ratings=stats.MIN_RATINGS,
     )

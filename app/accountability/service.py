@@ -26,15 +26,44 @@ from app.kit.calendar import BAKU
 from app.kit.i18n import collation_key, current_lang, fmt_date, fmt_month, tr
 from app.kit.reference import active_districts
 from app.kit.spreadsheets import safe_cell
-from app.models import Category, District, ReceptionBooking, ReceptionSession, utcnow
+from app.models import Category, District, ReceptionBooking, ReceptionSession, Service, utcnow
 
-INDEX_FORMULA = _l(
-    "Service index = 25 × speed + 35 × answered on time + 25 × satisfaction + 15 × openness, where "
-    "speed = 1 − median working days to answer ÷ 15 (at least 0); answered on time = the share of answers "
-    "given by their deadline; satisfaction = (mean rating − 1) ÷ 4 (0.5 while there are fewer than 5 ratings); "
-    "openness = answered ÷ (answered + not considered). Districts with fewer than 20 answers in the period "
-    "are shown but not ranked."
-)
+# The service index's parts as the formula names them, and what each is (shown under the formula).
+PART_NAMES = {
+    "speed": _l("speed"), "on_time": _l("answered on time"), "satisfaction": _l("satisfaction"),
+    "openness": _l("openness"), "courtesy": _l("courtesy"), "clarity": _l("clarity"), "outcome": _l("outcome"),
+    "waiting": _l("waiting"),
+}
+PART_LABELS = {
+    "speed": _l("Speed"), "on_time": _l("Answered on time"), "satisfaction": _l("Satisfaction"),
+    "openness": _l("Openness"), "courtesy": _l("Courtesy"), "clarity": _l("Clarity of the answer"),
+    "outcome": _l("Outcome of the matter"), "waiting": _l("Waiting at the front desk"),
+}
+PART_DEFINITIONS = {
+    "speed": _l("speed = 1 − median working days to answer ÷ 15 (at least 0)"),
+    "on_time": _l("answered on time = the share of answers given by their deadline"),
+    "satisfaction": _l("satisfaction = (mean rating of the answers − 1) ÷ 4 (0.5 while there are fewer than "
+                       "5 ratings)"),
+    "openness": _l("openness = answered ÷ (answered + not considered)"),
+    "courtesy": _l("courtesy = (mean courtesy mark − 1) ÷ 4 (0.5 while there are fewer than 5 marks)"),
+    "clarity": _l("clarity = (mean mark for the clarity of the answer − 1) ÷ 4 (0.5 while there are fewer than "
+                  "5 marks)"),
+    "outcome": _l("outcome = (mean outcome mark − 1) ÷ 4 (0.5 while there are fewer than 5 marks)"),
+    "waiting": _l("waiting = the share of served front-desk tickets called within 15 minutes (0.5 while no "
+                  "ticket was served)"),
+}
+
+
+def index_formula(weights: dict[str, int]) -> str:
+    """The service index's formula with the weights in force (parts weighing 0 left out), and what each part is."""
+    from flask_babel import gettext as _
+
+    used = [name for name in stats.PARTS if weights.get(name)]
+    terms = " + ".join(f"{weights[name]} × {PART_NAMES[name]}" for name in used)
+    definitions = "; ".join(str(PART_DEFINITIONS[name]) for name in used)
+    return _("Service index = %(terms)s, where %(definitions)s. Districts with fewer than 20 answers in the period "
+             "are shown but not ranked.", terms=terms, definitions=definitions)
+
 
 # Column keys of the district table, with their headings (the same in HTML, CSV, XLSX and JSON).
 DISTRICT_COLUMNS = [
@@ -303,3 +332,73 @@ def eservice_figures(period: stats.Period, district: District, public: bool = Tr
             "satisfaction": None if len(ratings) < stats.MIN_RATINGS else _round(sum(ratings) / len(ratings)),
         })
     return Table(ESERVICE_COLUMNS, table)
+
+
+# --- The ASAN criteria, the front desk and the four service KPIs (issue 19) ------------------------------------
+
+@dataclass
+class AsanReport:
+    """Per district (and for the country in ``total``): the marks, the front desk and the four KPIs."""
+
+    rows: list[dict]
+    total: dict
+    cost_year: int
+
+
+def _asan_row(report, owner) -> dict:
+    from app.accountability import kpi
+
+    return {"marks": report.marks_row(owner), "desk": report.desk_row(owner), "kpis": kpi.kpi_row(report.kpis.get(owner))}
+
+
+def asan_national(period: stats.Period) -> AsanReport:
+    """Every active district's ASAN figures and KPIs over the period, by name, and the country's."""
+    from app.accountability import kpi
+
+    districts = active_districts()
+    report = kpi.national_report(period, [district.id for district in districts])
+    rows = [{"district": tr(district), "code": district.code, "district_id": district.id,
+             **_asan_row(report, district.id)} for district in districts]
+    return AsanReport(rows, _asan_row(report, kpi.NATIONAL), report.cost_year)
+
+
+@dataclass
+class AsanDistrict:
+    """One district's ASAN figures: its totals, per service, its KPIs and its costs of each year of the period."""
+
+    marks: dict
+    desk: dict
+    kpis: dict
+    cost_year: int
+    marks_by_service: list
+    desk_by_service: list
+    costs: list[dict]
+
+
+def asan_district(period: stats.Period, district: District) -> AsanDistrict:
+    """A district's ASAN figures over the period (see ``kpi``)."""
+    from app.accountability import kpi
+
+    # The district's total is a line of the national table too: hidden there, hidden here (one rule everywhere).
+    national = kpi.national_report(period, [item.id for item in active_districts()])
+    total_hidden = national.hidden_marks.get(district.id, frozenset())
+    marks_rows, desk_rows = kpi.district_services(period, district.id, current_lang(), total_hidden)
+    entered = [(year, kpi.costs(year, district.id).get(district.id)) for year in kpi.cost_years(period)]
+    ids = {line.service_id for _year, item in entered if item for line in item.lines if line.service_id}
+    services = {s.id: s for s in db.session.scalars(select(Service).where(Service.id.in_(ids)))} if ids else {}
+    years = [{"year": year,
+              "lines": [{"subject": cost_subject_title(line.subject, line.service_id, services),
+                         "amount": line.amount, "transactions": line.transactions,
+                         "per_transaction": line.per_transaction} for line in item.lines] if item else [],
+              "amount": item.amount if item else None, "transactions": item.transactions if item else None,
+              "per_transaction": item.per_transaction if item else None} for year, item in entered]
+    return AsanDistrict(national.marks_row(district.id), national.desk_row(district.id),
+                        kpi.kpi_row(national.kpis.get(district.id)),
+                        period.end.year, marks_rows, desk_rows, years)
+
+
+def cost_subject_title(subject: str, service_id: int | None, services: dict) -> str:
+    """How a cost's subject is named on the pages: appeals, the front desk, or the e-service's title."""
+    from app.accountability.costs import subject_title
+
+    return subject_title(subject, services.get(service_id))

@@ -40,8 +40,15 @@ MAX_PERIOD_DAYS = 5 * 366
 # The years a period may lie in. The calendar's ends cannot be counted in (a month after December 9999, midnight
 # in Baku of 1 January 1 in UTC), and no appeal of the portal is dated outside these years.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
-# The service index: weights of its four parts (they sum to 100). Shown on the pages with the formula.
+# The service index: the weights of its first version (in force from 2000-01-01, the four parts of issue 15; they
+# sum to 100). Later versions are reference data (``index_weights``, ``weights_for``); this one is also what counts
+# when that table holds no version in force (an empty database).
 WEIGHTS = {"speed": 25, "on_time": 35, "satisfaction": 25, "openness": 15}
+# Every part the index can weigh, in the order the pages show them: the appeals' four, then the ASAN criteria from
+# the ratings and the front desk's waiting (issue 19). A part missing from a version weighs 0 in it.
+PARTS = ("speed", "on_time", "satisfaction", "openness", "courtesy", "clarity", "outcome", "waiting")
+ASAN_PARTS = ("courtesy", "clarity", "outcome", "waiting")
+WEIGHTS_ALL = {name: WEIGHTS.get(name, 0) for name in PARTS}  # the first version with every part named
 ALL_COLUMNS = COUNTERS + BUCKET_COLUMNS
 
 
@@ -52,9 +59,40 @@ def _working_days(start: date, end: date) -> int:
     return max(0, counted_working_days(start, end))
 
 
+# A resident's changed rating of an appeal (app/ratings/) is a step "rating_changed" whose note reads
+# "OLD>NEW@YYYY-MM-DD": the overall mark before and after (0: none, when a dispute's new answer is rated afresh) and
+# the local day the rating counts on (the day it was given), so that the change corrects that day's counters.
+RATING_CHANGED = "rating_changed"
+
+
+def rating_change_note(old: int | None, new: int | None, counted_on: date) -> str:
+    """The note of a "rating_changed" step: the old and new overall marks and the day the rating counts on."""
+    return f"{old or 0}>{new or 0}@{counted_on.isoformat()}"
+
+
+def parse_rating_change(note: str | None) -> tuple[int, int, date] | None:
+    """(old, new, counted_on) of a "rating_changed" note, None when it is not one."""
+    try:
+        marks, day = (note or "").split("@")
+        old, new = (int(part) for part in marks.split(">"))
+        return old, new, date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+def counted_day(action: str, when: datetime, note: str | None = None) -> date:
+    """The local day whose counters a step changes: its own day, or for a changed rating the day it was given."""
+    if action == RATING_CHANGED and (change := parse_rating_change(note)) is not None:
+        return change[2]
+    return local_date(when)
+
+
 def contribution(action: str, when: datetime, registered_at: datetime | None, due_at: datetime | None,
-                 rating: int | None) -> dict[str, int]:
-    """The counters one timeline step adds to its district, category and day."""
+                 rating: int | None, note: str | None = None) -> dict[str, int]:
+    """The counters one timeline step adds to its district, category and day (``counted_day``).
+
+    ``rating`` is the overall mark a "rated" step gave; ``note`` is read for a "rating_changed" step only.
+    """
     if action == "filed":
         return {"received": 1}
     if action == "registered":
@@ -72,6 +110,16 @@ def contribution(action: str, when: datetime, registered_at: datetime | None, du
         return {"reopened": 1}
     if action == "rated" and rating:
         return {"rating_count": 1, "rating_sum": rating, f"r{rating}": 1}
+    if action == RATING_CHANGED and (change := parse_rating_change(note)) is not None:
+        old, new, _day = change
+        if old == new:
+            return {}
+        delta = {"rating_count": (new > 0) - (old > 0), "rating_sum": new - old}
+        if old:
+            delta[f"r{old}"] = -1
+        if new:
+            delta[f"r{new}"] = 1
+        return {name: value for name, value in delta.items() if value}
     return {}
 
 
@@ -93,11 +141,35 @@ def _upsert(key: tuple[str, date, int, int], delta: dict[str, int]) -> None:
 
 def on_event(appeal: Appeal, event: AppealEvent) -> None:
     """Add a timeline step to the rollups, in the caller's transaction."""
-    delta = contribution(event.action, event.created_at, appeal.registered_at, event.due_at, appeal.rating)
+    delta = contribution(event.action, event.created_at, appeal.registered_at, event.due_at, appeal.rating,
+                         event.note)
     if not delta:
         return
-    for key in _keys(appeal.district_id, appeal.category_id, local_date(event.created_at)):
+    for key in _keys(appeal.district_id, appeal.category_id, counted_day(event.action, event.created_at, event.note)):
         _upsert(key, delta)
+
+
+def _given_marks() -> dict[int, list[tuple[datetime, int, int]]]:
+    """Per appeal whose rating was ever changed, its "rating_changed" steps in order: (when, id, old mark).
+
+    A "rated" step gave the mark that the first change after it replaced (the appeal's current mark when none did).
+    """
+    changes: dict[int, list[tuple[datetime, int, int]]] = defaultdict(list)
+    rows = db.session.execute(
+        select(AppealEvent.appeal_id, AppealEvent.created_at, AppealEvent.id, AppealEvent.note)
+        .where(AppealEvent.action == RATING_CHANGED).order_by(AppealEvent.created_at, AppealEvent.id))
+    for appeal_id, created_at, event_id, note in rows:
+        if (change := parse_rating_change(note)) is not None:
+            changes[appeal_id].append((created_at, event_id, change[0]))
+    return changes
+
+
+def _mark_given(changes: dict[int, list[tuple[datetime, int, int]]], appeal_id: int, when: datetime, event_id: int,
+                current: int | None) -> int | None:
+    for changed_at, change_id, old in changes.get(appeal_id, ()):
+        if (changed_at, change_id) > (when, event_id):
+            return old
+    return current
 
 
 def rebuild(progress: Callable[[Iterable], Iterable] = iter) -> int:
@@ -106,17 +178,21 @@ def rebuild(progress: Callable[[Iterable], Iterable] = iter) -> int:
     One transaction: interrupted, it leaves the previous rows as they were.
     """
     totals: dict[tuple[str, date, int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    changes = _given_marks()
     rows = db.session.execute(
-        select(AppealEvent.action, AppealEvent.created_at, AppealEvent.due_at, Appeal.registered_at, Appeal.rating,
-               Appeal.district_id, Appeal.category_id)
+        select(AppealEvent.action, AppealEvent.created_at, AppealEvent.due_at, AppealEvent.note, AppealEvent.id,
+               Appeal.id, Appeal.registered_at, Appeal.rating, Appeal.district_id, Appeal.category_id)
         .join(Appeal, Appeal.id == AppealEvent.appeal_id)
         .where(AppealEvent.action.in_(("filed", "registered", "answered", "forwarded", "not_considered",
-                                       "withdrawn", "disputed", "rated")))
+                                       "withdrawn", "disputed", "rated", RATING_CHANGED)))
         .execution_options(yield_per=5_000)
     )
-    for action, created_at, due_at, registered_at, rating, district_id, category_id in progress(rows):
-        delta = contribution(action, created_at, registered_at, due_at, rating)
-        for key in _keys(district_id, category_id, local_date(created_at)):
+    for (action, created_at, due_at, note, event_id, appeal_id, registered_at, rating, district_id,
+         category_id) in progress(rows):
+        if action == "rated":
+            rating = _mark_given(changes, appeal_id, created_at, event_id, rating)
+        delta = contribution(action, created_at, registered_at, due_at, rating, note)
+        for key in _keys(district_id, category_id, counted_day(action, created_at, note)):
             target = totals[key]
             for name, value in delta.items():
                 target[name] += value
@@ -234,6 +310,10 @@ class Figures:
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ALL_COLUMNS, 0))
     overdue_now: int | None = None
+    # The ASAN parts of the index (``ASAN_PARTS``, each 0-1, None: no figure, counted as the middle), read from the
+    # ratings and the front desk by ``grid``; and the weights in force at the period's end (None: ``WEIGHTS``).
+    asan: dict[str, float | None] = field(default_factory=dict)
+    weights: dict[str, int] | None = None
 
     def __getattr__(self, name: str) -> int:
         counts = self.__dict__.get("counts", {})
@@ -294,11 +374,13 @@ class Figures:
 
     @property
     def index(self) -> float | None:
-        """The service index 0–100 (see ``WEIGHTS`` and ``INDEX_FORMULA``)."""
+        """The service index 0–100: each part of ``all_parts`` times its weight in force (``weights_for``; without
+        one, the first version ``WEIGHTS``); ``service.index_formula`` says it in words."""
         if not self.counts["answered"]:
             return None
-        parts = index_parts(self)
-        return round(sum(WEIGHTS[name] * value for name, value in parts.items()), 1)
+        weights = self.weights or WEIGHTS
+        parts = all_parts(self)
+        return round(sum(weights.get(name, 0) * value for name, value in parts.items()), 1)
 
     def add(self, other: Figures) -> None:
         for name, value in other.counts.items():
@@ -316,6 +398,31 @@ def index_parts(figures: Figures) -> dict[str, float]:
         "satisfaction": (figures.satisfaction - 1) / 4 if figures.satisfaction is not None else 0.5,
         "openness": figures.openness if figures.openness is not None else 0.0,
     }
+
+
+def all_parts(figures: Figures) -> dict[str, float]:
+    """Every part of the service index (``PARTS``), each 0-1: the appeals' four (``index_parts``) and the ASAN ones.
+
+    courtesy, clarity and outcome: the mean mark of that criterion, 1 scoring 0 and 5 scoring 1; waiting: the share
+    of served front-desk tickets called within ``kpi.WAIT_LIMIT_MINUTES``. Each counts the middle (0.5) when there
+    is no figure (fewer than ``MIN_RATINGS`` marks, no served ticket), as satisfaction does.
+    """
+    parts = index_parts(figures)
+    for name in ASAN_PARTS:
+        value = figures.asan.get(name)
+        parts[name] = 0.5 if value is None else value
+    return parts
+
+
+def weights_for(day: date) -> dict[str, int]:
+    """The index weights in force on ``day`` (the latest version effective on or before it), every part of
+    ``PARTS`` present (0 when the version leaves it out). One statement."""
+    from app.models.kpi import IndexWeights
+
+    found = db.session.scalar(select(IndexWeights.weights).where(IndexWeights.effective_from <= day)
+                              .order_by(IndexWeights.effective_from.desc()).limit(1))
+    chosen = found or WEIGHTS
+    return {name: int(chosen.get(name, 0)) for name in PARTS}
 
 
 def _sum_columns():
@@ -467,9 +574,15 @@ class Grid:
     figures: dict[Key, Figures]
     hidden: dict[Key, frozenset[str]]
 
+    weights: dict[str, int] = field(default_factory=lambda: dict(WEIGHTS_ALL))
+    asan: dict[Hashable, dict[str, float | None]] = field(default_factory=dict)
+
     def at(self, district_id: int | None, category_id: int | None) -> Figures:
         """The figures of a cell or a total (``TOTAL`` for "every district" or "every category")."""
-        return self.figures.get((district_id, category_id)) or Figures(overdue_now=0)
+        found = self.figures.get((district_id, category_id))
+        if found is None:
+            found = Figures(overdue_now=0, weights=self.weights, asan=self.asan.get(district_id, {}))
+        return found
 
     def hidden_at(self, district_id: int | None, category_id: int | None) -> frozenset[str]:
         """The counters (keys of ``GUARDED``) hidden in that cell or total."""
@@ -481,8 +594,11 @@ def grid(period: Period, now: datetime | None = None) -> Grid:
 
     The public pages, the open data and the supervisor's dashboard and exports all read their figures from
     here, so a cell hidden on one of them is hidden on all (the district page, the national list filtered by
-    that category, their totals); see ``hidden_cells``. Four statements whatever the number of appeals.
+    that category, their totals); see ``hidden_cells``. Each district's cells carry its ASAN parts of the index
+    (ratings and front desk, ``kpi.asan_parts``) and every cell the weights in force at the period's end
+    (``weights_for``). Seven statements whatever the number of appeals.
     """
+    from app.accountability import kpi
     from app.models import Category
 
     district_ids = [d.id for d in active_districts()]
@@ -508,6 +624,13 @@ def grid(period: Period, now: datetime | None = None) -> Grid:
             target = figures.setdefault(key, Figures(overdue_now=0))
             target.add(item)
             target.overdue_now += item.overdue_now
+    weights = weights_for(period.end)
+    asan = kpi.asan_parts(period)
+    for (district_id, _category_id), item in figures.items():
+        item.weights = weights
+        # A category's cells and a district's total take the district's ASAN parts (the ratings of the front desk
+        # and of e-services name no appeal category); the national totals take the country's.
+        item.asan = asan.get(district_id, {})
     hidden: dict[Key, set[str]] = defaultdict(set)
     for counter, minimum in GUARDED.items():
         values = {key: (item.overdue_now or 0) if counter == "overdue_now" else item.counts[counter]
@@ -516,7 +639,7 @@ def grid(period: Period, now: datetime | None = None) -> Grid:
         fixed = () if guarded_totals else [(d, TOTAL) for d in district_ids] + [(TOTAL, TOTAL)]
         for key in hidden_cells(values, district_ids, category_ids, minimum, guarded_totals, fixed):
             hidden[key].add(counter)
-    return Grid(figures, {key: frozenset(names) for key, names in hidden.items()})
+    return Grid(figures, {key: frozenset(names) for key, names in hidden.items()}, weights, asan)
 
 
 # The columns the national table can be sorted by (``accountability.national`` sorts by the values shown).

@@ -4,7 +4,7 @@ The download is one zip: ``data.json`` (profile, appeals with their timelines an
 bookings, e-service applications with their timelines, notifications, commitment feedback, the reports the
 resident made and any block on their taking part, the polls they took part in (never what they chose), the
 poll topics they proposed, and the sections other modules register: proposals and supports, consultation comments
-and answers, news subscriptions, the appeals they follow) and the files (the appeals' attachments the resident can
+and answers, news subscriptions, the appeals they follow, their ratings) and the files (the appeals' attachments the resident can
 see, the applications' documents, the pictures of their proposals). It is written to a temporary
 file, each stored file copied into it in chunks, so a large attachment is never held in memory whole.
 
@@ -71,7 +71,8 @@ CLOSERS: list[Callable[[User], list[str] | None]] = []
 # ``_load_sections`` imports them when the download or the closing runs, so their sections are never missing even
 # where no blueprint has loaded them (a command, a test of this module alone).
 SECTION_MODULES = ("app.proposals.service", "app.consultations.service", "app.news.subscriptions",
-                   "app.accounts.sessions", "app.alerts.service", "app.appeals.follow")
+                   "app.accounts.sessions", "app.alerts.service", "app.appeals.follow", "app.drafts.service",
+                   "app.ratings.service", "app.queue.service")
 
 
 def register_exporter(section: str, exporter: Callable[[User, AddFile], Any]) -> None:

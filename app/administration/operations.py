@@ -28,8 +28,9 @@ from app.models import CommandRun, OutboxMessage, utcnow
 from app.models.outbox import OUTBOX_STATUSES
 
 #: The scheduled commands the operations page always lists (with "never run" until they have run).
-SCHEDULED_COMMANDS: list[str] = ["appeals escalate", "appeals autoclose", "reception remind", "news publish-due",
-                                  "news digest", "proposals expire", "notifications digest", "alerts digest"]
+SCHEDULED_COMMANDS: list[str] = ["appeals escalate", "appeals autoclose", "reception remind", "queue sweep",
+                                  "news publish-due", "news digest", "proposals expire", "notifications digest",
+                                  "alerts digest", "drafts expire"]
 
 
 @contextmanager

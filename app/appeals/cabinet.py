@@ -8,13 +8,15 @@ from flask_login import current_user
 from app.appeals import cabinet_bp, follow
 from app.appeals import queries as appeal_queries
 from app.appeals import service as appeals
-from app.appeals.forms import RateForm, TextForm, WithdrawForm
+from app.appeals.forms import TextForm, WithdrawForm
 from app.authz import requires
 from app.kit import files
 from app.kit.errors import Invalid
 from app.kit.paging import page_number
 from app.kit.redirects import safe_next
 from app.kit.steps import run_step
+from app.ratings import service as ratings
+from app.ratings.forms import RatingForm
 
 
 @cabinet_bp.get("/appeals")
@@ -64,9 +66,11 @@ def _render(appeal_id: int, status: int = 200, **forms):
     forms.setdefault("reply_form", TextForm(prefix="reply"))
     forms.setdefault("message_form", TextForm(prefix="message"))
     forms.setdefault("dispute_form", TextForm(prefix="dispute"))
-    forms.setdefault("rate_form", RateForm(prefix="rate"))
+    forms.setdefault("rate_form", RatingForm())
     forms.setdefault("withdraw_form", WithdrawForm(prefix="withdraw"))
-    return render_template("appeals/cabinet/appeal.html", view=view, **forms), status
+    # The resident's rating on the ASAN criteria (app/ratings/): theirs to see, give or change while allowed.
+    rating = ratings.standing(current_user, "appeal", appeal_id)
+    return render_template("appeals/cabinet/appeal.html", view=view, rating=rating, **forms), status
 
 
 @cabinet_bp.get("/appeals/<int:appeal_id>")
@@ -116,10 +120,11 @@ def appeal_withdraw(appeal_id: int):
 @cabinet_bp.post("/appeals/<int:appeal_id>/rate")
 @requires("cabinet.view")
 def appeal_rate(appeal_id: int):
-    """Rate the answer from 1 to 5; this closes the appeal."""
-    form = RateForm(prefix="rate")
-    return _step(appeal_id, form, "rate_form", lambda: appeals.transition(
-        current_user, appeal_id, "closed", appeals.StepData(rating=form.rating.data, comment=form.comment.data or ""),
+    """Rate the answer on the ASAN criteria (the form embedded in the appeal's page); a first rating closes the
+    appeal. The same use case as the rating page (app/ratings/)."""
+    form = RatingForm()
+    return _step(appeal_id, form, "rate_form", lambda: ratings.rate(
+        current_user, "appeal", appeal_id, form.marks, form.comment.data,
     ), _("Thank you for rating the answer."))
 
 

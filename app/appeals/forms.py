@@ -62,6 +62,10 @@ class AppealForm(BaseForm):
     submission_token = HiddenField()
     # Without JavaScript: the form comes back with the open appeals like this one, and nothing is filed.
     check_similar = SubmitField(_l("Check for similar appeals"))
+    # The web form's buttons: on to "check your answers", or keep the draft to finish later. A POST with neither
+    # (an API-like caller) files at once, as before.
+    proceed = SubmitField(_l("Continue"))
+    save_draft = SubmitField(_l("Save and come back later"))
     submit = SubmitField(_l("Send the appeal"))
 
     def fill_choices(self, districts, categories, tr) -> None:
@@ -72,6 +76,36 @@ class AppealForm(BaseForm):
         if not self.submission_token.data:
             # One token per rendered form: sending it twice files one appeal.
             self.submission_token.data = secrets.token_urlsafe(24)
+
+
+    def answers_shown(self, pending_files) -> list[dict]:
+        """Every answer as the check page shows it: the field's id (its "Change" link lands there), its label and
+        the value as the authority will read it (names of the district and category, the kind's label)."""
+
+        def chosen(field) -> str:
+            return next((str(c.label) for c in field.choices if str(c.value) == str(field.data)), "")
+
+        yes_no = {True: _("Yes"), False: _("No")}
+        place = (f"{self.location_lat.data}, {self.location_lon.data}"
+                 if self.location_lat.data or self.location_lon.data else _("Not given"))
+        rows = [(self.district_id, chosen(self.district_id)), (self.category_id, chosen(self.category_id)),
+                (self.kind, chosen(self.kind)), (self.subject, self.subject.data),
+                (self.text, self.text.data), (self.applicant_name, self.applicant_name.data),
+                (self.applicant_address, self.applicant_address.data), (self.applicant_phone, self.applicant_phone.data),
+                (self.confidential, yes_no[bool(self.confidential.data)]),
+                (self.public_ok, yes_no[bool(self.public_ok.data)]), (self.location_lat, place)]
+        shown = [{"id": f.id, "label": f.label.text, "value": value or "—"} for f, value in rows]
+        shown[-1]["label"] = _("Place on the map")
+        shown.append({"id": self.attachments.id, "label": self.attachments.label.text,
+                      "files": [f.original_name for f in pending_files], "value": _("No files")})
+        return shown
+
+
+class AppealCheckForm(BaseForm):
+    """The "check your answers" page's buttons: send the appeal, or keep the draft to finish later."""
+
+    send = SubmitField(_l("Send the appeal"))
+    save_draft = SubmitField(_l("Save and come back later"))
 
 
 class TextForm(BaseForm):
@@ -87,20 +121,6 @@ class WithdrawForm(BaseForm):
 
     note = TextAreaField(_l("Reason (optional)"), validators=[Length(max=2000, message=MAX)])
     submit = SubmitField(_l("Withdraw the appeal"))
-
-
-class RateForm(BaseForm):
-    """The applicant rates the answer."""
-
-    rating = RadioField(
-        _l("Your rating of the answer"),
-        coerce=int_or_none,
-        validate_choice=False,
-        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)],
-        description=_l("5 is the best."),
-    )
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000, message=MAX)])
-    submit = SubmitField(_l("Rate the answer"))
 
 
 class RegisterStepForm(BaseForm):

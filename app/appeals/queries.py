@@ -269,7 +269,8 @@ def view(actor: User, appeal_id: int) -> AppealView:
     staff = authz.can(actor, "appeal.internal", appeal)
     return AppealView(
         appeal=appeal,
-        events=[e for e in appeal.events if staff or e.public],
+        # A changed rating's step holds the marks: no timeline shows it (staff never see who gave which rating).
+        events=[e for e in appeal.events if (staff or e.public) and e.action != "rating_changed"],
         messages=[m for m in appeal.messages if staff or not m.internal],
         attachments=[a for a in appeal.attachments if staff or not a.internal],
         staff=staff,

@@ -21,7 +21,7 @@ from app.accountability import stats
 from app.administration import reference_service as reference
 from app.appeals.signals import appeal_step
 from app.extensions import db
-from app.kit import audit, files, notify
+from app.kit import audit, drafts, files, notify
 from app.kit.calendar import (
     BAKU,
     add_working_days,
@@ -98,6 +98,8 @@ ACTION_LABELS = {
     "not_considered": _l("Left without consideration"),
     "withdrawn": _l("Withdrawn by the applicant"),
     "rated": _l("Answer rated"),
+    # Never shown on a timeline (its note holds the marks): the rollups read it (app/accountability/stats.py).
+    stats.RATING_CHANGED: _l("Rating changed"),
     "closed": _l("Closed"),
     "disputed": _l("Answer disputed; appeal reopened"),
     "resumed": _l("Taken into work again"),
@@ -135,6 +137,11 @@ class AppealInput:
     # The Open311 key a machine client filed with (source "api"): the rulebook's "appeal.file" then lets the key's
     # holder vouch for an appellant whose email is not confirmed (app/open311/).
     api_key: object | None = None
+    # The resident's open draft this was checked from ("check your answers"): its stored files become the appeal's
+    # attachments and it ends as submitted, in the filing's transaction (app/kit/drafts.py).
+    draft_id: int | None = None
+    # A web form sent in one go, without a draft: a submitted draft is recorded so it counts as a started form.
+    record_draft: bool = False
 
 
 # --- Numbering -----------------------------------------------------------------
@@ -203,6 +210,13 @@ def _existing_submission(citizen_id: int, token: str | None) -> Appeal | None:
     return db.session.scalar(select(Appeal).where(Appeal.citizen_id == citizen_id, Appeal.submission_token == token))
 
 
+def check_appeal(actor: User, data: AppealInput) -> None:
+    """The checks of ``file_appeal`` without filing (the "Continue" to the check page); ``Invalid`` beside the
+    fields. The files are checked when the draft keeps them."""
+    authz.require(actor, "appeal.file", data)
+    _validate_input(data)
+
+
 def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> Appeal:
     """A resident files an appeal: it gets its number and deadline at once, and the resident an email.
 
@@ -214,6 +228,16 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
         return existing
     district, category = _validate_input(data)
     checked = files.check_uploads(data.attachments)
+    try:
+        draft = drafts.get_own(actor, data.draft_id, "appeal", lock=True) if data.draft_id is not None else None
+    except drafts.DraftEnded:
+        # Sent meanwhile by a simultaneous request (a double click): the draft's row lock made this one wait.
+        existing = _existing_submission(actor.id, data.submission_token)
+        if existing is not None:
+            return existing
+        raise
+    if draft is not None and len(checked) + len(draft.files) > files.MAX_FILES:
+        raise Invalid({"attachments": _("Attach at most %(n)d files.", n=files.MAX_FILES)})
     now = now or utcnow()
     stored: list[str] = []
     try:
@@ -251,6 +275,14 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
             name = files.write(item)
             stored.append(name)
             db.session.add(_attachment(appeal, actor, item, name))
+        if draft is not None:
+            # The draft's files were stored when it was saved: they become the attachments as they are.
+            for pending in draft.files:
+                db.session.add(_attachment(appeal, actor, pending, pending.stored_name))
+            drafts.end(draft, "submitted", appeal_id=appeal.id, now=now)
+        elif data.record_draft:
+            drafts.record_submitted(actor, "appeal", district_id=district.id, category_id=category.id,
+                                    title=appeal.subject, appeal_id=appeal.id, now=now)
         notify.notify(
             actor,
             lambda: _("Your appeal %(number)s is received. The answer is due by %(due)s.",
@@ -286,7 +318,8 @@ def file_appeal(actor: User, data: AppealInput, now: datetime | None = None) -> 
     return appeal
 
 
-def _attachment(appeal: Appeal, actor: User, item: files.CheckedFile, stored_name: str, internal: bool = False) -> Attachment:
+def _attachment(appeal: Appeal, actor: User, item, stored_name: str, internal: bool = False) -> Attachment:
+    # ``item``: a checked upload, or a draft's file stored before (both carry the name, type, size and hash).
     return Attachment(
         appeal_id=appeal.id,
         uploaded_by_id=actor.id,
@@ -563,13 +596,41 @@ def _to_closed(actor, appeal, data: StepData, now, as_citizen) -> None:
         raise Invalid({"rating": _("Choose a rating from 1 to 5.")})
     if len(data.comment) > 2000:
         raise Invalid({"comment": _("Use at most %(max)d characters.", max=2000)})
+    if appeal.rating is not None:
+        # Rated before a dispute: the new answer is rated afresh, and the earlier mark leaves the rollups.
+        _rating_changed(appeal, actor, None, now)
     appeal.rating = data.rating
     appeal.rating_comment = data.comment.strip() or None
     appeal.rated_at = now
     appeal.closed_at = now
     _move(appeal, actor, "closed", "rated", None, now)
-    _tell_staff(appeal, "appeal.applicant", lambda: _("The applicant rated the answer to appeal %(number)s: %(rating)d of 5.",
-                                  number=appeal.number, rating=appeal.rating), actor)
+    # Staff hear that the applicant closed the appeal, never the mark: one rating among few would name its author.
+    _tell_staff(appeal, "appeal.applicant", lambda: _("The applicant closed appeal %(number)s after reading the answer.",
+                                  number=appeal.number), actor)
+
+
+def _rating_changed(appeal: Appeal, actor: User, new: int | None, now: datetime) -> None:
+    """Record that the appeal's overall mark changes to ``new`` (None: withdrawn) on a step only the rollups read."""
+    rated_on = db.session.scalar(select(func.max(AppealEvent.created_at))
+                                 .where(AppealEvent.appeal_id == appeal.id, AppealEvent.action == "rated"))
+    note = stats.rating_change_note(appeal.rating, new, local_date(rated_on or appeal.rated_at or now))
+    _event(appeal, actor, stats.RATING_CHANGED, appeal.status, appeal.status, note=note, public=False, now=now)
+
+
+def rate_closed(actor: User, appeal: Appeal, rating: int, comment: str | None, now: datetime) -> None:
+    """The applicant rates the answer of an appeal already closed (closed by itself after the answer, or rated
+    before): a first rating is the "rated" step, a different mark a "rating_changed" step. Joins the caller's
+    transaction (app/ratings/service.py checks who may rate and until when)."""
+    authz.require(actor, "appeal.citizen", appeal)
+    if appeal.status != "closed" or appeal.answered_at is None:
+        raise Invalid({None: _("You can rate the answer once the authority has answered your appeal.")})
+    if appeal.rating is None:
+        appeal.rating, appeal.rating_comment, appeal.rated_at = rating, comment, now
+        _event(appeal, actor, "rated", appeal.status, appeal.status, now=now)
+        return
+    if rating != appeal.rating:
+        _rating_changed(appeal, actor, rating, now)
+    appeal.rating, appeal.rating_comment = rating, comment
 
 
 def _to_reopened(actor, appeal, data: StepData, now, as_citizen) -> None:

@@ -9,11 +9,13 @@ from app.authz import requires
 from app.eservices import cabinet_bp
 from app.eservices import form_definitions as eservice_forms
 from app.eservices import service as eservices
-from app.eservices.forms import NoteForm, RateServiceForm
+from app.eservices.forms import NoteForm
 from app.kit import files
 from app.kit.forms import ButtonForm
 from app.kit.i18n import current_lang
 from app.kit.steps import run_step
+from app.ratings import service as ratings
+from app.ratings.forms import RatingForm
 
 
 @cabinet_bp.get("/services")
@@ -29,9 +31,12 @@ def _render(application_id: int, status: int = 200, **forms):
         return redirect(url_for("eservices_office.service_application", application_id=application_id))
     forms.setdefault("resubmit_form", NoteForm(prefix="resubmit"))
     forms.setdefault("withdraw_form", ButtonForm(prefix="withdraw"))
-    forms.setdefault("rate_form", RateServiceForm(prefix="rate"))
+    forms.setdefault("rate_form", RatingForm())
     answers = eservice_forms.shown(application.form.fields, application.answers, current_lang())
-    return render_template("eservices/cabinet/service.html", application=application, answers=answers, **forms), status
+    # The resident's rating on the ASAN criteria (app/ratings/): theirs to see, give or change while allowed.
+    rating = ratings.standing(current_user, "application", application_id)
+    return render_template("eservices/cabinet/service.html", application=application, answers=answers,
+                           rating=rating, **forms), status
 
 
 @cabinet_bp.get("/services/<int:application_id>")
@@ -71,10 +76,11 @@ def service_withdraw(application_id: int):
 @cabinet_bp.post("/services/<int:application_id>/rate")
 @requires("cabinet.view")
 def service_rate(application_id: int):
-    """Rate the service from 1 to 5."""
-    form = RateServiceForm(prefix="rate")
+    """Rate the service on the ASAN criteria (the form embedded in the application's page): the same use case as
+    the rating page (app/ratings/)."""
+    form = RatingForm()
     return _step(application_id, form, "rate_form",
-                 lambda: eservices.rate(current_user, application_id, form.rating.data, form.comment.data or ""),
+                 lambda: ratings.rate(current_user, "application", application_id, form.marks, form.comment.data),
                  _("Thank you for rating the service."))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, MultipleFileField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, MultipleFileField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length
 
 from app.kit.forms import MAX, BaseForm, int_or_none
@@ -15,12 +15,23 @@ class ApplyFrame(BaseForm):
 
     district_id = SelectField(_l("District (city) executive authority"), coerce=int_or_none, validate_choice=False)
     submission_token = HiddenField()
+    # The resident's buttons online: on to "check your answers", or keep the draft to finish later. A POST with
+    # neither (an API-like caller) files at once, as before; the front desk files with ``submit``.
+    proceed = SubmitField(_l("Continue"))
+    save_draft = SubmitField(_l("Save and come back later"))
     submit = SubmitField(_l("Send the application"))
 
     def ensure_token(self) -> None:
         """One token per rendered form: sending it twice files one application."""
         if not self.submission_token.data:
             self.submission_token.data = secrets.token_urlsafe(24)
+
+
+class ApplicationCheckForm(BaseForm):
+    """The "check your answers" page's buttons: send the application, or keep the draft to finish later."""
+
+    send = SubmitField(_l("Send the application"))
+    save_draft = SubmitField(_l("Save and come back later"))
 
 
 class FrontDeskForm(ApplyFrame):
@@ -37,10 +48,3 @@ class NoteForm(BaseForm):
     submit = SubmitField(_l("Send"))
 
 
-class RateServiceForm(BaseForm):
-    """The applicant rates the service."""
-
-    rating = RadioField(_l("Your rating of the service"), coerce=int_or_none, validate_choice=False,
-                        choices=[SelectChoice(n, str(n)) for n in range(5, 0, -1)], description=_l("5 is the best."))
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000, message=MAX)])
-    submit = SubmitField(_l("Rate the service"))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import authz
 from app.extensions import db
-from app.kit import audit, files, notify
+from app.kit import audit, drafts, files, notify
 from app.kit.calendar import deadline, local_date
 from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.kit.i18n import current_lang, fmt_datetime, tr
@@ -140,6 +140,11 @@ class ApplicationInput:
     submission_token: str | None = None
     locale: str = "az"
     source: str = "web"
+    # The resident's open draft this was checked from: its stored files become the application's documents and it
+    # ends as submitted, in the filing's transaction (app/kit/drafts.py).
+    draft_id: int | None = None
+    # A web form sent in one go, without a draft: a submitted draft is recorded so it counts as a started form.
+    record_draft: bool = False
 
 
 def applicant_details(user: User) -> dict:
@@ -166,19 +171,19 @@ def _event(application: ServiceApplication, actor: User | None, action: str, fro
 def _store_documents(application: ServiceApplication, actor: User, uploads: dict[str, list]) -> list[str]:
     """Check every upload first, then write them; the stored names are returned for clean-up on failure."""
     checked = {key: files.check_uploads(items, field=key) for key, items in uploads.items()}
-    stored = []
-    for key, items in checked.items():
-        for item in items:
-            try:
-                name = files.write(item)
-            except files.StorageUnavailable:
-                # The caller rolls back and removes what was stored; the form says so beside this field.
-                raise files.storage_failed(key) from None
-            stored.append(name)
-            db.session.add(ApplicationDocument(
-                application_id=application.id, field_key=key, uploaded_by_id=actor.id, original_name=item.original_name,
-                stored_name=name, content_type=item.content_type, size=item.size, sha256=item.sha256))
+    stored: list[str] = []
+    for key, item, name in files.write_each(checked, stored):
+        db.session.add(ApplicationDocument(
+            application_id=application.id, field_key=key, uploaded_by_id=actor.id, original_name=item.original_name,
+            stored_name=name, content_type=item.content_type, size=item.size, sha256=item.sha256))
     return stored
+
+
+def check_application(actor: User, data: ApplicationInput) -> None:
+    """The checks of an online ``apply`` without filing (the "Continue" to the check page); ``Invalid`` beside the
+    fields. The files are checked when the draft keeps them."""
+    authz.require(actor, "eservice.apply")
+    _check_offer(db.session.get(Service, data.service_id), data.district_id, False)
 
 
 def _check_offer(service: Service | None, district_id: int | None, front_desk: bool) -> District:
@@ -220,6 +225,15 @@ def apply(actor: User, data: ApplicationInput, citizen: User | None = None,
     form = db.session.get(ServiceForm, data.form_id)
     if form is None or form.service_id != service.id:
         raise Invalid({None: _("The form has changed since you opened it; please fill it in again.")})
+    try:
+        draft = drafts.get_own(actor, data.draft_id, "application", lock=True) if data.draft_id is not None else None
+    except drafts.DraftEnded:
+        # Sent meanwhile by a simultaneous request (a double click): the draft's row lock made this one wait.
+        existing = db.session.scalar(select(ServiceApplication).where(
+            ServiceApplication.citizen_id == citizen.id, ServiceApplication.submission_token == data.submission_token))
+        if existing is not None:
+            return existing
+        raise
     stored: list[str] = []
     try:
         application = ServiceApplication(
@@ -232,7 +246,24 @@ def apply(actor: User, data: ApplicationInput, citizen: User | None = None,
         db.session.add(application)
         db.session.flush()
         stored = _store_documents(application, citizen, data.uploads)
+        if draft is not None:
+            # The draft's files were stored when it was saved: they become the application's documents as they are.
+            for pending in draft.files:
+                db.session.add(ApplicationDocument(
+                    application_id=application.id, field_key=pending.field_key, uploaded_by_id=citizen.id,
+                    original_name=pending.original_name, stored_name=pending.stored_name,
+                    content_type=pending.content_type, size=pending.size, sha256=pending.sha256))
+            drafts.end(draft, "submitted", application_id=application.id, now=now)
+        elif data.record_draft:
+            drafts.record_submitted(citizen, "application", district_id=district.id, service_id=service.id,
+                                    title=service.text("title", data.locale), application_id=application.id, now=now)
         _event(application, actor, "submitted", None, "submitted", now=now)
+        if front_desk:
+            # The resident's queue ticket of the front desk's e-services, if they came with one, records what it
+            # was for.
+            from app.queue import service as queue
+
+            queue.link_application(application, now)
         notify.notify(citizen, lambda: _(
             "Your application %(number)s for “%(service)s” is received. The decision is due by %(due)s.",
             number=application.number, service=service.text("title", citizen.locale),
@@ -390,18 +421,11 @@ def _tell(application: ServiceApplication, actor: User, to_status: str, note: st
 
 
 def rate(citizen: User, application_id: int, rating: int | None, comment: str, now: datetime | None = None) -> None:
-    """The applicant rates the service (1–5, with an optional comment) once it is decided."""
-    application = get_for(citizen, application_id, lock=True)
-    if application.citizen_id != citizen.id:
-        raise NotFound("application")
-    if application.status not in ("issued", "refused"):
-        raise Invalid({None: _("You can rate the service once it has decided on your application.")})
-    if rating is None or not 1 <= rating <= 5:
-        raise Invalid({"rating": _("Choose a rating from 1 to 5.")})
-    if len(comment or "") > 2000:
-        raise Invalid({"comment": _("Use at most %(max)d characters.", max=2000)})
-    application.rating, application.rating_comment, application.rated_at = rating, (comment or "").strip() or None, now or utcnow()
-    notify.commit()
+    """The applicant rates the service (the overall mark 1–5, with an optional comment) once it is decided: a
+    rating on the ASAN criteria without the criteria (app/ratings/ keeps the application's mark in step)."""
+    from app.ratings import service as ratings
+
+    ratings.rate(citizen, "application", application_id, {"overall": rating}, comment, now=now)
 
 
 # --- Lists -----------------------------------------------------------------------------------------------

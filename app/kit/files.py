@@ -15,7 +15,7 @@ import secrets
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 from urllib.parse import quote
@@ -159,6 +159,22 @@ def write(checked: CheckedFile) -> str:
     stored_name = secrets.token_hex(24)
     storage.current().put(stored_name, checked.open(), content_type=checked.content_type)
     return stored_name
+
+
+def write_each(checked: Mapping[str, list[CheckedFile]], stored: list[str]) -> Iterator[tuple[str, CheckedFile, str]]:
+    """Store checked uploads one by one, yielding (field, upload, stored name) for the caller's row.
+
+    Each name is appended to ``stored`` as soon as it is written, so a caller that fails later (or here: a storage
+    that is away ends the loop with the form's message beside that field) can ``remove(stored)`` all of them.
+    """
+    for key, items in checked.items():
+        for item in items:
+            try:
+                name = write(item)
+            except StorageUnavailable:
+                raise storage_failed(key) from None
+            stored.append(name)
+            yield key, item, name
 
 
 def remove(stored_names: Iterable[str]) -> None:

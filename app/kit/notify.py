@@ -80,6 +80,7 @@ _ALL_KINDS = (
          "email", (RESIDENT,)),
     Kind("application.documents_requested", _l("More documents are requested for my e-service application"), "email",
          (RESIDENT,)),
+    Kind("draft.expiring", _l("A draft of mine will be deleted in 3 days"), "email", (RESIDENT,)),
     Kind("poll_topic.decided", _l("The moderator decides on my poll topic"), "email", (RESIDENT,)),
     Kind("proposal.threshold_reached", _l("My proposal reaches its support threshold"), "email", (RESIDENT,)),
     Kind("proposal.answered", _l("My proposal is answered"), "email", (RESIDENT,)),

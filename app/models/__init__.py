@@ -37,7 +37,7 @@ from app.models.consultation import (
     ConsultationSection,
 )
 from app.models.district import CALENDAR_KINDS, CalendarException, Category, Department, District
-from app.models.draft import DRAFT_KINDS, DRAFT_STATUSES, Draft
+from app.models.draft import DRAFT_KINDS, DRAFT_STATUSES, Draft, DraftFile
 from app.models.eservice import (
     APPLICATION_SOURCES,
     APPLICATION_STATUSES,
@@ -225,6 +225,7 @@ __all__ = [
     "DRAFT_KINDS",
     "DRAFT_STATUSES",
     "Draft",
+    "DraftFile",
     "COST_SUBJECTS",
     "IndexWeights",
     "ServiceCost",

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import UTCDateTime, one_of, utcnow
+
+if TYPE_CHECKING:
+    from app.models.user import User
 
 DRAFT_KINDS = ("appeal", "application")
 # open: in the cabinet, can be finished; submitted: it became an appeal or application; expired: not finished in
@@ -49,9 +53,36 @@ class Draft(db.Model):
     appeal_id: Mapped[int | None] = mapped_column(ForeignKey("appeals.id", ondelete="SET NULL"))
     application_id: Mapped[int | None] = mapped_column(ForeignKey("service_applications.id", ondelete="SET NULL"))
 
+    citizen: Mapped[User | None] = relationship(foreign_keys=[citizen_id])
+    files: Mapped[list[DraftFile]] = relationship(back_populates="draft", cascade="all, delete-orphan",
+                                                  order_by="DraftFile.id")
+
     @property
     def is_open(self) -> bool:
         return self.status == "open"
 
     def __repr__(self) -> str:
         return f"<Draft {self.id} {self.kind} {self.status}>"
+
+
+class DraftFile(db.Model):
+    """A file chosen on a draft's form, stored once (``app.kit.files``) while the draft is open.
+
+    Sending the draft moves the stored file to the appeal's attachment or the application's document (the row
+    goes, the stored file stays); discarding or expiring it deletes both the row and the stored file."""
+
+    __tablename__ = "draft_files"
+    __table_args__ = (Index("ix_draft_files_draft", "draft_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"))
+    # The form field it was chosen in: "attachments" on an appeal, the file question's key on an application.
+    field_key: Mapped[str] = mapped_column(String(40))
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    draft: Mapped[Draft] = relationship(back_populates="files")

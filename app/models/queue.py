@@ -170,6 +170,8 @@ class QueueTicket(db.Model):
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
     service_seconds: Mapped[int | None] = mapped_column(Integer)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the hall screen last showed the number: the call, or a recall (which leaves ``called_at`` as it was).
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     district: Mapped[District] = relationship()
     service: Mapped[QueueService] = relationship()

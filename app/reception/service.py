@@ -547,6 +547,10 @@ def mark(actor: User, booking_id: int, status: str, now: datetime | None = None)
     booking.status = status
     if status == "checked_in":
         booking.checked_in_at = now
+        # The resident joins the front desk's queue with a ticket of its "reception" service, if it has one.
+        from app.queue import service as queue
+
+        queue.ticket_for_booking(booking, now)
     audit.record("reception.booking_status", actor=actor, obj=booking, district_id=booking.session.district_id,
                  summary=f"{booking.number}: {before} → {status}", before={"status": before}, after={"status": status})
     notify.commit()

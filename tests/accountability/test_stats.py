@@ -12,6 +12,7 @@ from app.appeals import service as appeals
 from app.extensions import db
 from app.kit.calendar import BAKU, local_date, working_days_between
 from app.models import Appeal, AppealEvent, AppealStat, Category
+from app.ratings import service as ratings
 from tests.factories import create_appeal, create_reference_data, create_user
 
 START = datetime(2026, 1, 12, 9, 0, tzinfo=BAKU)
@@ -73,8 +74,30 @@ def random_history(world, rng: random.Random, appeal_id: int, official, clock: d
         step(official, "in_progress")
         step(official, "answered", answer="Yeni cavab")
     if rng.random() < 0.6:
-        step(citizen, "closed", rating=rng.randint(1, 5), comment="")
+        # The resident rates on the ASAN criteria (a first rating closes the appeal), and may change the rating
+        # while the answer is open to dispute: the change corrects the day the rating was given.
+        rate(citizen, rng, appeal_id, later())
+        if rng.random() < 0.4:
+            rate(citizen, rng, appeal_id, later())
+        if rng.random() < 0.25 and clock < answered_by(appeal_id) + timedelta(days=appeals.DISPUTE_CALENDAR_DAYS - 10):
+            # A rated answer disputed, answered again and (sometimes) rated afresh: still one rating of the appeal.
+            step(citizen, "reopened", note="Yenə razı deyiləm")
+            step(official, "in_progress")
+            step(official, "answered", answer="Üçüncü cavab")
+            if rng.random() < 0.6:
+                rate(citizen, rng, appeal_id, later())
     return clock
+
+
+def answered_by(appeal_id: int) -> datetime:
+    return db.session.get(Appeal, appeal_id).answered_at
+
+
+def rate(citizen, rng: random.Random, appeal_id: int, when: datetime) -> None:
+    """Rate (or rate again) through the ratings' use case, when its window still allows."""
+    if when <= answered_by(appeal_id) + timedelta(days=appeals.DISPUTE_CALENDAR_DAYS):
+        ratings.rate(citizen, "appeal", appeal_id, {"overall": rng.randint(1, 5), "speed": rng.randint(1, 5)}, "",
+                     now=when)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -114,8 +137,15 @@ def test_period_figures_equal_what_the_raw_rows_say(world):
         assert got.answered == len(answered)
         assert got.on_time == sum(e.created_at <= e.due_at for e, _a in answered)
         assert got.reopened == sum(e.action == "disputed" for e, _a in inside)
-        assert got.rating_count == sum(e.action == "rated" for e, _a in inside)
-        assert got.rating_sum == sum(a.rating for e, a in inside if e.action == "rated")
+        # One rating per appeal, counted on the day of its latest "rated" step (a dispute's new answer is rated
+        # afresh), with the appeal's mark now (a change corrects the day the rating was given).
+        last_rated = {}
+        for e, a in events:
+            if e.action == "rated" and (a.id not in last_rated or (e.created_at, e.id) > last_rated[a.id][0]):
+                last_rated[a.id] = ((e.created_at, e.id), e, a)
+        counted = [(e, a) for _key, e, a in last_rated.values() if period.start <= local_date(e.created_at) <= period.end]
+        assert got.rating_count == len(counted)
+        assert got.rating_sum == sum(a.rating for _e, a in counted)
         if raw_days:
             # Up to 30 working days the median is exact.
             median = raw_days[(len(raw_days) + 1) // 2 - 1]

@@ -71,14 +71,16 @@ def test_public_pages_and_errors(page, lang, people):
 @pytest.mark.parametrize("lang", LANGS)
 def test_forms_with_errors(page, lang, people):
     page.goto(f"/auth/register?lang={lang}")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     assert page.locator(".error-summary").is_visible()
     assert page.locator("#full_name-error").is_visible()
     assert_accessible(page, lang)
     page.goto(f"/auth/login?lang={lang}")
     page.fill("#email", "resident@example.az")
     page.fill("#password", "not-the-password")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     assert page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
 

@@ -46,7 +46,8 @@ def test_every_admin_page_has_no_axe_violation(page, lang, catalogue):
     page.uncheck("#online")
     page.uncheck("#front_desk")
     page.fill("#fee", "")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator(".error-summary").is_visible() and page.locator("#code-error").is_visible()
     assert page.locator("#online-error").is_visible()
     assert_accessible(page, lang)
@@ -55,7 +56,8 @@ def test_every_admin_page_has_no_axe_violation(page, lang, catalogue):
     page.goto(f"/admin/services/{catalogue}/form?lang={lang}")
     page.click("#add")
     page.fill("#fields-2-key", "full_name")
-    page.click("#save")
+    with page.expect_navigation():
+        page.click("#save")
     assert page.locator(".error-summary").is_visible()
     assert page.locator("#fields-2-key-error").is_visible() and page.locator("#fields-2-label_az-error").is_visible()
     assert_accessible(page, lang)

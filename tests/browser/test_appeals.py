@@ -45,7 +45,8 @@ def test_every_appeals_page_has_no_axe_violation(page, lang, office):
     # The filing form sent empty: errors beside the fields and a summary at the top.
     page.goto(f"/appeals/new?lang={lang}")
     page.fill("#applicant_name", "")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#proceed")
     assert page.locator(".error-summary").is_visible() and page.locator("#subject-error").is_visible()
     assert_accessible(page, lang)
 
@@ -71,7 +72,13 @@ def test_file_register_answer_rate_by_clicking(page, app, office):
     page.fill("#subject", "Яма на дороге у школы")
     page.fill("#text", "Перед школой №5 на дороге глубокая яма. Прошу отремонтировать.")
     page.fill("#applicant_address", "Гянджа, ул. Низами, 5")
-    page.click("#submit")
+    # "Check your answers": every answer on one page, then send.
+    with page.expect_navigation():
+        page.click("#proceed")
+    assert "Яма на дороге у школы" in page.locator("main").inner_text()
+    assert_accessible(page, "ru")
+    with page.expect_navigation():
+        page.click("#send")
     notice = page.locator(".flash").first.inner_text()
     number = re.search(r"GNC-\d{4}-\d{6}", notice).group(0)
     assert page.locator("h1").inner_text().startswith(number) or number in page.content()
@@ -86,7 +93,8 @@ def test_file_register_answer_rate_by_clicking(page, app, office):
     sign_in(page, "official@example.az")
     page.goto("/office/appeals?lang=en")
     page.click(f"text={number}")
-    page.click("#register-submit")
+    with page.expect_navigation():
+        page.click("#register-submit")
     assert page.locator(".flash").first.is_visible()
     page.click("#start-submit")
     page.fill("#answer-answer", "Yol təmir olunacaq; işlər gələn həftə başlayır.")

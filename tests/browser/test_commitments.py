@@ -58,7 +58,8 @@ def test_every_commitment_page_has_no_axe_violation(page, lang, promises):
     page.goto(f"{finished}?lang={lang}")
     assert page.locator("#feedback-delivered").is_visible()
     assert_accessible(page, lang)
-    page.click("#feedback-submit")  # nothing chosen: the error beside the question
+    with page.expect_navigation():
+        page.click("#feedback-submit")  # nothing chosen: the error beside the question
     assert page.locator("#feedback-delivered-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
 
@@ -71,16 +72,19 @@ def test_every_commitment_page_has_no_axe_violation(page, lang, promises):
         assert_accessible(page, lang)
     page.goto(f"/office/commitments/new?lang={lang}")
     page.fill("#planned_cost", "-5")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#title_az-error").is_visible() and page.locator("#planned_cost-error").is_visible()
     assert_accessible(page, lang)
     page.goto(f"{work}?lang={lang}")
-    page.click("#milestone-submit")
+    with page.expect_navigation():
+        page.click("#milestone-submit")
     assert page.locator("#milestone-title_az-error").is_visible()
     assert_accessible(page, lang)
     page.goto(f"{work}?lang={lang}")
     page.fill("#link-number", "GNC-2026-999999")
-    page.click("#link-submit")
+    with page.expect_navigation():
+        page.click("#link-submit")
     assert page.locator("#link-number-error").is_visible()
     assert_accessible(page, lang)
 
@@ -90,7 +94,8 @@ def test_a_resident_says_it_was_delivered_by_clicking(page, app, promises):
     page.goto(f"/commitments/item/{promises['finished']}?lang=en")
     page.check("#feedback-delivered-0")
     page.fill("#feedback-comment", "Yol indi çox yaxşıdır.")
-    page.click("#feedback-submit")
+    with page.expect_navigation():
+        page.click("#feedback-submit")
     assert page.locator(".flash").first.is_visible()
     assert "Yol indi çox yaxşıdır." in page.locator(".feedback-comments").inner_text()
     assert page.locator(".count-delivered .n").inner_text() == "1"

@@ -45,11 +45,16 @@ def test_every_eservice_page_has_no_axe_violation(page, lang, desk):
     sign_in(page, "resident@example.az")
     page.goto(f"/services/residence-certificate/apply?lang={lang}")
     assert_accessible(page, lang)
-    page.click("#submit")  # nothing filled in: errors beside the fields
+    with page.expect_navigation():
+        page.click("#proceed")  # nothing filled in: errors beside the fields
     assert page.locator(".error-summary").is_visible() and page.locator("#f-members-error").is_visible()
     assert_accessible(page, lang)
     fill_application(page, desk)
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#proceed")
+    assert_accessible(page, lang)  # the answers to check
+    with page.expect_navigation():
+        page.click("#send")
     assert_accessible(page, lang)
     page.goto(f"/cabinet/services?lang={lang}")
     assert_accessible(page, lang)
@@ -69,7 +74,10 @@ def test_apply_request_resubmit_approve_issue_download_and_verify(page, app, des
     page.click("text=Yaşayış yeri haqqında arayış")
     page.click("a[href$='/apply']")
     fill_application(page, desk)
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#proceed")
+    with page.expect_navigation():
+        page.click("#send")
     number = re.search(r"SRV-\d{4}-\d{6}", page.locator(".flash").first.inner_text()).group(0)
 
     page.context.clear_cookies()

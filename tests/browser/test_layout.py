@@ -145,13 +145,15 @@ def test_the_pages_this_issue_changed_have_no_axe_violation(page, app, portal, l
     assert_accessible(page, lang)
     past = to_local(utcnow() - timedelta(days=1))
     page.fill("#poll-opens_at", past)
-    page.click("#poll-submit")
+    with page.expect_navigation():
+        page.click("#poll-submit")
     assert page.locator("#poll-opens_at-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
     with app.app_context():
         assert db.session.scalar(select(Poll).where(Poll.topic_id == portal["topic"])) is None
     page.check("#poll-opening-0")
-    page.click("#poll-submit")
+    with page.expect_navigation():
+        page.click("#poll-submit")
     assert page.locator(".flash").first.is_visible()
     with app.app_context():
         poll = db.session.scalar(select(Poll).where(Poll.topic_id == portal["topic"]))

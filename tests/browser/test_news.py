@@ -58,12 +58,14 @@ def test_every_news_page_has_no_axe_violation(page, lang, newsroom):
         assert_accessible(page, lang)
     # The form sent empty, and a schedule in the past: the errors beside the fields.
     page.goto(f"/office/news/new?lang={lang}")
-    page.click("input[type=submit]")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
     assert page.locator(".error-summary").is_visible() and page.locator("#title_az-error").is_visible()
     assert_accessible(page, lang)
     page.goto(f"/office/news/{newsroom['draft']}?lang={lang}")
     page.fill("#schedule-publish_at", "2020-01-01T10:00")
-    page.click("#schedule-submit")
+    with page.expect_navigation():
+        page.click("#schedule-submit")
     assert page.locator("#schedule-publish_at-error").is_visible()
     assert_accessible(page, lang)
 
@@ -114,7 +116,8 @@ def test_write_schedule_publish_read(page, app, newsroom):
 
     when = (datetime.now(BAKU) + timedelta(hours=2)).replace(second=0, microsecond=0)
     page.fill("#schedule-publish_at", when.strftime("%Y-%m-%dT%H:%M"))
-    page.click("#schedule-submit")
+    with page.expect_navigation():
+        page.click("#schedule-submit")
     assert page.locator(".flash-success").is_visible()
     with app.app_context():
         assert db.session.get(Article, article_id).status == "scheduled"

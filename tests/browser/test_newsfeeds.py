@@ -56,15 +56,18 @@ def test_search_pages_with_no_result_and_with_errors(page, article, lang):
     page.goto(f"/news/search?lang={lang}")
     assert_accessible(page, lang)
     page.fill("#q", "!!! ???")
-    page.click(".news-search-form button[type=submit]")
+    with page.expect_navigation():
+        page.click(".news-search-form button[type=submit]")
     assert page.locator("#q-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
     page.fill("#q", "x" * 1000)
-    page.click(".news-search-form button[type=submit]")
+    with page.expect_navigation():
+        page.click(".news-search-form button[type=submit]")
     assert page.locator("#q-error").is_visible()
     page.fill("#q", "nothingmatchesthis")
     page.select_option("#district", "MSL")
-    page.click(".news-search-form button[type=submit]")
+    with page.expect_navigation():
+        page.click(".news-search-form button[type=submit]")
     assert page.locator(".news-results").count() == 0 and page.locator(".empty").is_visible()
     assert_accessible(page, lang)
 
@@ -83,7 +86,8 @@ def test_subscribe_confirm_and_unsubscribe(app, page, article, lang):
     assert_accessible(page, lang)
     # Nothing filled in: the errors beside the fields.
     page.fill("#email", "not an address")
-    page.click(".news-subscribe input[type=submit]")
+    with page.expect_navigation():
+        page.click(".news-subscribe input[type=submit]")
     assert page.locator("#email-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
     page.fill("#email", email)

@@ -76,13 +76,15 @@ def test_every_poll_page_has_no_axe_violation(page, lang, civic):
         assert_accessible(page, lang)
     goto(page, "/cabinet/poll-topics/new", lang)
     assert_accessible(page, lang)
-    page.click("#submit")  # nothing filled in: errors beside the fields
+    with page.expect_navigation():
+        page.click("#submit")  # nothing filled in: errors beside the fields
     assert page.locator("#question-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
     goto(page, f"/polls/{civic['open']}", lang)
     assert page.locator("fieldset#vote-options legend").is_visible()
     assert_accessible(page, lang)
-    page.click("#vote-submit")  # no answer chosen
+    with page.expect_navigation():
+        page.click("#vote-submit")  # no answer chosen
     assert page.locator("#vote-options-error").is_visible()
     assert_accessible(page, lang)
 
@@ -93,11 +95,13 @@ def test_every_poll_page_has_no_axe_violation(page, lang, civic):
         goto(page, path, lang)
         assert_accessible(page, lang)
     goto(page, f"/office/polls/topics/{civic['waiting']}", lang)
-    page.click("#reject-submit")  # a rejection needs its reason
+    with page.expect_navigation():
+        page.click("#reject-submit")  # a rejection needs its reason
     assert page.locator("#reject-reason-error").is_visible()
     assert_accessible(page, lang)
     goto(page, "/office/polls/new", lang)
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#question_az-error").is_visible() and page.locator("#options_az-error").is_visible()
     assert_accessible(page, lang)
 
@@ -121,7 +125,8 @@ def test_propose_approve_vote_and_see_the_results_by_clicking(page, app, civic):
     page.fill("#poll-question_ru", "Что нужно парку?")
     page.fill("#poll-opens_at", to_local(utcnow() - timedelta(minutes=5)))
     page.check("#poll-opening-0")  # "now": a past time on its own is refused (issue 17)
-    page.click("#poll-submit")
+    with page.expect_navigation():
+        page.click("#poll-submit")
     assert page.locator(".flash").first.is_visible()
     with app.app_context():
         poll_id = db.session.scalar(select(Poll.id).where(Poll.topic_id == topic_id))

@@ -58,7 +58,8 @@ def test_every_proposal_page_has_no_axe_violation(page, lang, town):
                  f"/proposals/{town['draft']}", "/proposals/new"]:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
-    page.click("#publish")  # nothing filled in: the errors beside the fields
+    with page.expect_navigation():
+        page.click("#publish")  # nothing filled in: the errors beside the fields
     assert page.locator("#title-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
 
@@ -67,7 +68,8 @@ def test_every_proposal_page_has_no_axe_violation(page, lang, town):
     page.goto(f"/proposals/{town['reached']}?lang={lang}")
     assert_accessible(page, lang)  # supported: the withdraw button and the report form
     page.click("details.report summary")
-    page.click("#report-submit")  # no reason: the error beside the field
+    with page.expect_navigation():
+        page.click("#report-submit")  # no reason: the error beside the field
     assert page.locator("#report-reason-error").is_visible()
     assert_accessible(page, lang)
     page.goto(f"/cabinet/proposals/supports?lang={lang}")
@@ -80,12 +82,14 @@ def test_every_proposal_page_has_no_axe_violation(page, lang, town):
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
     page.goto(f"/office/proposals/{town['reached']}?lang={lang}")
-    page.click("#answer-submit")
+    with page.expect_navigation():
+        page.click("#answer-submit")
     assert page.locator("#answer-decision-error").is_visible()
     assert_accessible(page, lang)
     page.goto(f"/office/proposals/settings?lang={lang}")
     page.fill("#threshold", "0")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#threshold-error").is_visible()
     assert_accessible(page, lang)
 

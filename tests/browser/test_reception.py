@@ -45,7 +45,8 @@ def test_every_reception_page_has_no_axe_violation(page, lang, desk):
     sign_in(page, "resident@example.az")
     page.goto(f"/reception/sessions/{desk['coming']}?lang={lang}")
     assert_accessible(page, lang)
-    page.click("#submit")  # nothing chosen: errors beside the fields
+    with page.expect_navigation():
+        page.click("#submit")  # nothing chosen: errors beside the fields
     assert page.locator("#slot_id-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
     for path in ["/cabinet/receptions", f"/cabinet/receptions/{desk['booking']}"]:
@@ -59,7 +60,8 @@ def test_every_reception_page_has_no_axe_violation(page, lang, desk):
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
     page.goto(f"/office/reception/new?lang={lang}")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
 
@@ -79,7 +81,8 @@ def test_publish_book_and_check_in_by_clicking(page, app, desk):
     page.fill("#slot_minutes", "20")
     page.fill("#cutoff_hours", "0")
     page.fill("#place", "Gəncə, Heydər Əliyev pr. 1, 2-ci otaq")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator(".flash").first.is_visible()
     with app.app_context():
         session_id = db.session.scalar(select(ReceptionSession.id).where(ReceptionSession.place_az.like("%2-ci otaq")))

@@ -36,14 +36,16 @@ def test_every_reference_page_has_no_axe_violation(page, lang, reference_world):
     page.goto(f"/admin/districts/new?lang={lang}")
     page.fill("#code", "GNC")
     page.fill("#name_az", "Gəncə")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator(".error-summary").is_visible() and page.locator("#code-error").is_visible()
     assert_accessible(page, lang)
 
     # A department without a name.
     page.goto(f"/admin/districts/{w['gnc']}/departments?lang={lang}")
     page.fill("#kind", "parks")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#name_az-error").is_visible()
     assert_accessible(page, lang)
 
@@ -51,7 +53,8 @@ def test_every_reference_page_has_no_axe_violation(page, lang, reference_world):
     page.goto(f"/admin/categories/new?lang={lang}")
     page.fill("#code", "parks")
     page.fill("#name_en", "Parks")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#name_az-error").is_visible()
     assert_accessible(page, lang)
 
@@ -60,7 +63,8 @@ def test_every_reference_page_has_no_axe_violation(page, lang, reference_world):
     page.fill("#day", "2026-12-13")
     page.select_option("#kind", "rest_day")
     page.fill("#decision", "Qərar № 9")
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator("#day-error").is_visible()
     assert_accessible(page, lang)
 
@@ -84,7 +88,8 @@ def test_your_data_page_has_no_axe_violation(page, lang, reference_world):
     page.goto(f"/cabinet/data?lang={lang}")
     assert_accessible(page, lang)
     page.fill("#close-password", "not-my-password")
-    page.click("#close-submit")
+    with page.expect_navigation():
+        page.click("#close-submit")
     assert page.locator(".error-summary").is_visible() and page.locator("#close-password-error").is_visible()
     assert_accessible(page, lang)
     with page.expect_download() as download:

@@ -119,7 +119,8 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
     page.goto(f"/admin/users/invite?lang={lang}")
     page.select_option("#roles-0-role", "supervisor")
     page.select_option("#roles-0-district_id", str(office["gnc"]))
-    page.click("#submit")
+    with page.expect_navigation():
+        page.click("#submit")
     assert page.locator(".error-summary").is_visible() and page.locator("#roles-0-district_id-error").is_visible()
     assert page.locator("#email-error").is_visible()
     assert_accessible(page, lang)

@@ -21,7 +21,8 @@ def test_every_verification_page_has_no_axe_violation(page, code, lang):
 
     # Typed as people type it: lower case, spaces for dashes.
     page.fill("#code", code.lower().replace("-", " "))
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.locator(".verdict-genuine").is_visible()
     assert "A. H." in page.locator(".verdict-genuine").inner_text()
     assert_accessible(page, lang)
@@ -33,6 +34,7 @@ def test_every_verification_page_has_no_axe_violation(page, code, lang):
     assert_accessible(page, lang)
 
     page.fill("#code", "")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.locator("#code-error").is_visible() and page.locator(".error-summary").is_visible()
     assert_accessible(page, lang)
