@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.kit.calendar import local_date
-from app.models import QueueTicket, Rating, utcnow
+from app.models import QueueDesk, QueueTicket, Rating, utcnow
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_user
 from tests.queue.helpers import create_desk, create_queue_service, today_is_working
@@ -58,11 +58,19 @@ def front_desk(app):
             db.session.add(Rating(subject_kind="ticket", subject_id=ticket.id, district_id=gnc.id,
                                   queue_service_id=service.id, overall=4, courtesy=5, speed=4, clarity=4,
                                   outcome=4, rated_at=now))
-        # An answered appeal and a decided application for the rating pages.
+        # The resident's visit of yesterday, an answered appeal and a decided application, for the rating pages.
+        visit = QueueTicket(district_id=gnc.id, service_id=service.id, day=today - timedelta(days=1), number=7,
+                            code="A-007", source="web", status="served", citizen_id=people["citizen"].id,
+                            queued_at=now - timedelta(days=1, minutes=20), called_at=now - timedelta(days=1, minutes=12),
+                            served_at=now - timedelta(days=1, minutes=5), wait_seconds=480, service_seconds=420,
+                            ended_at=now - timedelta(days=1, minutes=5))
+        db.session.add(visit)
         appeal = answered_appeal(people, when=now - timedelta(days=1))
         application = decided_application(people, when=now - timedelta(days=2))
         db.session.commit()
-        return {"gnc": gnc.id, "service": service.id, "appeal": appeal.id, "application": application.id}
+        desk = db.session.scalar(select(QueueDesk.id).where(QueueDesk.number == 1))
+        return {"gnc": gnc.id, "service": service.id, "appeal": appeal.id, "application": application.id,
+                "visit": visit.id, "desk": desk}
 
 
 def test_a_ticket_taken_online_is_called_shown_served_rated_and_counted(browser, live_server, app, front_desk,
@@ -159,7 +167,8 @@ def test_the_new_pages_have_no_axe_violation(page, app, front_desk, lang):
     sign_in(page, "citizen@example.az")
     page.goto(f"/queue/GNC/?lang={lang}")
     assert_accessible(page, lang)
-    for path in ["/cabinet/queue/", "/cabinet/ratings", f"/cabinet/ratings/appeal/{front_desk['appeal']}",
+    for path in ["/cabinet/queue/", f"/cabinet/queue/{front_desk['visit']}", "/cabinet/ratings",
+                 f"/cabinet/ratings/ticket/{front_desk['visit']}", f"/cabinet/ratings/appeal/{front_desk['appeal']}",
                  f"/cabinet/ratings/application/{front_desk['application']}"]:
         page.goto(f"{path}?lang={lang}")
         assert_accessible(page, lang)
@@ -198,8 +207,11 @@ def test_the_new_pages_have_no_axe_violation(page, app, front_desk, lang):
     # The desk and the management of services and desks.
     page.context.clear_cookies()
     sign_in(page, "head@example.az")
-    for path in [f"/office/queue/?district={front_desk['gnc']}", f"/office/queue/manage?district={front_desk['gnc']}",
-                 f"/office/queue/services/{front_desk['service']}", "/office/costs?district=GNC"]:
+    gnc = front_desk["gnc"]
+    for path in [f"/office/queue/?district={gnc}", f"/office/queue/manage?district={gnc}",
+                 f"/office/queue/services/{front_desk['service']}?district={gnc}",
+                 f"/office/queue/services/new?district={gnc}", f"/office/queue/desks/new?district={gnc}",
+                 f"/office/queue/desks/{front_desk['desk']}?district={gnc}", "/office/costs?district=GNC"]:
         page.goto(f"{path}&lang={lang}")
         assert_accessible(page, lang)
     # A negative cost: refused beside the field.
