@@ -1,5 +1,6 @@
-"""What the resident's overview reads: their open appeals, the next reception booking, the applications waiting for
-them, the polls open to them that they have not answered, their proposals and their unread notifications.
+"""What the resident's overview reads: their open appeals, the next reception booking, their next ticket of the front
+desk's queue, the applications waiting for them, the polls open to them that they have not answered, their proposals,
+their open drafts and their unread notifications.
 
 The page costs a fixed number of SQL statements whatever the resident's records (a test counts them): every count
 comes from one statement of scalar subqueries, each short list from one statement of its own, and the working-day
@@ -17,12 +18,15 @@ from app import authz
 from app.extensions import db
 from app.kit import calendar
 from app.models import (
+    LIVE_TICKET_STATUSES,
     OPEN_STATUSES,
     Appeal,
+    Draft,
     Notification,
     Poll,
     PollParticipation,
     Proposal,
+    QueueTicket,
     ReceptionBooking,
     ReceptionSession,
     ReceptionSlot,
@@ -61,6 +65,8 @@ class Overview:
     proposal_count: int
     proposals: list[Proposal]
     unread_notifications: int
+    next_ticket: QueueTicket | None = None
+    open_draft_count: int = 0
 
 
 def _count(model, *conditions):
@@ -96,6 +102,7 @@ def overview(user: User, now: datetime | None = None) -> Overview:
         _count(Poll, *polls).label("polls"),
         _count(Proposal, Proposal.author_id == user.id).label("proposals"),
         _count(Notification, Notification.user_id == user.id, Notification.read_at.is_(None)).label("unread"),
+        _count(Draft, Draft.citizen_id == user.id, Draft.status == "open").label("drafts"),
     )).one()
     open_appeals = list(db.session.scalars(
         select(Appeal).where(*open_appeal).order_by(Appeal.due_at, Appeal.id).limit(LIST_LIMIT)))
@@ -115,6 +122,12 @@ def overview(user: User, now: datetime | None = None) -> Overview:
     open_polls = list(db.session.scalars(
         select(Poll).where(*polls).options(joinedload(Poll.district))
         .order_by(Poll.closes_at, Poll.id).limit(LIST_LIMIT)))
+    next_ticket = db.session.scalar(
+        select(QueueTicket)
+        .where(QueueTicket.citizen_id == user.id, QueueTicket.status.in_(LIVE_TICKET_STATUSES),
+               QueueTicket.day >= calendar.local_date(now))
+        .options(joinedload(QueueTicket.service), joinedload(QueueTicket.district), joinedload(QueueTicket.desk))
+        .order_by(QueueTicket.day, QueueTicket.window_starts_at, QueueTicket.id).limit(1))
     proposals = list(db.session.scalars(
         select(Proposal).where(Proposal.author_id == user.id)
         .order_by(Proposal.created_at.desc(), Proposal.id.desc()).limit(LIST_LIMIT)))
@@ -122,5 +135,5 @@ def overview(user: User, now: datetime | None = None) -> Overview:
         appeal_count=counts.appeals, open_appeal_count=counts.open_appeals, open_appeals=open_appeals,
         next_booking=next_booking, waiting_application_count=counts.applications, waiting_applications=applications,
         open_poll_count=counts.polls, open_polls=open_polls, proposal_count=counts.proposals, proposals=proposals,
-        unread_notifications=counts.unread,
+        unread_notifications=counts.unread, next_ticket=next_ticket, open_draft_count=counts.drafts,
     )

@@ -136,8 +136,14 @@ def step(desk_id: int, step: str):
 @office_bp.get("/manage")
 @requires("queue.manage")
 def manage():
-    """The district's queue services and desks."""
-    district = queue.staff_district(current_user, int_or_none(request.args.get("district")), "queue.manage")
+    """The district's queue services and desks; an administrator without a district chooses one first."""
+    district_id = int_or_none(request.args.get("district"))
+    if district_id is None:
+        choices = queue.districts_to_manage(current_user)
+        if len(choices) != 1:
+            return render_template("queue/office/choose_district.html", districts=choices)
+        district_id = choices[0].id
+    district = queue.staff_district(current_user, district_id, "queue.manage")
     services = list(db.session.scalars(select(QueueService).where(QueueService.district_id == district.id)
                                        .order_by(QueueService.position, QueueService.id)))
     return render_template("queue/office/manage.html", district=district, services=services,

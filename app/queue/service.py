@@ -33,6 +33,7 @@ from app.kit import audit
 from app.kit.calendar import BAKU, is_working_day, local_date
 from app.kit.errors import Invalid, NotFound
 from app.kit.i18n import fmt_date, fmt_time
+from app.kit.reference import active_districts
 from app.models import (
     LIVE_TICKET_STATUSES,
     QUEUE_SERVICE_KINDS,
@@ -323,6 +324,11 @@ def staff_district(actor: User, district_id: int | None, policy: str = "queue.de
     if district is None or not authz.can(actor, policy, district):
         raise NotFound("district")
     return district
+
+
+def districts_to_manage(actor: User) -> list[District]:
+    """The active districts whose queue services and desks ``actor`` may manage (an administrator: every one)."""
+    return [district for district in active_districts() if authz.can(actor, "queue.manage", district)]
 
 
 def desks_of(district: District) -> list[QueueDesk]:

@@ -3,6 +3,7 @@ with and without records; nothing "opens soon"; the same number of statements wh
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,19 +12,24 @@ from sqlalchemy import select
 from app.appeals.demo import DEMO_RESIDENTS
 from app.appeals.queries import due_state
 from app.extensions import db
+from app.kit.calendar import local_date
 from app.models import (
     OPEN_STATUSES,
     Appeal,
+    District,
+    Draft,
     Notification,
     Poll,
     PollParticipation,
     Proposal,
+    QueueTicket,
     ReceptionBooking,
     ServiceApplication,
     User,
     utcnow,
 )
 from tests.landing_helpers import DEMO_EMAILS, seed_people, seed_records, sign_in, sign_out, text_of
+from tests.queue.helpers import create_desk, create_queue_service, today_is_working
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -200,3 +206,33 @@ def test_the_overview_costs_the_same_whatever_the_records(app, web, client, coun
         seed_records()
     after = {email: statements(email) for email in DEMO_EMAILS}
     assert after == before
+
+
+def test_the_overview_shows_the_next_queue_ticket_and_the_drafts_to_finish(app, web, client):
+    with app.app_context():
+        seed_people()
+        today_is_working()
+        citizen = db.session.scalar(select(User).where(User.email == "citizen@demo.az"))
+        gnc = db.session.scalar(select(District).where(District.code == "GNC"))
+        service = create_queue_service(gnc, "A", opens_minute=0, closes_minute=1440, title_en="Certificates")
+        create_desk(gnc, 1, [service])
+        now = utcnow()
+        day = local_date(now)
+        db.session.add_all([
+            QueueTicket(district_id=gnc.id, service_id=service.id, day=day, number=3, code="A-003", source="web",
+                        citizen_id=citizen.id, queued_at=now, window_starts_at=now, window_ends_at=now + timedelta(hours=1)),
+            # Yesterday's served ticket and another resident's are not the next one.
+            QueueTicket(district_id=gnc.id, service_id=service.id, day=day - timedelta(days=1), number=1, code="A-001",
+                        source="web", status="served", citizen_id=citizen.id, queued_at=now - timedelta(days=1)),
+            QueueTicket(district_id=gnc.id, service_id=service.id, day=day, number=2, code="A-002", source="kiosk",
+                        queued_at=now),
+            Draft(citizen_id=citizen.id, kind="appeal", title="Küçə", data={"subject": "Küçə"},
+                  expires_at=now + timedelta(days=30)),
+            Draft(citizen_id=citizen.id, kind="appeal", status="expired", data={}, expires_at=now),
+        ])
+        db.session.commit()
+    sign_in(web, "citizen@demo.az")
+    page = client.get("/cabinet/?lang=en").get_data(as_text=True)
+    ticket = text_of(page.split('id="my-ticket"', 1)[1].split("</section>", 1)[0])
+    assert "A-003" in ticket and "Certificates" in ticket and "A-001" not in ticket and "A-002" not in ticket
+    assert "Saved drafts to finish: 1" in page

@@ -233,3 +233,22 @@ def test_the_kiosk_is_rate_limited(app, client, world):
     assert statuses == [200, 200, 429]
     with app.app_context():
         assert db.session.scalar(select(func.count(QueueTicket.id))) == 2
+
+
+def test_an_administrator_chooses_the_district_whose_front_desk_to_set_up(app, world):
+    with app.app_context():
+        create_user("admin@example.az", roles=[("admin", None)])
+    admin = signed_in(app, "admin@example.az")
+    chooser = admin.client.get("/office/queue/manage?lang=en")
+    assert chooser.status_code == 200
+    page = chooser.get_data(as_text=True)
+    assert f"/office/queue/manage?district={world['gnc']}" in page
+    assert f"/office/queue/manage?district={world['msl']}" in page
+    assert admin.client.get(f"/office/queue/manage?district={world['msl']}").status_code == 200
+    # The administration page links it.
+    assert "/office/queue/manage" in admin.client.get("/admin/").get_data(as_text=True)
+    # A head of one district goes straight to theirs.
+    head = signed_in(app, "head@example.az")
+    own = head.client.get("/office/queue/manage?lang=en")
+    assert own.status_code == 200 and "Queue services and desks: Ganja" in own.get_data(as_text=True)
+    assert head.client.get(f"/office/queue/manage?district={world['msl']}").status_code == 404
