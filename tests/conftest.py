@@ -60,6 +60,9 @@ def app(tmp_path_factory):
             with db.engine.begin() as conn:
                 conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
+    # Every test starts from empty tables, the first one too: migrations insert reference rows (the dated index
+    # weights), which the test that happened to run first would otherwise see and later ones would not.
+    empty_tables(application)
     return application
 
 
