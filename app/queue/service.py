@@ -25,6 +25,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app import authz
 from app.accounts import mydata
@@ -299,7 +300,9 @@ def my_tickets(citizen: User, now: datetime | None = None) -> MyTickets:
     now = now or utcnow()
     today = local_date(now)
     mine = MyTickets()
+    # The service and district come in the same statement: the list shows them for every ticket.
     for ticket in db.session.scalars(select(QueueTicket).where(QueueTicket.citizen_id == citizen.id)
+                                     .options(joinedload(QueueTicket.service), joinedload(QueueTicket.district))
                                      .order_by(QueueTicket.day.desc(), QueueTicket.queued_at.desc()).limit(200)):
         if ticket.day == today and ticket.is_live:
             ahead = queries.ahead_of(ticket)
