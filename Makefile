@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations db seed bench bench-accountability bench-news clean stack stack-down stack-smoke nginx load load-faults
+.PHONY: run test lint translations db seed bench bench-accountability bench-news bench-signin bench-pages wrk clean stack stack-down stack-smoke nginx load load-faults
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,23 @@ bench-news: translations
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_news'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_news"
 	$(BIN)/python scripts/bench_news.py --database-url $(BENCH_NEWS_PG)
+
+# 20 residents signing in at once through gunicorn (gunicorn.conf.py), with the configured Argon2id parameters and the
+# old ones, on SQLite and on PostgreSQL (see docs/benchmarks.md); fails when the 95th percentile reaches 1 s.
+BENCH_SIGNIN_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_signin
+bench-signin: translations
+	$(BIN)/python scripts/bench_signin.py
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_signin'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_signin"
+	$(BIN)/python scripts/bench_signin.py --database-url $(BENCH_SIGNIN_PG)
+
+# Every public page and each cabinet's landing page beside a bare Flask "hello" under the same gunicorn, loaded with
+# wrk (see docs/benchmarks.md); fails when a page misses its target. Options: BENCH_PAGES_ARGS="--no-fail --only news".
+wrk:
+	@command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+
+bench-pages: translations wrk
+	$(BIN)/python scripts/bench_pages.py $(BENCH_PAGES_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -65,6 +65,12 @@ class Config:
 
     # Accounts.
     PASSWORD_MIN_LENGTH = 10
+    # Password hashing, Argon2id (app/accounts/passwords.py): memory in KiB, passes, lanes. The default is one of
+    # OWASP's equally strong minimum configurations, the one measured to answer 20 sign-ins at once on 2 cores in
+    # under a second (docs/security.md). A stored hash with other parameters is replaced at its next sign-in.
+    ARGON2_MEMORY_KIB = int(os.environ.get("ARGON2_MEMORY_KIB", "19456"))
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     CONFIRM_TOKEN_MAX_AGE = 3600 * 48
@@ -140,10 +146,14 @@ class Config:
     SERVER_NAME = os.environ.get("SERVER_NAME") or None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
-    # News pages are served from a cache: Redis when REDIS_URL is set (shared by every worker and by
-    # cron's publish-due), else a small in-process cache. Publishing, editing and archiving clear it;
-    # the timeout bounds how stale an in-process cache can be when another process made the change.
-    NEWS_CACHE_URL = os.environ.get("REDIS_URL", "")
+    # The shared cache (app/kit/cache.py): Redis when REDIS_URL is set (shared by every worker, the scheduler and
+    # the commands), else in process (one process: development, tests). It holds visitors' whole pages
+    # (app/kit/pagecache.py) and the news lists; an entry is served only while the tables it read are unchanged, and
+    # for at most its timeout, which bounds what no write announces (a publication time reached, a poll closed).
+    CACHE_URL = os.environ.get("CACHE_URL", os.environ.get("REDIS_URL", ""))
+    CACHE_TIMEOUT = int(os.environ.get("CACHE_TIMEOUT", "300"))
+    PAGE_CACHE = _bool("PAGE_CACHE", True)
+    PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "60"))
     NEWS_CACHE_TIMEOUT = int(os.environ.get("NEWS_CACHE_TIMEOUT", "300"))
 
     # /metrics and the readiness details ask for "Authorization: Bearer <METRICS_TOKEN>". Unset: only a request
@@ -168,9 +178,13 @@ class TestingConfig(Config):
     APP_ENV = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret"
+    # The cheapest Argon2id hashing (1 MiB, one pass): thousands of test sign-ins must not cost seconds each.
+    ARGON2_MEMORY_KIB = 1024
+    ARGON2_TIME_COST = 1
+    ARGON2_PARALLELISM = 1
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
-    NEWS_CACHE_URL = ""
+    CACHE_URL = ""
     QUEUE_URL = ""
     DATABASE_REPLICA_URL = ""
     MAIL_SERVER = ""

@@ -99,9 +99,18 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
         _check_production(app)
         if not app.config["TRUSTED_HOSTS"]:
             app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["PUBLIC_URL"]).hostname, "localhost", "127.0.0.1"]
+        if not app.config["CACHE_URL"]:
+            # Pages kept in each worker's own memory would outlive a change another worker committed: without a
+            # shared cache, visitors' pages are rendered every time.
+            app.config["PAGE_CACHE"] = False
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     if app.config["TEMPLATES_STRICT"]:
         app.jinja_env.undefined = StrictUndefined
+    from app.kit.pagecache import Front
+
+    # Innermost: a visitor's cached page answered before Flask builds a request (inside the proxy fix, so the scheme
+    # is the client's, and inside the request log, so the hit is logged and counted).
+    app.wsgi_app = Front(app, app.wsgi_app)
     proxies = int(os.environ.get("PROXY_COUNT", "1" if config_name == "production" else "0"))
     if proxies:
         # X-Forwarded-Host is never trusted: the host comes from the proxy's Host header, checked against
@@ -121,10 +130,12 @@ def create_app(config_name: str | None = None, overrides: dict | None = None) ->
     _register_blueprints(app)
 
     from app import cli, jobs, web
-    from app.kit import errorpages
+    from app.kit import errorpages, pagecache
 
     jobs.init_app(app)
     web.init_app(app)
+    # After the language hook (a ?lang= choice is stored in the session first), before the view.
+    pagecache.init_app(app)
     errorpages.init_app(app)
     cli.init_app(app)
     return app
@@ -142,8 +153,12 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Asia/Baku")
     limiter.init_app(app)
     login_manager.init_app(app)
-    from app.kit import storage
+    from app.kit import assets, cache, storage, templating
     storage.init_app(app)
+    assets.init_app(app)
+    templating.init_app(app)
+    cache.init_app(app)
+    cache.track_changes()
 
 
 class IdConverter(IntegerConverter):

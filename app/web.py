@@ -11,6 +11,7 @@ from app.accounts import sessions
 from app.extensions import login_manager
 from app.kit import audit
 from app.kit.files import PRIVATE
+from app.kit.headers import security_headers
 from app.kit.i18n import (
     LANGUAGE_CHOSEN,
     LANGUAGE_NAMES,
@@ -29,22 +30,6 @@ from app.kit.i18n import (
     tr,
 )
 from app.models import LANGUAGES, User
-
-# No inline script or style anywhere: every asset is a file the app serves.
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 
 def init_app(app: Flask) -> None:
@@ -113,14 +98,8 @@ def _remember_language() -> None:
 
 def _security_headers(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    for name, value in security_headers(request.is_secure):
+        headers.setdefault(name, value)
     if session.get("_user_id") and not (response.cache_control.public or response.cache_control.no_store):
         # Whatever a signed-in person gets (a page, a download, an export) is kept by no cache, neither a proxy's
         # nor the browser's, unless it was marked public (a published proposal's picture): a view's own

@@ -157,6 +157,7 @@ def run(base: str, mail_dir: Path) -> None:
     if status != 200:
         raise Failed(f"home page: {status}")
     step("home page through nginx: 200")
+    visitors_pages(base)
 
     status, page, url = resident.post("/auth/register", {
         "full_name": "Smoke Sınaq", "email": resident_email, "password": PASSWORD, "password_again": PASSWORD,
@@ -337,6 +338,40 @@ def front_desk(base: str, district: str) -> None:
     if status != 200 or re.search(rf'class="ticket-code">{ticket}<', page):
         raise Failed(f"marking {ticket} served: {status}")
     step(f"ticket {ticket} printed at the kiosk, called at desk 1, shown on the hall screen, served")
+
+
+def visitors_pages(base: str) -> None:
+    """A visitor's page comes from the cache the app servers share (Redis) whichever answers; a browser holding it
+    gets a 304; nginx compresses it and serves its stylesheet by hashed name for a year."""
+    def fetch(path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+        request = urllib.request.Request(base + path, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return answer.status, dict(answer.headers), answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), b""
+
+    path = f"/about?lang=en&smoke={secrets.token_hex(3)}"  # an unknown parameter: neither served nor stored
+    status, headers, _ = fetch(path)
+    if status != 200 or "X-Cache" in headers:
+        raise Failed(f"a page with an unknown parameter: {status}, X-Cache {headers.get('X-Cache')}")
+    # nginx takes turns between the two app servers: after one stored it, both serve it.
+    answers = [fetch("/about?lang=en")[1].get("X-Cache") for _ in range(4)]
+    if answers[1:] != ["HIT"] * 3:
+        raise Failed(f"the about page from the shared cache: {answers}")
+    status, headers, body = fetch("/about?lang=en", **{"Accept-Encoding": "gzip"})
+    if headers.get("Content-Encoding") != "gzip":
+        raise Failed(f"the page is not compressed: {headers.get('Content-Encoding')}")
+    status, _, _ = fetch("/about?lang=en", **{"If-None-Match": headers.get("ETag", "")})
+    if status != 304:
+        raise Failed(f"a browser holding the page got {status}, not 304")
+    stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', fetch("/about?lang=en")[2].decode())
+    if not stylesheet:
+        raise Failed("the page links no stylesheet by hashed name")
+    status, headers, _ = fetch(stylesheet.group(1))
+    if status != 200 or "immutable" not in headers.get("Cache-Control", ""):
+        raise Failed(f"{stylesheet.group(1)}: {status}, {headers.get('Cache-Control')}")
+    step(f"visitor's pages: shared cache {answers}, gzip, 304, {stylesheet.group(1)} kept a year")
 
 
 def kill_one_app_server() -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.extensions import db, limiter
-from app.news import cache as news_cache
+from app.kit import cache
 from deploy.mailsink import MailSink
 
 MEMORY_DISK = "/dev/shm"
@@ -85,12 +85,14 @@ def _empty_tables(app, request):
     yield
     if request.node.get_closest_marker("shared_tables"):
         limiter.reset()
+        # The pages a test stored may have been built under its own settings or patches.
+        cache.clear(app)
         return
     empty_tables(app)
 
 
 def empty_tables(app) -> None:
-    """Empty every table, reset the rate limits, clear the news cache and the stored files."""
+    """Empty every table, reset the rate limits, clear the shared cache and the stored files."""
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
@@ -100,8 +102,8 @@ def empty_tables(app) -> None:
                 for table in reversed(db.metadata.sorted_tables):
                     conn.execute(table.delete())
         limiter.reset()
-        # Cached news pages describe rows that are gone now.
-        news_cache.clear(app)
+        # Cached pages and values describe rows that are gone now (emptied outside the ORM: no generation moved).
+        cache.clear(app)
     for stored in Path(app.config["ATTACHMENTS_DIR"]).iterdir():
         stored.unlink()
 

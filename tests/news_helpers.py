@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from markupsafe import escape
 from sqlalchemy import text
 
@@ -16,6 +17,16 @@ def clear_search_index() -> None:
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("DELETE FROM news_fts"))
         db.session.commit()
+
+
+@pytest.fixture
+def clean_search_index(app):
+    """The full-text table empty before and after the test (use with ``pytest.mark.usefixtures``)."""
+    with app.app_context():
+        clear_search_index()
+    yield
+    with app.app_context():
+        clear_search_index()
 
 
 def publish(author: User, district: District | None, texts: dict[str, tuple[str, str, str]],

@@ -24,7 +24,7 @@ VIEW_HELPERS = {"app.accounts.signin", "app.eservices.filing", "app.accountabili
 REQUEST_OBJECTS = {("flask", "request"), ("flask", "session"), ("flask_login", "current_user")}
 # Kit modules that are the web's own (forms, error pages, downloads, redirects, middleware, languages).
 KIT_WEB = {"app.kit.forms", "app.kit.errorpages", "app.kit.steps", "app.kit.files", "app.kit.redirects",
-           "app.kit.middleware", "app.kit.i18n"}
+           "app.kit.middleware", "app.kit.i18n", "app.kit.pagecache", "app.kit.templating", "app.kit.assets"}
 
 
 def _module_name(path: Path) -> str:

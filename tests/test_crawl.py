@@ -173,3 +173,32 @@ def test_nul_characters_in_addresses_and_forms_never_reach_the_database(client, 
     if email == "visitor":
         refused = browser.post("/auth/login", {"email": "nobody%00@demo.az\x00", "password": "x"})
         assert refused.status_code < 500
+
+
+def test_every_cacheable_page_a_visitor_reaches_comes_from_the_cache_the_second_time(app, client, demo_portal):
+    """A page declared cacheable (app/kit/pagecache.py) that builds something per visitor (a form's CSRF token, a
+    session change) is never stored: this walk finds every such page a visitor can reach, so that none is declared
+    in vain, and checks that a second visit is served without running the view."""
+    pages = crawl(client, ["/", "/appeals/public", "/appeals/public/GNC", "/reception/", "/accountability/",
+                           "/commitments/", "/services/", "/polls/", "/proposals/", "/consultations/", "/news/",
+                           "/news/events", "/queue/"])
+    adapter = app.url_map.bind("localhost")
+    visitor = app.test_client()
+    checked, missed = 0, []
+    for path, (code, _numbers) in pages.items():
+        address = urlsplit(path)
+        try:
+            endpoint, _args = adapter.match(address.path, method="GET")
+        except HTTPException:
+            continue
+        params = getattr(app.view_functions[endpoint], "page_cache", None)
+        names = {part.split("=")[0] for part in address.query.split("&") if part}
+        if code != 200 or params is None or not names <= params:
+            continue
+        visitor.get(path)
+        response = visitor.get(path)
+        checked += 1
+        if response.headers.get("X-Cache") != "HIT":
+            missed.append((path, response.headers.get("X-Cache")))
+    assert checked > 40
+    assert missed == [], "\n".join(f"{p} {x}" for p, x in missed)

@@ -77,7 +77,7 @@ def test_the_readme_production_commands_make_an_empty_database_a_working_portal(
         with another_app("production", {
             "SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": url, "QUEUE_URL": "redis://127.0.0.1:6379/0",
             "REDIS_PREFIX": prefix, "PUBLIC_URL": "https://icra.example.az", "ATTACHMENTS_DIR": str(tmp_path / "files"),
-            "RATELIMIT_STORAGE_URI": "memory://", "NEWS_CACHE_URL": "",
+            "RATELIMIT_STORAGE_URI": "memory://", "CACHE_URL": "",
             # The test client speaks plain HTTP to the app (in production TLS ends at the proxy).
             "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False, "PREFERRED_URL_SCHEME": "http"}) as portal:
             client = portal.test_client()

@@ -14,7 +14,7 @@ def no_redis(app):
     """An app on the session's database whose Redis (rate limits, news cache, queue) does not answer."""
     with another_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                  "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "RATELIMIT_STORAGE_URI": DEAD,
-                                 "NEWS_CACHE_URL": DEAD, "QUEUE_URL": DEAD, "RATELIMIT_AUTH": "2 per hour"}) as other:
+                                 "CACHE_URL": DEAD, "QUEUE_URL": DEAD, "RATELIMIT_AUTH": "2 per hour"}) as other:
         yield other
 
 

@@ -63,8 +63,10 @@ def national():
         query = read_query(exports=False)
     except BadParameter as error:
         return _error(400, error.field, str(error))
-    table, total = accountability.national(query.period, query.category_id, "name", False)
-    asan = accountability.asan_national(query.period)
+    report = accountability.report(query.period)
+    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
+    table, total = accountability.national(query.period, query.category_id, "name", False, grid=grid)
+    asan = accountability.asan_national(query.period, report)
     by_code = {row["code"]: row for row in asan.rows}
     return jsonify({
         "period": _period(query),
@@ -97,11 +99,12 @@ def district(code: str):
         query = read_query(exports=False)
     except BadParameter as error:
         return _error(400, error.field, str(error))
-    grid = stats.grid(query.period)
+    report = accountability.report(query.period)
+    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
     figures = grid.at(chosen.id, stats.TOTAL)
     trend = accountability.trend(query.period, chosen.id)
     categories = accountability.categories(query.period, chosen, grid=grid)
-    asan = accountability.asan_district(query.period, chosen)
+    asan = accountability.asan_district(query.period, chosen, report)
     return jsonify({
         "period": _period(query),
         "district": {"code": chosen.code, "name": {"az": chosen.name_az, "ru": chosen.name_ru, "en": chosen.name_en}},

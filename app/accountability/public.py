@@ -13,6 +13,7 @@ from app.accountability.charts import Series
 from app.accountability.params import BadParameter, categories, read_query
 from app.authz import public
 from app.commitments import service as commitments
+from app.kit.pagecache import cached_page
 from app.kit.reference import by_code as district_by_code
 from app.polls import service as polls
 from app.proposals import service as proposals
@@ -41,6 +42,7 @@ def trend_charts(trend: accountability.Trend, prefix: str):
 
 
 @bp.get("/")
+@cached_page("from", "to", "category", "sort", "dir", "format")
 @public
 @from_replica
 def national():
@@ -49,18 +51,23 @@ def national():
         query = read_query()
     except BadParameter as error:
         return _invalid(error)
-    table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+    # The ASAN figures are read once, for the grid's index and for their own table.
+    report = accountability.report(query.period)
+    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
+    table, total = accountability.national(query.period, query.category_id, query.sort, query.descending, grid=grid)
     trend = accountability.trend(query.period)
     weights = total.weights or stats.WEIGHTS
     return render_template("accountability/national.html", query=query, table=table, total=total,
                            total_row=table.total, trend=trend,
                            charts=trend_charts(trend, "national"), categories=categories(),
                            formula=accountability.index_formula(weights), weights=weights,
-                           asan=accountability.asan_national(query.period), part_labels=accountability.PART_LABELS,
+                           asan=accountability.asan_national(query.period, report),
+                           part_labels=accountability.PART_LABELS,
                            min_ratings=stats.MIN_RATINGS)
 
 
 @bp.get("/<code>")
+@cached_page("from", "to", "category", "sort", "dir", "format")
 @public
 @from_replica
 def district(code: str):
@@ -70,7 +77,8 @@ def district(code: str):
         query = read_query()
     except BadParameter as error:
         return _invalid(error, chosen)
-    grid = stats.grid(query.period)
+    report = accountability.report(query.period)
+    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
     figures = grid.at(chosen.id, stats.TOTAL)
     categories_table = accountability.categories(query.period, chosen, grid=grid)
     trend = accountability.trend(query.period, chosen.id)
@@ -79,7 +87,7 @@ def district(code: str):
         row=categories_table.total, trend=trend, charts=trend_charts(trend, "district"),
         categories_table=categories_table,
         reception=accountability.reception_figures(query.period, chosen.id), parts=stats.all_parts(figures),
-        weights=figures.weights or stats.WEIGHTS, asan=accountability.asan_district(query.period, chosen),
+        weights=figures.weights or stats.WEIGHTS, asan=accountability.asan_district(query.period, chosen, report),
         part_labels=accountability.PART_LABELS,
         commitments=commitments.status_counts(chosen.id),
         consultations=accountability.consultation_figures(query.period, chosen.id),

@@ -136,7 +136,7 @@ def national(period: stats.Period, category_id: int | None = None, sort: str = "
     """Every active district ranked, and the national total (``Table.total``), small cells hidden (``stats.grid``)."""
     grid = grid or stats.grid(period, now)
     rows = []
-    for district in active_districts():
+    for district in grid.districts:
         figures = grid.at(district.id, category_id or stats.TOTAL)
         rows.append((district, figures, grid.hidden_at(district.id, category_id or stats.TOTAL)))
     ranked = sorted((item for item in rows if item[1].ranked), key=lambda item: -(item[1].index or 0))
@@ -351,12 +351,24 @@ def _asan_row(report, owner) -> dict:
     return {"marks": report.marks_row(owner), "desk": report.desk_row(owner), "kpis": kpi.kpi_row(report.kpis.get(owner))}
 
 
-def asan_national(period: stats.Period) -> AsanReport:
-    """Every active district's ASAN figures and KPIs over the period, by name, and the country's."""
+def report(period: stats.Period):
+    """The ASAN figures and KPIs of every active district over the period (``kpi.national_report``): read once for a
+    page, then given to ``stats.grid`` (its ASAN parts) and to ``asan_national`` or ``asan_district``."""
     from app.accountability import kpi
 
     districts = active_districts()
     report = kpi.national_report(period, [district.id for district in districts])
+    report.districts = districts
+    return report
+
+
+def asan_national(period: stats.Period, report=None) -> AsanReport:
+    """Every active district's ASAN figures and KPIs over the period, by name, and the country's (``report``: the
+    period's ``report`` when the page has read it already)."""
+    from app.accountability import kpi
+
+    districts = report.districts if report is not None and report.districts else active_districts()
+    report = report or kpi.national_report(period, [district.id for district in districts])
     rows = [{"district": tr(district), "code": district.code, "district_id": district.id,
              **_asan_row(report, district.id)} for district in districts]
     return AsanReport(rows, _asan_row(report, kpi.NATIONAL), report.cost_year)
@@ -375,12 +387,13 @@ class AsanDistrict:
     costs: list[dict]
 
 
-def asan_district(period: stats.Period, district: District) -> AsanDistrict:
-    """A district's ASAN figures over the period (see ``kpi``)."""
+def asan_district(period: stats.Period, district: District, report=None) -> AsanDistrict:
+    """A district's ASAN figures over the period (see ``kpi``; ``report``: the period's ``report`` when the page has
+    read it already)."""
     from app.accountability import kpi
 
     # The district's total is a line of the national table too: hidden there, hidden here (one rule everywhere).
-    national = kpi.national_report(period, [item.id for item in active_districts()])
+    national = report or kpi.national_report(period, [item.id for item in active_districts()])
     total_hidden = national.hidden_marks.get(district.id, frozenset())
     marks_rows, desk_rows = kpi.district_services(period, district.id, current_lang(), total_hidden)
     entered = [(year, kpi.costs(year, district.id).get(district.id)) for year in kpi.cost_years(period)]

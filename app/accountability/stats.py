@@ -18,12 +18,14 @@ session refuses them.
 """
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -425,12 +427,17 @@ def weights_for(day: date) -> dict[str, int]:
     return {name: int(chosen.get(name, 0)) for name in PARTS}
 
 
-def _sum_columns():
-    return [func.coalesce(func.sum(getattr(AppealStat, name)), 0).label(name) for name in ALL_COLUMNS]
+@cache
+def _sum_columns() -> tuple:
+    # Plain sums: every group has rows and no counter is NULL. A coalesce with a bound 0 per counter made the
+    # statement long enough, with 49 parameters, that the driver parsed it afresh on every page. Built once: the
+    # expressions are immutable, and 49 of them cost a page a few milliseconds to build again.
+    return tuple(func.sum(getattr(AppealStat, name)).label(name) for name in ALL_COLUMNS)
 
 
 def _figures_from(row) -> Figures:
-    return Figures(counts={name: int(getattr(row, name)) for name in ALL_COLUMNS})
+    values = row._mapping
+    return Figures(counts={name: int(values[name] or 0) for name in ALL_COLUMNS})
 
 
 def by_district(period: Period, category_id: int | None = None, now: datetime | None = None) -> dict[int, Figures]:
@@ -447,13 +454,21 @@ def by_district(period: Period, category_id: int | None = None, now: datetime | 
     return result
 
 
+TREND_COUNTERS = ("received", "answered", "on_time")
+
+
 def by_month(period: Period, district_id: int | None = None) -> dict[date, Figures]:
-    """Figures per calendar month (month rows), for trends."""
+    """Figures per calendar month (month rows), for trends: the counters of ``TREND_COUNTERS`` (the others 0)."""
     months = [m for m in _month_starts(period)]
-    query = select(AppealStat.period, *_sum_columns()).where(AppealStat.grain == "month", AppealStat.period.in_(months))
+    query = (select(AppealStat.period, *(func.sum(getattr(AppealStat, name)).label(name) for name in TREND_COUNTERS))
+             .where(AppealStat.grain == "month", AppealStat.period.in_(months)))
     if district_id is not None:
         query = query.where(AppealStat.district_id == district_id)
-    found = {row.period: _figures_from(row) for row in db.session.execute(query.group_by(AppealStat.period))}
+    found = {}
+    for row in db.session.execute(query.group_by(AppealStat.period)):
+        figures = Figures()
+        figures.counts.update({name: int(getattr(row, name) or 0) for name in TREND_COUNTERS})
+        found[row.period] = figures
     return {month: found.get(month, Figures()) for month in months}
 
 
@@ -465,12 +480,28 @@ def _month_starts(period: Period) -> list[date]:
     return months
 
 
+def is_open():
+    """SQL: the appeal is open. The statuses are written into the statement as constants, so that PostgreSQL can
+    use the partial indexes of open appeals (``ix_appeals_open_district_category``, ``ix_appeals_open_district_due``)
+    in a prepared statement's generic plan too."""
+    return Appeal.status.in_(bindparam("open_statuses", OPEN_STATUSES, expanding=True, literal_execute=True))
+
+
+def received(period: Period, district_id: int | None = None) -> dict[int, int]:
+    """Appeals filed in the period per district, from the rollups (the same "received" the pages show): one
+    statement over month and day rows, whatever the number of appeals."""
+    query = select(AppealStat.district_id, func.coalesce(func.sum(AppealStat.received), 0)).where(_period_filter(period))
+    if district_id is not None:
+        query = query.where(AppealStat.district_id == district_id)
+    return {owner: int(count) for owner, count in db.session.execute(query.group_by(AppealStat.district_id))}
+
+
 def overdue_now(district_id: int | None = None, category_id: int | None = None, by: str = "district",
                 now: datetime | None = None) -> dict[int, int]:
     """Open appeals past their deadline right now, per district (or per category of one district)."""
     now = now or utcnow()
     key = Appeal.district_id if by == "district" else Appeal.category_id
-    query = select(key, func.count()).where(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now)
+    query = select(key, func.count()).where(is_open(), Appeal.due_at < now)
     if district_id is not None:
         query = query.where(Appeal.district_id == district_id)
     if category_id is not None:
@@ -576,6 +607,8 @@ class Grid:
 
     weights: dict[str, int] = field(default_factory=lambda: dict(WEIGHTS_ALL))
     asan: dict[Hashable, dict[str, float | None]] = field(default_factory=dict)
+    # The active districts, in the page's order (``active_districts``): the rows of every table made from the grid.
+    districts: list = field(default_factory=list)
 
     def at(self, district_id: int | None, category_id: int | None) -> Figures:
         """The figures of a cell or a total (``TOTAL`` for "every district" or "every category")."""
@@ -589,43 +622,53 @@ class Grid:
         return self.hidden.get((district_id, category_id), frozenset())
 
 
-def grid(period: Period, now: datetime | None = None) -> Grid:
+def grid(period: Period, now: datetime | None = None, asan: dict | None = None,
+         districts: list | None = None) -> Grid:
     """Every active district × category of ``period`` with its totals, and the cells every view must hide.
 
     The public pages, the open data and the supervisor's dashboard and exports all read their figures from
     here, so a cell hidden on one of them is hidden on all (the district page, the national list filtered by
     that category, their totals); see ``hidden_cells``. Each district's cells carry its ASAN parts of the index
     (ratings and front desk, ``kpi.asan_parts``) and every cell the weights in force at the period's end
-    (``weights_for``). Seven statements whatever the number of appeals.
+    (``weights_for``). Seven statements whatever the number of appeals, five when the page has read the ASAN
+    parts already (``asan``, from ``kpi.Report.asan_parts``); one fewer when it gives the active ``districts``.
     """
     from app.accountability import kpi
     from app.models import Category
 
-    district_ids = [d.id for d in active_districts()]
+    districts = active_districts() if districts is None else districts
+    district_ids = [d.id for d in districts]
     category_ids = list(db.session.scalars(select(Category.id).order_by(Category.position, Category.id)))
     active = set(district_ids)
-    cells: dict[Key, Figures] = {}
+    # Each cell's counters as a list in ALL_COLUMNS' order, and its appeals overdue now; the totals are added up
+    # as lists (element by element, in C) before any Figures is made: 200 cells, three totals each, 49 counters.
+    cells: dict[Key, list[int]] = {}
+    late_now: dict[Key, int] = {}
     query = (select(AppealStat.district_id, AppealStat.category_id, *_sum_columns())
              .where(_period_filter(period)).group_by(AppealStat.district_id, AppealStat.category_id))
     for row in db.session.execute(query):
-        if row.district_id in active:
-            cells[(row.district_id, row.category_id)] = _figures_from(row)
+        if row[0] in active:
+            cells[(row[0], row[1])] = [int(value or 0) for value in row[2:]]
+    # Counted live, read in the order of the partial index of open appeals (district, category, deadline): grouped
+    # as it is read, so the cost is one step per overdue appeal and no hashing.
     late = (select(Appeal.district_id, Appeal.category_id, func.count())
-            .where(Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < (now or utcnow()))
+            .where(is_open(), Appeal.due_at < (now or utcnow()))
             .group_by(Appeal.district_id, Appeal.category_id))
     for district_id, category_id, count in db.session.execute(late):
         if district_id in active:
-            cells.setdefault((district_id, category_id), Figures()).overdue_now = count
-    figures: dict[Key, Figures] = {}
-    for (district_id, category_id), item in cells.items():
-        item.overdue_now = item.overdue_now or 0
-        figures[(district_id, category_id)] = item
+            cells.setdefault((district_id, category_id), [0] * len(ALL_COLUMNS))
+            late_now[(district_id, category_id)] = count
+    sums: dict[Key, list[int]] = dict(cells)
+    overdue: dict[Key, int] = {key: late_now.get(key, 0) for key in cells}
+    for (district_id, category_id), values in cells.items():
         for key in ((district_id, TOTAL), (TOTAL, category_id), (TOTAL, TOTAL)):
-            target = figures.setdefault(key, Figures(overdue_now=0))
-            target.add(item)
-            target.overdue_now += item.overdue_now
+            found = sums.get(key)
+            sums[key] = list(map(operator.add, found, values)) if found else list(values)
+            overdue[key] = overdue.get(key, 0) + overdue[(district_id, category_id)]
+    figures: dict[Key, Figures] = {key: Figures(counts=dict(zip(ALL_COLUMNS, values, strict=True)),
+                                                overdue_now=overdue[key]) for key, values in sums.items()}
     weights = weights_for(period.end)
-    asan = kpi.asan_parts(period)
+    asan = kpi.asan_parts(period) if asan is None else asan
     for (district_id, _category_id), item in figures.items():
         item.weights = weights
         # A category's cells and a district's total take the district's ASAN parts (the ratings of the front desk
@@ -639,7 +682,7 @@ def grid(period: Period, now: datetime | None = None) -> Grid:
         fixed = () if guarded_totals else [(d, TOTAL) for d in district_ids] + [(TOTAL, TOTAL)]
         for key in hidden_cells(values, district_ids, category_ids, minimum, guarded_totals, fixed):
             hidden[key].add(counter)
-    return Grid(figures, {key: frozenset(names) for key, names in hidden.items()}, weights, asan)
+    return Grid(figures, {key: frozenset(names) for key, names in hidden.items()}, weights, asan, list(districts))
 
 
 # The columns the national table can be sorted by (``accountability.national`` sorts by the values shown).
@@ -656,7 +699,7 @@ def overdue_list(district_id: int, category_id: int | None = None, now: datetime
              .options(load_only(Appeal.id, Appeal.number, Appeal.category_id, Appeal.department_id, Appeal.due_at,
                                 Appeal.status, Appeal.district_id),
                       joinedload(Appeal.category), joinedload(Appeal.department))
-             .where(Appeal.district_id == district_id, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now)
+             .where(Appeal.district_id == district_id, is_open(), Appeal.due_at < now)
              .order_by(Appeal.due_at).limit(limit))
     if category_id is not None:
         query = query.where(Appeal.category_id == category_id)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import authz
 from app.accounts import sessions
-from app.accounts.passwords import hash_password, password_problem, verify_password
+from app.accounts.passwords import hash_password, password_problem, upgrade_hash, verify_password
 from app.extensions import db, limiter
 from app.kit import audit, mail
 from app.kit.errors import Invalid
@@ -212,6 +212,9 @@ def authenticate(email: str, password: str) -> User:
         raise SignInRefused("inactive")
     user.failed_logins = 0
     user.locked_until = None
+    # A hash made with older parameters is replaced now, in this sign-in's commit (OWASP's "upgrade at the next
+    # sign-in"); never above, where the sign-in is refused.
+    upgrade_hash(user, password)
     if not user.two_factor_enabled:
         # With a second factor the sign-in is not complete yet: two_factor.verify_sign_in records it.
         user.last_login_at = now

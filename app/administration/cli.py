@@ -1,5 +1,6 @@
 """The operator's commands: ``flask seed-reference``, ``flask create-admin``, ``flask create-staff``,
-``flask audit verify``, ``flask outbox deliver`` and ``flask backup create|restore`` (``backups_cli.py``)."""
+``flask audit verify``, ``flask outbox deliver``, ``flask backup create|restore`` (``backups_cli.py``) and
+``flask profile-page`` (``profiling.py``)."""
 from __future__ import annotations
 
 import click
@@ -11,6 +12,7 @@ from app.accounts.passwords import password_problem
 from app.accounts.service import find_by_email
 from app.administration import seed
 from app.administration.backups_cli import backup_cli
+from app.administration.profiling import profile_page_command
 from app.eservices import demo as eservice_seed
 from app.extensions import db
 from app.kit import audit, mail
@@ -106,4 +108,4 @@ def outbox_deliver() -> None:
     click.echo(f"{len(due)} messages due: " + (", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) or "nothing to do") + ".")
 
 
-commands = (seed_reference, create_admin, create_staff, audit_cli, outbox_cli, backup_cli)
+commands = (seed_reference, create_admin, create_staff, audit_cli, outbox_cli, backup_cli, profile_page_command)

@@ -19,6 +19,7 @@ from app.extensions import csrf, limiter
 from app.kit import mail
 from app.kit.errors import Invalid
 from app.kit.i18n import LANGUAGE_NAMES, current_lang, tr
+from app.kit.pagecache import cached_page
 from app.kit.reference import active_categories, active_districts, find_by_code
 from app.kit.reference import by_code as district_by_code
 from app.kit.steps import form_page
@@ -115,6 +116,7 @@ def unsubscribe(token: str):
 
 
 @bp.get("/<code>.atom")
+@cached_page("category")
 @public
 def feed(code: str):
     """The district's newest public appeals and answers (one category's with ``?category=``), as Atom, in the

@@ -16,6 +16,7 @@ from app.kit import drafts
 from app.kit.errors import Invalid
 from app.kit.forms import TokenForm, coordinate, int_or_none
 from app.kit.i18n import current_lang, fmt_datetime, tr
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_categories, active_districts
 from app.kit.reference import by_code as district_by_code
@@ -191,6 +192,7 @@ def similar_appeals():
 
 
 @bp.get("/public")
+@cached_page()
 @public
 def public_index():
     """The districts, each with a link to its public appeals."""
@@ -199,6 +201,7 @@ def public_index():
 
 
 @bp.get("/public/<code>")
+@cached_page("page")
 @public
 def public_list(code: str):
     """A district's appeals whose applicants allowed publication, with the answers; never a name."""
@@ -208,6 +211,7 @@ def public_list(code: str):
 
 
 @bp.get("/public/<code>/<int:appeal_id>")
+@cached_page()
 @public
 def public_appeal(code: str, appeal_id: int):
     """One published appeal with its answer, never a name or a contact; a resident may follow it from here."""

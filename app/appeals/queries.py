@@ -6,11 +6,12 @@ rows and the few related rows each one shows are loaded with joins.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Integer, and_, bindparam, column, false, func, literal, literal_column, select, text
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from app import authz
 from app.extensions import db
@@ -34,6 +35,9 @@ from app.models import (
 )
 
 PER_PAGE = 25
+# The columns a row of the inbox shows (number, subject, kind, category, status, deadline and its state, assignee).
+LIST_COLUMNS = (Appeal.id, Appeal.number, Appeal.subject, Appeal.kind, Appeal.district_id, Appeal.category_id,
+                Appeal.status, Appeal.due_at, Appeal.assignee_id)
 
 
 def due_state(appeal, now: datetime | None = None) -> tuple[str, int] | None:
@@ -95,6 +99,8 @@ class Inbox:
     cases: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     # How many appeals the filters show (``page.total`` counts a case's shown appeals once: pages hold groups).
     total: int = 0
+    # A word search found more than ``SEARCH_COUNT_LIMIT`` appeals: it was counted that far (``total``) and no further.
+    more: bool = False
 
 
 def staff_district(actor: User, district_id: int | None) -> District:
@@ -109,15 +115,68 @@ def staff_district(actor: User, district_id: int | None) -> District:
 
 
 def inbox(actor: User, district_id: int | None, filters: InboxFilters, now: datetime | None = None) -> Inbox:
-    """The district's appeals as the official asked for them, sorted by deadline by default."""
+    """The district's appeals as the official asked for them, sorted by deadline by default.
+
+    Five statements whatever the page and the district's size, six with a word search: the counts per status (with
+    the overdue ones), the district's cases, what a word search finds counted up to ``SEARCH_COUNT_LIMIT``, the
+    count of what the filters show (taken from those when only the status narrows or words are searched), the page's
+    ids, and the page's appeals (none when the page is empty).
+    """
     district = staff_district(actor, district_id)
     filters.check()
     now = now or utcnow()
+    statuses = {"open": OPEN_STATUSES, "all": STATUSES}.get(filters.status, (filters.status,))
     conditions = [Appeal.district_id == district.id]
     if filters.status == "open":
-        conditions.append(Appeal.status.in_(OPEN_STATUSES))
+        conditions.append(open_condition())
     elif filters.status != "all":
         conditions.append(Appeal.status == filters.status)
+    narrowed = _narrowing(actor, filters, now)
+    words = _words_of(filters)
+    if words is not None:
+        narrowed.append(subject_has_words(words))
+    conditions += narrowed
+    order = {
+        "due": (Appeal.due_at, Appeal.id),
+        "newest": (Appeal.created_at.desc(), Appeal.id.desc()),
+        "number": (Appeal.number,),
+    }[filters.sort]
+    counts, overdue = _status_counts(district.id, now)
+    # The appeals of one case (app/appeals/cases.py) come together: a case stands in the list where its first shown
+    # appeal does, the others it shows following it. They are taken out of their own places rather than sorted
+    # by a computed key, so that the list keeps reading the indexes in their order.
+    mates, followers = _linked(district.id, conditions, filters.sort)
+    following = [i for ids in followers.values() for i in ids]
+    extra = [Appeal.id.not_in(following)] if following else []
+    listed = [*conditions, *extra]
+    more = False
+    if not narrowed:
+        # Narrowed by the status alone, the list holds what the counts per status already say: no second count.
+        total = sum(counts.get(status, 0) for status in statuses) - len(following)
+    elif words is None:
+        total = None
+    else:
+        total, more = _count_found(listed)
+        if more:
+            # Many appeals have the words: the page's ids are found by reading the appeals in the list's order and
+            # checking each one's words, a few rows per appeal shown, rather than through the full-text index.
+            listed = [*conditions[:-1], subject_has_words(words, indexed=False), *extra]
+    page = _page(listed, order, total, filters, followers)
+    on_page = {a.id for a in page.items}
+    return Inbox(district, {s: counts.get(s, 0) for s in STATUSES}, overdue, page, filters,
+                 {i: found for i, found in mates.items() if i in on_page}, page.total + len(following), more)
+
+
+def open_condition():
+    """SQL: the appeal is open. The statuses are written into the statement as constants, so that PostgreSQL can
+    use the partial index of open appeals (``ix_appeals_open_district_due``) in a prepared statement's generic
+    plan too (a bound parameter could hold any status)."""
+    return Appeal.status.in_(bindparam("open_statuses", OPEN_STATUSES, expanding=True, literal_execute=True))
+
+
+def _narrowing(actor: User, filters: InboxFilters, now: datetime) -> list:
+    """The conditions of the filters chosen other than the status and a word search."""
+    conditions = []
     if filters.kind:
         conditions.append(Appeal.kind == filters.kind)
     if filters.category_id:
@@ -129,50 +188,57 @@ def inbox(actor: User, district_id: int | None, filters: InboxFilters, now: date
     elif filters.assignee:
         conditions.append(Appeal.assignee_id == int(filters.assignee))
     if filters.overdue:
-        conditions += [Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now]
+        conditions += [open_condition(), Appeal.due_at < now]
     if filters.due_within is not None:
         limit = end_of_day(add_working_days(local_date(now), filters.due_within))
-        conditions += [Appeal.status.in_(OPEN_STATUSES), Appeal.due_at <= limit]
-    if filters.q.strip():
-        text = filters.q.strip()[:100]
-        if NUMBER_RE.fullmatch(text.upper()):
-            # A registration number finds that appeal through its unique index.
-            conditions.append(Appeal.number == text.upper())
-        else:
-            conditions += [Appeal.subject.ilike(f"%{_escape_like(w)}%", escape="\\") for w in text.split()]
-    order = {
-        "due": (Appeal.due_at, Appeal.id),
-        "newest": (Appeal.created_at.desc(), Appeal.id.desc()),
-        "number": (Appeal.number,),
-    }[filters.sort]
-    # The appeals of one case (app/appeals/cases.py) come together: a case stands in the list where its first shown
-    # appeal does, the others it shows following it. They are taken out of their own places rather than sorted
-    # by a computed key, so that the list keeps reading the indexes in their order.
-    mates, followers = _linked(district.id, conditions, filters.sort)
-    following = [i for ids in followers.values() for i in ids]
-    listed = [*conditions, Appeal.id.not_in(following)] if following else conditions
-    query = (
-        select(Appeal)
-        .where(*listed)
-        .options(joinedload(Appeal.category), joinedload(Appeal.assignee))
-        .order_by(*order)
-    )
-    count = select(func.count()).select_from(Appeal).where(*listed)
-    page = paginate(query, filters.page, filters.per_page, count=count, unique=True,
-                    wrap=lambda rows: _with_followers(rows, followers))
-    counts = dict(
-        db.session.execute(
-            select(Appeal.status, func.count()).where(Appeal.district_id == district.id).group_by(Appeal.status)
-        ).all()
-    )
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Appeal).where(
-            Appeal.district_id == district.id, Appeal.status.in_(OPEN_STATUSES), Appeal.due_at < now
-        )
-    ) or 0
-    shown = {a.id for a in page.items}
-    return Inbox(district, {s: counts.get(s, 0) for s in STATUSES}, overdue, page, filters,
-                 {i: found for i, found in mates.items() if i in shown}, page.total + len(following))
+        conditions += [open_condition(), Appeal.due_at <= limit]
+    query = filters.q.strip()[:100]
+    if query and _words_of(filters) is None:
+        # A registration number finds that appeal through its unique index.
+        conditions.append(Appeal.number == query.upper())
+    return conditions
+
+
+def _words_of(filters: InboxFilters) -> str | None:
+    """What the official searches the subjects for, or None: no search, or a registration number."""
+    query = filters.q.strip()[:100]
+    return query if query and not NUMBER_RE.fullmatch(query.upper()) else None
+
+
+def _status_counts(district_id: int, now: datetime) -> tuple[dict[str, int], int]:
+    """The district's appeals per status, and how many of the open ones are overdue: one statement, read from the
+    index ``(district_id, status, due_at, …)`` alone."""
+    late = func.count().filter(Appeal.due_at < now)
+    counts, overdue = {}, 0
+    for status, count, overdue_count in db.session.execute(
+        select(Appeal.status, func.count(), late).where(Appeal.district_id == district_id).group_by(Appeal.status)
+    ):
+        counts[status] = count
+        overdue += overdue_count if status in OPEN_STATUSES else 0
+    return counts, overdue
+
+
+def _count_found(listed: list) -> tuple[int, bool]:
+    """How many appeals a word search shows, counted up to ``SEARCH_COUNT_LIMIT``, and whether there are more.
+
+    Each appeal the full-text index finds is read from the table to be counted (the index does not say whether its
+    row is visible, nor, on PostgreSQL, whether the word is in the subject or the text); the limit keeps a common
+    word's count to a bounded number of reads."""
+    found = select(Appeal.id).where(*listed).limit(SEARCH_COUNT_LIMIT + 1).subquery()
+    count = db.session.scalar(select(func.count()).select_from(found)) or 0
+    return min(count, SEARCH_COUNT_LIMIT), count > SEARCH_COUNT_LIMIT
+
+
+def _page(listed: list, order: tuple, total: int | None, filters: InboxFilters,
+          followers: dict[int, list[int]]) -> Page:
+    """One page of the list: the ids of its appeals in order, then those appeals with the others of their cases.
+    The ids come from the indexes alone where they can, so a page far down the list (``OFFSET``) skips index entries
+    rather than whole rows; only the page's own rows are read. ``total``: the list's count when it is known already
+    (then the count statement only hands it over), None to count it."""
+    count = (select(func.count()).select_from(Appeal).where(*listed) if total is None
+             else select(literal(total, Integer)))
+    return paginate(select(Appeal.id).where(*listed).order_by(*order), filters.page, filters.per_page, count=count,
+                    wrap=lambda ids: _with_followers(ids, followers))
 
 
 def _linked(district_id: int, conditions: list, sort: str) -> tuple[dict[int, list[tuple[int, str]]], dict[int, list[int]]]:
@@ -202,23 +268,69 @@ def _linked(district_id: int, conditions: list, sort: str) -> tuple[dict[int, li
     return mates, followers
 
 
-def _with_followers(rows: list[Appeal], followers: dict[int, list[int]]) -> list[Appeal]:
-    """The page's appeals, each first appeal of a case followed by the others of its case the filters show: one
-    statement whatever the page holds."""
-    wanted = [i for row in rows for i in followers.get(row.id, ())]
-    if not rows:
-        return rows
+def _with_followers(ids: list[int], followers: dict[int, list[int]]) -> list[Appeal]:
+    """The page's appeals in the order of ``ids``, each first appeal of a case followed by the others of its case
+    the filters show: one statement whatever the page holds."""
+    if not ids:
+        return []
+    wanted = [*ids, *(i for row_id in ids for i in followers.get(row_id, ()))]
+    # What a row of the inbox shows, not the texts and answers (up to 10,000 characters each) nor the assignee's
+    # account: a page's worth of appeals is never more than what its 25 rows need.
     loaded = {a.id: a for a in db.session.scalars(
-        select(Appeal).where(Appeal.id.in_(wanted)).options(joinedload(Appeal.category), joinedload(Appeal.assignee))
+        select(Appeal).where(Appeal.id.in_(wanted)).options(
+            load_only(*LIST_COLUMNS), joinedload(Appeal.category),
+            joinedload(Appeal.assignee).load_only(User.id, User.full_name))
     ).unique()}
-    return [item for row in rows for item in (row, *(loaded[i] for i in followers.get(row.id, ()) if i in loaded))]
+    return [loaded[i] for row_id in ids if row_id in loaded
+            for i in (row_id, *followers.get(row_id, ())) if i in loaded]
 
 
 NUMBER_RE = re.compile(r"[A-Z]{2,5}-\d{4}-\d{6}")
+# How many words of a search the inbox looks for (the query is at most 100 characters).
+MAX_SEARCH_WORDS = 10
+# How far the inbox counts what a word search finds ("more than 1,000 appeals" beyond).
+SEARCH_COUNT_LIMIT = 1_000
 
 
-def _escape_like(word: str) -> str:
-    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def search_words(query: str) -> list[str]:
+    """The words of an inbox search as both full-text indexes hold them: letters and digits only (so nothing reaches
+    a query language but words), lower case, the Latin letters' diacritics folded (``küçə`` = ``kuçə``), each once,
+    at most ``MAX_SEARCH_WORDS``."""
+    from app.appeals.similar import FOLD, WORD_RE  # similar.py imports this module
+
+    words: list[str] = []
+    for word in WORD_RE.findall(unicodedata.normalize("NFC", query)):
+        # Lowering "İ" leaves an "i" and a combining dot, which neither index keeps.
+        word = word.lower().translate(FOLD).replace("\u0307", "")
+        if word and word not in words:
+            words.append(word)
+    return words[:MAX_SEARCH_WORDS]
+
+
+def subject_has_words(query: str, indexed: bool = True):
+    """SQL: the appeal's subject has a word starting with each word of ``query`` (``su yox`` finds "Küçədə su
+    yoxdur"), through the appeals' full-text index (migration 0024): on PostgreSQL the subject's part of
+    ``appeals.search_vector`` (weight A), on SQLite the subject column of ``appeals_fts``. A query without a word
+    finds nothing.
+
+    ``indexed=False``: the same test written so that it does not drive the statement (on PostgreSQL
+    ``ts_match_vq``, the function behind ``@@``, which the full-text index does not serve), for reading the appeals
+    in the order of another index and checking each one."""
+    words = search_words(query)
+    if not words:
+        return false()
+    if db.engine.dialect.name == "postgresql":
+        sql = ("appeals.search_vector @@ to_tsquery('simple'::regconfig, :inbox_words)" if indexed else
+               "ts_match_vq(appeals.search_vector, to_tsquery('simple'::regconfig, :inbox_words))")
+        return text(sql).bindparams(inbox_words=" & ".join(f"'{word}':*A" for word in words))
+    # The district is left to the statement (its index): inside FTS5 it would mean reading every appeal of the
+    # district from the index to keep the few with the words.
+    prefixes = " AND ".join(f'"{word}"*' for word in words)
+    found = (text("SELECT rowid FROM appeals_fts WHERE appeals_fts MATCH :inbox_words")
+             .bindparams(inbox_words=f"subject : ({prefixes})").columns(column("rowid", Integer)))
+    # ``appeals.id + 0`` is the same id in a form no index serves: SQLite then reads the appeals in the list's order
+    # and looks each one up among those found, instead of reading every appeal found and sorting them.
+    return (Appeal.id if indexed else Appeal.id + literal_column("0")).in_(found)
 
 
 def escalation_list(actor: User, district_id: int | None, now: datetime | None = None) -> tuple[District, list[Appeal]]:

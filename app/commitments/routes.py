@@ -13,6 +13,7 @@ from app.commitments import service as commitments
 from app.commitments.forms import FeedbackForm
 from app.kit.errors import Invalid, NotAllowed
 from app.kit.filters import choice
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.kit.reference import by_code as district_by_code
@@ -35,6 +36,7 @@ def percent(value: int | None) -> str:
 
 
 @bp.get("/")
+@cached_page()
 @public
 def index():
     """Every district with how many commitments it has published."""
@@ -43,6 +45,7 @@ def index():
 
 
 @bp.get("/<code>")
+@cached_page("status", "page")
 @public
 def district(code: str):
     """A district's commitments with their progress, ongoing ones first; ``?status=`` narrows the list."""
@@ -66,6 +69,7 @@ def _render_item(commitment_id: int, form: FeedbackForm | None = None, status: i
 
 
 @bp.get("/item/<int:commitment_id>")
+@cached_page()
 @public
 def item(commitment_id: int):
     """One commitment: milestones, the appeals it answers (numbers only), residents' feedback; the feedback form."""

@@ -22,6 +22,7 @@ from app.kit.errors import Invalid, NotAllowed
 from app.kit.filters import choice, district_filter
 from app.kit.forms import BaseForm, TokenForm, int_or_none
 from app.kit.i18n import current_lang
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.models import ConsultationComment
@@ -35,6 +36,7 @@ def _template_globals(state) -> None:
 
 
 @bp.get("/")
+@cached_page("district", "state", "page")
 @public
 def index():
     """Published consultations, filtered by district (or national ones) and state, ten a page."""
@@ -76,6 +78,7 @@ def render_view(consultation_id: int, *, comment_form: CommentForm | None = None
 
 
 @bp.get("/<int:consultation_id>")
+@cached_page()
 @public
 def view(consultation_id: int):
     """A consultation: its document by sections with their comments, the questions, the results, the outcome."""

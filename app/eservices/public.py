@@ -25,11 +25,13 @@ from app.kit import drafts
 from app.kit.errors import Invalid, NotFound
 from app.kit.forms import int_or_none
 from app.kit.i18n import current_lang
+from app.kit.pagecache import cached_page
 from app.kit.reference import active_districts
 from app.kit.steps import form_page
 
 
 @bp.get("/")
+@cached_page("q", "district", "situation")
 @public
 def catalogue():
     """Every active service, searchable, by district and life situation."""
@@ -46,6 +48,7 @@ def _service(code: str):
 
 
 @bp.get("/<code>")
+@cached_page()
 @public
 def service(code: str):
     """One service: what it is, who may apply, documents, legal basis, fee, time, where it is offered."""

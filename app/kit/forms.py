@@ -7,7 +7,9 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
+from flask_wtf.csrf import _FlaskFormCSRF
+from wtforms import HiddenField, StringField, SubmitField
+from wtforms.csrf.core import CSRFTokenField
 from wtforms.validators import ValidationError
 
 from app.kit.errors import Invalid
@@ -36,10 +38,42 @@ def _strip(value):
     return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
+class _TokenWhenShown(CSRFTokenField):
+    """The CSRF field, its token made when the form is shown rather than when it is built.
+
+    Flask-WTF makes the token (and writes it into the session) as soon as a form exists. Views build forms they
+    show only to some people (a poll's ballot, a commitment's feedback): for a visitor the page then carried no
+    token but had changed the session, so it could not be served to other visitors from the cache
+    (``app.kit.pagecache``). Validation reads the submitted value, never this one.
+    """
+
+    _token: str | None = None
+
+    @property
+    def current_token(self) -> str:
+        if self._token is None:
+            self._token = self.csrf_impl.generate_csrf_token(self)
+        return self._token
+
+    @current_token.setter
+    def current_token(self, value: str | None) -> None:
+        self._token = value
+
+    def process(self, *args, **kwargs) -> None:
+        # The hidden field's own processing (the submitted value), without making a token.
+        HiddenField.process(self, *args, **kwargs)
+
+
+class _CSRFWhenShown(_FlaskFormCSRF):
+    field_class = _TokenWhenShown
+
+
 class BaseForm(FlaskForm):
     """A CSRF-protected form that strips surrounding whitespace (and NUL characters) from every text field."""
 
     class Meta:
+        csrf_class = _CSRFWhenShown
+
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", ()))
             if unbound_field.field_class.__name__ not in {"PasswordField", "FileField"}:

@@ -8,6 +8,7 @@ from app import observability
 from app.authz import monitoring, monitoring_allowed, public
 from app.extensions import limiter
 from app.kit.i18n import current_lang
+from app.kit.pagecache import cached_page
 from app.kit.reference import active_districts
 from app.main import bp, openapi
 from app.main.queries import home_figures
@@ -15,6 +16,7 @@ from app.news import service as news
 
 
 @bp.get("/")
+@cached_page("district")
 @public
 def index():
     """The home page: what the portal offers (with live figures), the latest news of the chosen district, the
@@ -33,6 +35,7 @@ def index():
 
 
 @bp.get("/about")
+@cached_page()
 @public
 def about():
     """What the portal is and the service standards it follows."""
@@ -40,6 +43,7 @@ def about():
 
 
 @bp.get("/accessibility")
+@cached_page()
 @public
 def accessibility():
     """The accessibility statement."""
@@ -47,6 +51,7 @@ def accessibility():
 
 
 @bp.get("/privacy")
+@cached_page()
 @public
 def privacy():
     """The privacy notice residents accept when they register."""
@@ -54,6 +59,7 @@ def privacy():
 
 
 @bp.get("/developers")
+@cached_page()
 @public
 def developers():
     """For people who build on the portal's APIs: the OpenAPI description, the open data, Open311 and keys."""

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,9 +64,24 @@ class Appeal(db.Model):
         Index("ix_appeals_district_status_due", "district_id", "status", "due_at", "category_id"),
         # "Overdue now" across all districts (PostgreSQL has no skip scan over the district).
         Index("ix_appeals_open_due", "status", "due_at", "district_id", "category_id"),
-        Index("ix_appeals_district_due", "district_id", "due_at"),
-        # "Newest first" in the inbox.
-        Index("ix_appeals_district_created", "district_id", "created_at"),
+        # The inbox's open appeals by deadline (its default view, "overdue", "due within"): only the open ones, so
+        # that the first page does not step over three years of closed appeals due earlier (migration 0031).
+        Index("ix_appeals_open_district_due", "district_id", "due_at", "id",
+              postgresql_where=text(one_of("status", OPEN_STATUSES)), sqlite_where=text(one_of("status", OPEN_STATUSES))),
+        # The inbox of every status by deadline, and "newest first"; the id makes a page's ids an index-only read,
+        # however far down the list the page is.
+        Index("ix_appeals_district_due", "district_id", "due_at", "id"),
+        Index("ix_appeals_district_created", "district_id", "created_at", "id"),
+        # "Assigned to me" (or to a colleague) in the inbox, by deadline: counted and paged from the index alone.
+        Index("ix_appeals_district_assignee_due", "district_id", "assignee_id", "due_at", "id"),
+        # "Overdue now" per district and category on the accountability pages: the open appeals only, read in the
+        # order the figures are grouped in.
+        Index("ix_appeals_open_district_category", "district_id", "category_id", "due_at",
+              postgresql_where=text(one_of("status", OPEN_STATUSES)), sqlite_where=text(one_of("status", OPEN_STATUSES))),
+        # The appeals not filed online (the digital take-up subtracts them from the period's received): few. The
+        # sources are app/accountability/kpi.py ONLINE_APPEAL_SOURCES.
+        Index("ix_appeals_offline", "created_at", "district_id",
+              postgresql_where=text("source NOT IN ('web', 'api')"), sqlite_where=text("source NOT IN ('web', 'api')")),
         # The citizen's list, newest first.
         Index("ix_appeals_citizen", "citizen_id", "created_at"),
         Index("ix_appeals_public", "district_id", "public_ok", "created_at"),

@@ -113,6 +113,9 @@ class Article(Translated, db.Model):
         CheckConstraint("ends_at IS NULL OR starts_at IS NULL OR ends_at >= starts_at", name="event_ends_after_start"),
         # The public lists: published, one district (or national), newest first.
         Index("ix_articles_public", "status", "district_id", "published_at"),
+        # Every district's published articles newest first: the national list, and news search reading the
+        # articles newest first for a very common word (app/news/search.py, migration 0031).
+        Index("ix_articles_published", "status", "published_at"),
         # publish-due reads scheduled rows by time.
         Index("ix_articles_due", "status", "publish_at"),
         # The events calendar reads by start.

@@ -2,8 +2,6 @@
 subscriptions."""
 from flask import Blueprint
 
-from app.news import cache as news_cache
-
 bp = Blueprint("news", __name__)
 office_bp = Blueprint("news_office", __name__)
 feeds_bp = Blueprint("newsfeeds", __name__)
@@ -11,10 +9,9 @@ feeds_bp = Blueprint("newsfeeds", __name__)
 
 @bp.record_once
 def _setup(state) -> None:
-    """The news cache (cleared on ``article_changed``) and the labels templates use."""
+    """The labels templates use."""
     from app.news import service as news
 
-    news_cache.init_app(state.app)
     state.app.jinja_env.globals.update(ARTICLE_KIND_LABELS=news.KIND_LABELS, ARTICLE_STATUS_LABELS=news.STATUS_LABELS,
                                        ARTICLE_LANG_LABELS=news.LANG_LABELS)
 

@@ -17,6 +17,7 @@ from app.authz import public
 from app.extensions import csrf, limiter
 from app.kit.errors import Invalid
 from app.kit.i18n import LANGUAGE_NAMES, current_lang, tr
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.kit.reference import by_code as district_by_code
@@ -64,6 +65,7 @@ def _feed(lang: str, district):
 
 
 @feeds_bp.get("/news/feed/<lang>.atom")
+@cached_page()
 @public
 def national_feed(lang: str):
     """The newest articles of the whole country in ``lang`` (Atom)."""
@@ -71,6 +73,7 @@ def national_feed(lang: str):
 
 
 @feeds_bp.get("/news/<code>/feed/<lang>.atom")
+@cached_page()
 @public
 def district_feed(code: str, lang: str):
     """The newest articles of one district in ``lang`` (Atom)."""
@@ -81,6 +84,7 @@ def district_feed(code: str, lang: str):
 
 
 @feeds_bp.get("/sitemap.xml")
+@cached_page()
 @public
 def sitemap():
     """The sitemap index: the public pages' sitemap and the articles' sitemaps."""
@@ -91,6 +95,7 @@ def sitemap():
 
 
 @feeds_bp.get("/sitemap-pages.xml")
+@cached_page()
 @public
 def sitemap_pages():
     """Every public page but the articles, in each language with its alternates."""
@@ -98,6 +103,7 @@ def sitemap_pages():
 
 
 @feeds_bp.get("/sitemap-news-<int:number>.xml")
+@cached_page()
 @public
 def sitemap_news(number: int):
     """One slice of the published articles, in each language they are written in."""

@@ -16,6 +16,7 @@ from app.authz import public
 from app.kit import files
 from app.kit.calendar import local_date
 from app.kit.i18n import current_lang, fmt_month
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.kit.reference import by_code as district_by_code
@@ -43,6 +44,7 @@ def _render_list(district):
 
 
 @bp.get("/")
+@cached_page("kind", "tag", "page")
 @public
 def index():
     """Every published article, national and of every district, newest first."""
@@ -50,6 +52,7 @@ def index():
 
 
 @bp.get("/<code>")
+@cached_page("kind", "tag", "page")
 @public
 def district(code: str):
     """One district's published articles, newest first."""
@@ -57,6 +60,7 @@ def district(code: str):
 
 
 @bp.get("/article/<int:article_id>")
+@cached_page()
 @public
 def article(article_id: int):
     """One published article in the visitor's language (Azerbaijani with a notice when missing), related articles."""
@@ -75,6 +79,7 @@ def event_ics(article_id: int):
 
 
 @bp.get("/events")
+@cached_page("month", "district")
 @public
 def events():
     """The events calendar: a month's published events by day; ``?month=YYYY-MM``, ``?district=CODE``."""

@@ -4,10 +4,15 @@
   published article (rowid = ``article_texts.id``), ranked with bm25 (title weighs most, then
   summary, then body). This module keeps it up to date on the ``article_changed`` signal;
   ``flask news reindex`` rebuilds it.
-- PostgreSQL: a stored generated tsvector column ``article_texts.search_vector`` with a GIN index
-  (Russian stemming for Russian texts, the simple configuration for Azerbaijani and English; title,
-  summary and body weighted A, B, C), ranked with ``ts_rank_cd``. PostgreSQL maintains both;
-  nothing to do on a change.
+- PostgreSQL: a stored generated tsvector column ``article_texts.search_vector`` with a GIN index per
+  language (Russian stemming for Russian texts, the simple configuration for Azerbaijani and English; title,
+  summary and body weighted A, B, C; migrations 0014 and 0031), ranked with ``ts_rank_cd``. PostgreSQL
+  maintains both; nothing to do on a change. Every text found is read from the table to be counted or ranked
+  (the index does not say whether its article is published, and ranking reads the stored vector), so a very
+  common word is bounded: the texts found are counted up to ``COUNT_LIMIT`` ("more than 1,000"), and the
+  ``RANKED`` most recently published of them are ranked, best first (all of them when there are no more). Past
+  ``COUNT_LIMIT``, and in one district, those most recent ones are found by reading the articles newest first
+  and checking each text, rather than all the texts the index finds.
 
 Views call ``search()`` and ``highlight()`` and never know which engine answered. What a visitor
 types never reaches either query language as is: it is cut into words (letters and digits only),
@@ -39,8 +44,20 @@ MAX_QUERY = 200
 MAX_TERMS = 8
 PER_PAGE = 10
 SNIPPET = 220
+# PostgreSQL: how far the texts found are counted, and how many of the most recent of them are ranked and listed.
+COUNT_LIMIT = 1_000
+RANKED = 200
 # A word: letters and digits of any script (no underscore, no punctuation).
 WORD_RE = re.compile(r"[^\W_]+")
+
+@dataclass
+class Results(Page):
+    """A page of hits. ``found``: how many published texts have the words, counted up to ``COUNT_LIMIT`` (``more``:
+    there are more); ``total`` (what the pages list): all of them, or on PostgreSQL the ``RANKED`` most recent."""
+
+    found: int = 0
+    more: bool = False
+
 
 @dataclass
 class Hit:
@@ -83,25 +100,29 @@ def _engine() -> str:
     return db.engine.dialect.name
 
 
-def search(query: str, lang: str, page: int = 1, district_id: int | None = None, per_page: int = PER_PAGE) -> Page:
+def search(query: str, lang: str, page: int = 1, district_id: int | None = None,
+           per_page: int = PER_PAGE) -> Results:
     """Published articles whose title, summary or body in ``lang`` has every word of ``query``, best first.
 
     ``district_id`` narrows to one district's articles. Raises ``Invalid`` for a query with no word or
-    over ``MAX_QUERY`` characters. Three statements, whatever the number of articles found.
+    over ``MAX_QUERY`` characters. At most three statements, whatever the number of articles found.
     """
     terms = check_query(query)
     lang = lang if lang in LANGUAGES else "az"
     page = max(1, page)
     if _engine() == "postgresql":
-        ids, total = _search_postgresql(terms, lang, page, per_page, district_id)
+        ids, found = _search_postgresql(terms, lang, page, per_page, district_id)
+        more, total = found > COUNT_LIMIT, min(found, RANKED)
+        found = min(found, COUNT_LIMIT)
     else:
-        ids, total = _search_sqlite(terms, lang, page, per_page, district_id)
+        ids, found = _search_sqlite(terms, lang, page, per_page, district_id)
+        more, total = False, found
     texts = {t.id: t for t in db.session.scalars(
         select(ArticleText).where(ArticleText.id.in_(ids))
         .options(joinedload(ArticleText.article).joinedload(Article.district))
     )} if ids else {}
     hits = [_hit(texts[i], terms) for i in ids if i in texts]
-    return Page(hits, total, page, per_page)
+    return Results(hits, total, page, per_page, found=found, more=more)
 
 
 def _sqlite_match(terms: list[str], lang: str, district_id: int | None) -> str:
@@ -110,10 +131,6 @@ def _sqlite_match(terms: list[str], lang: str, district_id: int | None) -> str:
     words = " AND ".join(f'"{_trim(term)}"*' if len(term) > 1 else f'"{term}"' for term in terms)
     keys = f'lang : "{lang}"' + (f' AND district : "d{int(district_id)}"' if district_id is not None else "")
     return f"{keys} AND {{title summary body}} : ({words})"
-
-
-def _district_sql(district_id: int | None) -> str:
-    return " AND a.district_id = :district" if district_id is not None else ""
 
 
 def _search_sqlite(terms, lang, page, per_page, district_id) -> tuple[list[int], int]:
@@ -138,17 +155,56 @@ def _pg_tsquery(terms: list[str]) -> str:
 
 
 def _search_postgresql(terms, lang, page, per_page, district_id) -> tuple[list[int], int]:
-    source = ("FROM article_texts t JOIN articles a ON a.id = t.article_id, "
-              "to_tsquery(CASE :lang WHEN 'ru' THEN 'russian'::regconfig ELSE 'simple'::regconfig END, :query) q "
-              "WHERE t.lang = :lang AND a.status = 'published' AND t.search_vector @@ q" + _district_sql(district_id))
-    params = {"query": _pg_tsquery(terms), "lang": lang, "district": district_id}
-    total = db.session.execute(text(f"SELECT count(*) {source}"), params).scalar_one()
-    if not total:
+    """The page's text ids, best first among the ``RANKED`` most recent texts found, and how many were found
+    (counted up to ``COUNT_LIMIT + 1``). Two statements (one when nothing is found, one in a district).
+
+    Texts are found in one of two ways. Through the language's full-text index: every text the index finds is read,
+    with its article by its key (``OFFSET 0`` keeps the lateral subquery apart, rather than every article of the
+    archive hashed), which costs what the index finds. Or by reading articles newest first (their index) and
+    checking each one's text (``ts_match_vq`` is what ``@@`` calls, in a form the index does not serve), which costs
+    a few reads per text kept: for a word so common that more than ``COUNT_LIMIT`` texts have it, and for one
+    district, whose articles are a bounded share of the archive while the index would find every district's. The
+    language is written into the statements (one of ``LANGUAGES``), so that PostgreSQL uses its partial index."""
+    config = "'russian'::regconfig" if lang == "ru" else "'simple'::regconfig"
+    query = f"to_tsquery({config}, :query)"
+    district = " AND a.district_id = :district" if district_id is not None else ""
+    params = {"query": _pg_tsquery(terms), "district": district_id}
+    indexed = (f"FROM article_texts t, LATERAL (SELECT a.published_at FROM articles a WHERE a.id = t.article_id "
+               f"AND a.status = 'published'{district} OFFSET 0) a "
+               f"WHERE t.lang = '{lang}' AND t.search_vector @@ {query}")
+    walked = (f"FROM articles a, LATERAL (SELECT t.id, t.search_vector FROM article_texts t WHERE t.article_id = a.id "
+              f"AND t.lang = '{lang}' OFFSET 0) t "
+              f"WHERE a.status = 'published'{district} AND ts_match_vq(t.search_vector, {query})")
+    if district_id is not None:
+        return _search_district(walked, query, params, page, per_page)
+    found = db.session.execute(text(f"SELECT count(*) FROM (SELECT 1 {indexed} LIMIT :limit) found"),
+                               {**params, "limit": COUNT_LIMIT + 1}).scalar_one()
+    if not found:
         return [], 0
+    source = walked if found > COUNT_LIMIT else indexed
     rows = db.session.execute(text(
-        f"SELECT t.id {source} ORDER BY ts_rank_cd(t.search_vector, q) DESC, a.published_at DESC, t.id DESC "
-        "LIMIT :limit OFFSET :offset"), {**params, "limit": per_page, "offset": (page - 1) * per_page})
-    return [row[0] for row in rows], total
+        f"SELECT found.id FROM (SELECT t.id, t.search_vector, a.published_at {source} "
+        "ORDER BY a.published_at DESC, t.id DESC LIMIT :ranked) found "
+        f"ORDER BY ts_rank_cd(found.search_vector, {query}) DESC, found.published_at DESC, found.id DESC "
+        "LIMIT :limit OFFSET :offset"),
+        {**params, "ranked": RANKED, "limit": per_page, "offset": (page - 1) * per_page})
+    return [row[0] for row in rows], found
+
+
+def _search_district(walked: str, query: str, params: dict, page: int, per_page: int) -> tuple[list[int], int]:
+    """``_search_postgresql`` in one district: one statement reading the district's articles newest first once,
+    for the count and the most recent texts found, ranking only the first ``RANKED`` of them; the page is cut
+    from those in Python."""
+    rows = db.session.execute(text(
+        "SELECT found.id, found.published_at, "
+        f"CASE WHEN found.n <= :ranked THEN ts_rank_cd(found.search_vector, {query}) END "
+        "FROM (SELECT t.id, t.search_vector, a.published_at, "
+        f"row_number() OVER (ORDER BY a.published_at DESC, t.id DESC) AS n {walked} "
+        "ORDER BY a.published_at DESC, t.id DESC LIMIT :limit) found"),
+        {**params, "ranked": RANKED, "limit": COUNT_LIMIT + 1}).all()
+    ranked = sorted(rows[:RANKED], key=lambda row: (row[2], row[1], row[0]), reverse=True)
+    start = (page - 1) * per_page
+    return [row[0] for row in ranked[start:start + per_page]], len(rows)
 
 
 # --- Highlighting ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from app.kit.errors import Invalid, NotAllowed
 from app.kit.filters import choice, district_filter
 from app.kit.forms import ButtonForm, int_or_none
 from app.kit.i18n import current_lang, tr
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_districts
 from app.kit.steps import form_page, form_status, run_step
@@ -55,6 +56,7 @@ def _template_globals(state) -> None:
 
 
 @bp.get("/polls/")
+@cached_page("district", "state", "direction", "page")
 @public
 def index():
     """Polls with filters: district (its polls and national ones, or national only), state, direction; paged."""
@@ -95,6 +97,7 @@ def _render_poll(poll_id: int, form=None, status: int = 200):
 
 
 @bp.get("/polls/<int:poll_id>")
+@cached_page()
 @public
 def poll(poll_id: int):
     """One poll: question, answers, times; the ballot for residents who may vote; the results when its rule allows."""

@@ -17,6 +17,7 @@ from app.kit.errors import Invalid
 from app.kit.filters import choice, district_filter
 from app.kit.forms import int_or_none
 from app.kit.i18n import tr
+from app.kit.pagecache import cached_page
 from app.kit.paging import page_number
 from app.kit.reference import active_categories, active_districts
 from app.kit.steps import form_page, form_status, run_step
@@ -38,6 +39,7 @@ def _template_globals(state) -> None:
 
 
 @bp.get("/proposals/")
+@cached_page("district", "state", "category", "page")
 @public
 def index():
     """Published proposals of every district, newest first; filters: district, state, category."""
@@ -68,6 +70,7 @@ def _render_page(proposal_id: int, form: StepForm | None = None, status: int = 2
 
 
 @bp.get("/proposals/<int:proposal_id>")
+@cached_page()
 @public
 def page(proposal_id: int):
     """One proposal: its text, the supports towards the threshold, the support button, the authority's answer."""

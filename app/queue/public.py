@@ -18,6 +18,7 @@ from app.extensions import db, limiter, login_manager
 from app.kit.errors import Invalid, NotAllowed
 from app.kit.forms import int_or_none, parse_date
 from app.kit.i18n import fmt_date, fmt_time, tr
+from app.kit.pagecache import cached_page
 from app.kit.reference import by_code
 from app.models import District, QueueService, utcnow
 from app.queue import bp, queries
@@ -35,6 +36,7 @@ def _kiosk_limit() -> str:
 
 
 @bp.get("/")
+@cached_page()
 @public
 def index():
     """The districts whose front desk has an electronic queue."""

@@ -8,6 +8,7 @@ from flask_login import current_user
 from app.authz import can, public, requires
 from app.kit.errors import Invalid
 from app.kit.i18n import fmt_datetime
+from app.kit.pagecache import cached_page
 from app.kit.reference import active_districts
 from app.kit.reference import by_code as district_by_code
 from app.reception import bp
@@ -16,6 +17,7 @@ from app.reception.forms import BookForm
 
 
 @bp.get("/")
+@cached_page()
 @public
 def index():
     """Every district with how many reception days it has coming."""
@@ -24,6 +26,7 @@ def index():
 
 
 @bp.get("/<code>")
+@cached_page()
 @public
 def district(code: str):
     """A district's coming reception days: host, place, free places; never a resident's name."""
@@ -43,6 +46,7 @@ def _render_session(session_id: int, form: BookForm | None = None, status: int =
 
 
 @bp.get("/sessions/<int:session_id>")
+@cached_page()
 @public
 def session(session_id: int):
     """One reception day: its free times and, for a signed-in resident, the booking form; once booking has closed

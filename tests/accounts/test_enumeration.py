@@ -155,6 +155,6 @@ def test_item7_sign_in_for_unknown_addresses_fails_open_without_its_counter(app)
 
     with another_app("testing", {"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                                  "ATTACHMENTS_DIR": app.config["ATTACHMENTS_DIR"], "RATELIMIT_STORAGE_URI": DEAD,
-                                 "NEWS_CACHE_URL": DEAD, "QUEUE_URL": DEAD}) as other:
+                                 "CACHE_URL": DEAD, "QUEUE_URL": DEAD}) as other:
         answers = _sign_in_answers(Browserless(other.test_client()), "nobody@example.az", 6)
     assert all(status == 422 and "not correct" in text for status, text in answers), answers

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.consultations import service as consultations
 from app.extensions import db
+from app.kit.calendar import local_date
 from app.models import (
     Consultation,
     ConsultationComment,
@@ -313,7 +314,7 @@ def test_editor_pages_in_every_language(web, client, world, app, lang):
 
 def test_the_editor_loop_and_bad_input(web, client, world, app):
     _sign_in(web, "editor.gnc@example.az")
-    today = utcnow().date()
+    today = local_date(utcnow())  # Baku's date: the form's dates are Baku's (UTC's lags by a day at night)
     response = web.post("/office/consultations/new?lang=en", {
         "district_id": str(world["gnc"]), "title_az": "", "summary_az": "Mətn",
         "opens_on": today.isoformat(), "closes_on": (today - timedelta(days=3)).isoformat()},

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import User, utcnow
 from app.news import search as news_search
 from tests.factories import create_reference_data, create_user
-from tests.news_helpers import clear_search_index, publish
+from tests.news_helpers import clean_search_index, clear_search_index, publish  # noqa: F401 (a fixture)
 from tests.test_pages import check_page
 
 WATER = ("Su təchizatı bərpa olundu", "Nizami küçəsində su təchizatı bərpa edildi.",
@@ -22,13 +22,7 @@ WATER_EN = ("Water supply restored", "Water supply was restored on Nizami street
             "Repairs in Ganja are complete and a new water line was laid in the school yards.")
 
 
-@pytest.fixture(autouse=True)
-def _clean_index(app):
-    with app.app_context():
-        clear_search_index()
-    yield
-    with app.app_context():
-        clear_search_index()
+pytestmark = pytest.mark.usefixtures("clean_search_index")
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.kit import storage
+from app.kit import cache, storage
 from app.kit.calendar import BAKU
 from app.models import Article, ArticleImage, District, Tag, User, utcnow
-from app.news import cache as news_cache
 from app.news import service as news
 from tests.factories import (
     PASSWORD,
@@ -178,7 +177,7 @@ def test_the_home_page_shows_the_chosen_districts_latest_news(client, world):
 def test_list_and_article_pages_run_a_fixed_number_of_statements(client, world, app, count_queries):
     """5 or 30 articles: the same statements on a cache miss; a cache hit reads no article row at all."""
     def statements(path: str) -> int:
-        news_cache.clear(app)
+        cache.clear(app)
         with count_queries() as q:
             assert client.get(path).status_code == 200
         return q.count

@@ -37,7 +37,7 @@ def world(app):
         today = local_date(utcnow())
         earlier = datetime(today.year, today.month, today.day, tzinfo=BAKU) - timedelta(days=2)
         todays = reception.publish(head, gnc.id, reception.SessionInput(
-            host_id=head.id, day=today, start=time(0, 20), end=time(23, 40), slot_minutes=20,
+            host_id=head.id, day=today, start=time(0, 0), end=time(23, 40), slot_minutes=20,
             place="Qəbul otağı"), now=earlier)
         neighbour = db.session.scalar(select(User).where(User.email == "neighbour@example.az"))
         booked = reception.book(neighbour, todays.id, todays.slots[0].id, "Torpaq sahəsi", now=earlier)
