@@ -113,7 +113,9 @@ class Front:
             return None
         meta, body = found
         status, headers, body = answer(meta["h"], body, meta["e"], "HIT", request_.if_none_match)
-        headers += [*security_headers(request_.is_secure), ("Content-Length", str(len(body)))]
+        headers += security_headers(request_.is_secure)
+        if status == 200:  # a 304 names no length (it would have to be the page's)
+            headers.append(("Content-Length", str(len(body))))
         # What the request log writes and counts for a request Flask did not see.
         environ[ENV_ENDPOINT], environ[ENV_PATH], environ[ENV_USER] = endpoint, request_.path, "-"
         return status, headers, body
