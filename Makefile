@@ -62,28 +62,29 @@ load: $(VENV)/.load-installed
 load-faults: $(VENV)/.load-installed
 	$(BIN)/python -m deploy.load --users $(or $(USERS),100) --minutes $(or $(MINUTES),3) --faults
 
+# A PostgreSQL database of the benchmarks' own, made when missing (kept between runs: seeding is long).
+pg_database = psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$(1)'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $(1)"
+
 # The inbox with 100,000 appeals, on SQLite and on PostgreSQL (see docs/benchmarks.md).
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench
 bench: translations
 	$(BIN)/python scripts/bench_inbox.py
-	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench'" | grep -q 1 \
-	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench"
+	$(call pg_database,reqemsal_bench)
 	$(BIN)/python scripts/bench_inbox.py --database-url $(BENCH_PG)
 
 # The accountability pages with 1,000,000 appeals, on SQLite and on PostgreSQL (see docs/benchmarks.md).
 BENCH_ACC_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_acc
 bench-accountability: translations
 	$(BIN)/python scripts/bench_accountability.py
-	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_acc'" | grep -q 1 \
-	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_acc"
+	$(call pg_database,reqemsal_bench_acc)
 	$(BIN)/python scripts/bench_accountability.py --database-url $(BENCH_ACC_PG)
 
 # The news lists, an article page and search with 50,000 articles, on SQLite and on PostgreSQL (see docs/benchmarks.md).
 BENCH_NEWS_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_news
 bench-news: translations
 	$(BIN)/python scripts/bench_news.py
-	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_news'" | grep -q 1 \
-	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_news"
+	$(call pg_database,reqemsal_bench_news)
 	$(BIN)/python scripts/bench_news.py --database-url $(BENCH_NEWS_PG)
 
 # 20 residents signing in at once through gunicorn (gunicorn.conf.py), with the configured Argon2id parameters and the
@@ -91,8 +92,7 @@ bench-news: translations
 BENCH_SIGNIN_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/reqemsal_bench_signin
 bench-signin: translations
 	$(BIN)/python scripts/bench_signin.py
-	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='reqemsal_bench_signin'" | grep -q 1 \
-	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE reqemsal_bench_signin"
+	$(call pg_database,reqemsal_bench_signin)
 	$(BIN)/python scripts/bench_signin.py --database-url $(BENCH_SIGNIN_PG)
 
 # Every public page and each cabinet's landing page beside a bare Flask "hello" under the same gunicorn, loaded with
