@@ -28,6 +28,7 @@ from app.models import (
     utcnow,
 )
 from tests.factories import seed_demo_records
+from tests.snapshots import replayed
 
 DEMO_EMAILS = [email for email, _name, _roles in DEMO_USERS]
 STAFF_EMAILS = [email for email, _name, roles in DEMO_USERS if roles]
@@ -36,12 +37,33 @@ COUNT_RE = re.compile(r'<a class="count[^"]*" href="([^"]+)"><span class="n">([^
 
 def seed_people() -> None:
     """The districts, categories and demo accounts (the administrator's and supervisor's second factor set up)."""
+    replayed("landing: people", _seed_people)
+
+
+def seed_records() -> None:
+    """Every area's demo records, then what the demos leave out (``_seed_records``); put back from the last run
+    when the database is as that run found it (tests/snapshots.py)."""
+    replayed("landing: records", _seed_records)
+
+
+def demo_portal_afresh(app) -> None:
+    """Every table emptied, then the demo accounts and records: for a test that looked at the portal without records
+    first (what it did then, its sign-ins, would make the records' seeding start from another database)."""
+    from tests.conftest import empty_tables
+
+    empty_tables(app)
+    with app.app_context():
+        seed_people()
+        seed_records()
+
+
+def _seed_people() -> None:
     seed.seed_reference_data()
     seed.seed_demo_users()
     two_factor.seed_demo()
 
 
-def seed_records() -> None:
+def _seed_records() -> None:
     """Every area's demo records, then what the demos leave out: notifications read and unread, an open report on a
     proposal, a failed email, scheduled commands that failed (one since run again), invitations not accepted."""
     seed_demo_records(news=True)

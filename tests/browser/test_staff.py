@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage, User
-from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
+from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in, sign_in_by_form
 from tests.factories import create_appeal, create_reference_data, create_user
 
 NEW_PASSWORD = "Təzə-Açar-Söz-2026"
@@ -75,7 +75,7 @@ def test_invite_accept_two_factor_sign_in_and_deactivation(page, browser, live_s
     assert official.url.split("?")[0].endswith("/auth/login")
 
     # First sign-in with the password only; the official chooses two-factor sign-in in the personal cabinet.
-    sign_in(official, "kamran@example.az", NEW_PASSWORD)
+    sign_in_by_form(official, "kamran@example.az", NEW_PASSWORD)
     official.goto("/cabinet/?lang=en")
     official.click("text=Two-factor sign-in")
     official.click("text=Set up two-factor sign-in")

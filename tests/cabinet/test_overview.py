@@ -28,7 +28,7 @@ from app.models import (
     User,
     utcnow,
 )
-from tests.landing_helpers import DEMO_EMAILS, seed_people, seed_records, sign_in, sign_out, text_of
+from tests.landing_helpers import DEMO_EMAILS, demo_portal_afresh, seed_people, seed_records, sign_in, sign_out, text_of
 from tests.queue.helpers import create_desk, create_queue_service, today_is_working
 from tests.test_pages import check_page
 
@@ -137,8 +137,7 @@ def test_every_demo_account_sees_its_own_records_with_and_without_them(app, web,
         want = check_overview(app, client, email)
         assert not (want["appeals"] or want["booking"] or want["waiting"] or want["polls"] or want["proposals"])
         sign_out(web)
-    with app.app_context():
-        seed_records()
+    demo_portal_afresh(app)
     seen = {}
     # The demo accounts, and the demo residents who filed, booked, applied, voted and proposed.
     for email in DEMO_EMAILS + [email for email, _name in DEMO_RESIDENTS if email not in DEMO_EMAILS]:
@@ -202,8 +201,7 @@ def test_the_overview_costs_the_same_whatever_the_records(app, web, client, coun
         return q.count
 
     before = {email: statements(email) for email in DEMO_EMAILS}
-    with app.app_context():
-        seed_records()
+    demo_portal_afresh(app)
     after = {email: statements(email) for email in DEMO_EMAILS}
     assert after == before
 

@@ -36,6 +36,7 @@ from tests.factories import PASSWORD, create_user
 from tests.landing_helpers import (
     STAFF_EMAILS,
     counts_shown,
+    demo_portal_afresh,
     seed_people,
     seed_records,
     sign_in,
@@ -168,8 +169,7 @@ def test_every_staff_role_lands_on_its_own_work_with_and_without_records(app, we
         # Nothing waits yet (the accounts themselves are the administrator's users).
         assert not [n for key, n in counts_shown(html) if n and key[0] != "/admin/users"]
         sign_out(web, "/office/")
-    with app.app_context():
-        seed_records()
+    demo_portal_afresh(app)
     totals = Counter()
     for email in STAFF_EMAILS:
         sign_in(web, email)
@@ -244,8 +244,7 @@ def test_the_office_costs_the_same_whatever_the_records(app, web, client, count_
         return counted
 
     before = {email: statements(email) for email in STAFF_EMAILS}
-    with app.app_context():
-        seed_records()
+    demo_portal_afresh(app)
     after = {email: statements(email) for email in STAFF_EMAILS}
     assert after == before
 

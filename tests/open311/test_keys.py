@@ -118,5 +118,6 @@ def test_the_operator_issues_lists_and_revokes_keys_from_the_command_line(app, c
     assert unknown.exit_code != 0 and not KEY_RE.search(unknown.output)
     with app.app_context():
         actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.actor_id.is_(None))
-                                                        .where(AuditEntry.action.like("open311.key_%")))]
+                                                        .where(AuditEntry.action.like("open311.key_%"))
+                                                        .order_by(AuditEntry.id))]
         assert actions == ["open311.key_issue", "open311.key_revoke"]
