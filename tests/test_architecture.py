@@ -14,6 +14,9 @@ import pytest
 
 from app import AREAS
 
+# Nothing here reads the suite's database: run once, in the SQLite run (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 APP = Path(__file__).resolve().parent.parent / "app"
 # The kit and the central modules every area may use; they are not areas.
 CENTRAL = {"kit", "models"}

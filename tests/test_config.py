@@ -12,6 +12,9 @@ from app import create_app
 from app.kit.errors import ConfigError
 from tests.factories import PRODUCTION_SETTINGS
 
+# Nothing here reads the suite's database: run once, in the SQLite run (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

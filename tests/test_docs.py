@@ -6,6 +6,11 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
+
+# Nothing here reads the suite's database: run once, in the SQLite run (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 MAX_README_BYTES = 8192

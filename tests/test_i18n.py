@@ -17,6 +17,8 @@ from tests.factories import PASSWORD, create_user
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
+# The tests that read the catalogues and the source alone: run once, in the SQLite run (tests/conftest.py).
+CATALOGUES_ONLY = pytest.mark.database_independent
 
 
 def catalogue(lang: str):
@@ -39,6 +41,7 @@ def source_ids(source_messages) -> set[tuple[str | None, str]]:
     return {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in source_messages}
 
 
+@CATALOGUES_ONLY
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_ui_string_is_translated(lang, source_ids):
     cat = catalogue(lang)
@@ -54,6 +57,7 @@ def test_every_ui_string_is_translated(lang, source_ids):
     assert missing == [], f"{lang}: {len(missing)} strings lack a translation; run 'flask translate update'"
 
 
+@CATALOGUES_ONLY
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_translations_keep_their_placeholders(lang):
     wrong = []
@@ -151,6 +155,7 @@ def _entries(lang: str):
             yield message.context, _text(message.id), _text(message.string)
 
 
+@CATALOGUES_ONLY
 def test_words_with_several_senses_always_carry_a_context(source_messages):
     with_context = {m.id for m in source_messages if m.context}
     bare = {}
@@ -160,6 +165,7 @@ def test_words_with_several_senses_always_carry_a_context(source_messages):
     assert bare == {}, f"use pgettext(context, msgid) for these words (found bare in these areas): {bare}"
 
 
+@CATALOGUES_ONLY
 def test_a_context_split_gives_each_sense_its_own_translation(source_messages):
     # A split is only worth its context when some language translates the senses differently.
     for word in AMBIGUOUS:
@@ -178,6 +184,7 @@ def test_a_context_split_gives_each_sense_its_own_translation(source_messages):
 LOWER_CASE_ADDRESS = re.compile(r"(?<![А-Яа-яЁё])(вы|вас|вам|вами|ваш[а-яё]*)(?![А-Яа-яЁё])")
 
 
+@CATALOGUES_ONLY
 def test_russian_addresses_the_reader_with_a_capital_vy():
     wrong = [(msgid, text) for _context, msgid, text in _entries("ru") if LOWER_CASE_ADDRESS.search(text)]
     assert wrong == [], f"{len(wrong)} entries write вы/вас/ваш… in lower case: {wrong[:5]}"
@@ -187,6 +194,7 @@ def test_russian_addresses_the_reader_with_a_capital_vy():
 ABOUT_POLLS = re.compile(r"poll|vote|voting|ballot|topic", re.IGNORECASE)
 
 
+@CATALOGUES_ONLY
 def test_azerbaijani_says_sorgu_only_about_polls():
     wrong = [(msgid, text) for context, msgid, text in _entries("az")
              if "sorğu" in text.lower() and not ABOUT_POLLS.search(f"{context or ''} {msgid}")]
@@ -208,6 +216,7 @@ RETIRED_TERMS = [
 ]
 
 
+@CATALOGUES_ONLY
 @pytest.mark.parametrize(("lang", "pattern", "instead"), RETIRED_TERMS,
                          ids=[f"{lang}-{number}" for number, (lang, _p, _i) in enumerate(RETIRED_TERMS)])
 def test_retired_terms_are_not_used(lang, pattern, instead):
@@ -215,6 +224,7 @@ def test_retired_terms_are_not_used(lang, pattern, instead):
     assert wrong == [], f"{lang}: say {instead!r}: {wrong[:5]}"
 
 
+@CATALOGUES_ONLY
 def test_citizen_proposals_and_consultations_have_their_glossary_names_in_russian():
     # The Azerbaijani catalogue follows the glossary: "təşəbbüs" is a citizen proposal (ru "инициатива", not
     # "предложение", which is the appeal kind) and "ictimai müzakirə" a public consultation ("общественное").
@@ -229,6 +239,7 @@ def test_citizen_proposals_and_consultations_have_their_glossary_names_in_russia
     assert wrong == [], f"{len(wrong)} entries: {wrong[:5]}"
 
 
+@CATALOGUES_ONLY
 def test_decimals_in_examples_take_a_comma():
     # Azerbaijani and Russian write 12,5; the number fields accept both.
     example = {"az": "məsələn", "ru": "например"}
@@ -246,6 +257,7 @@ NOT_A_LETTER_BEFORE, NOT_A_LETTER_AFTER = r"(?<![^\W\d_])", r"(?![^\W\d_])"
 TWO_DIGIT_YEAR = re.compile(rf"{NOT_A_LETTER_BEFORE}(yy|YY|ГГ|İİ){NOT_A_LETTER_AFTER}|%y|\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2}}\b")
 
 
+@CATALOGUES_ONLY
 @pytest.mark.parametrize(("text", "two_digits"), [
     ("dd.MM.yy", True), ("%d.%m.%y", True), ("ДД.ММ.ГГ", True), ("GG.AA.İİ", True), ("например 15.12.26", True),
     ("YYYY-MM-DD", False), ("ГГГГ-ММ-ДД", False), ("İİİİ-AA-GG", False), ("2026-12-15 09:00", False),
@@ -254,12 +266,14 @@ def test_the_two_digit_year_check_sees_one(text, two_digits):
     assert bool(TWO_DIGIT_YEAR.search(text)) is two_digits
 
 
+@CATALOGUES_ONLY
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_date_pattern_has_a_two_digit_year(lang):
     wrong = [(msgid, text) for _context, msgid, text in _entries(lang) if TWO_DIGIT_YEAR.search(text)]
     assert wrong == []
 
 
+@CATALOGUES_ONLY
 def test_residents_are_zhiteli_in_russian():
     # "Гражданин" is the glossary's citizen (and "приём граждан" the reception's name); a resident is "житель".
     wrong = [(msgid, text) for _context, msgid, text in _entries("ru")

@@ -1,11 +1,15 @@
 """Migration 0021: the texts written before it keep their words, now in the Azerbaijani column, and back again."""
 from __future__ import annotations
 
+import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
 from app.extensions import db
 from tests.conftest import another_app
+
+# Nothing here reads the suite's database: run once, in the SQLite run (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
 
 BEFORE = "0020_notification_centre"
 TARGET = "0021_texts_in_three_languages"

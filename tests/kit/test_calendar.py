@@ -13,6 +13,9 @@ from app.kit.calendar import (
     working_days_between,
 )
 
+# Nothing here reads the suite's database: run once, in the SQLite run (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 
 @pytest.mark.parametrize(
     ("day", "working"),
