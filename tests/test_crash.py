@@ -5,7 +5,8 @@ every page and sending every form they find) runs against the threaded developme
 starts (on SQLite, as ``make run`` serves it) and against gunicorn with the production configuration
 (``gunicorn.conf.py``), on SQLite and on PostgreSQL (``TEST_DATABASE_URL``). A test fails if the server process dies or answers 5xx; a 503 that is the
 portal's own busy page is a refusal, which is allowed. These are crash tests, not timing tests: the request and
-time budgets bound their length, nothing is asserted about speed.
+time budgets bound their length, nothing is asserted about speed. They are short (seconds of load each) because CI
+runs them on every change; ``make load`` and ``make load-faults`` load the production stack for minutes.
 """
 from __future__ import annotations
 
@@ -45,15 +46,15 @@ def _drive(server, requests: int, seconds: float, seed: int = 21) -> scanload.Re
 
 @pytest.mark.parametrize("kind", ["dev", "prod"])
 def test_scanner_load_never_crashes_the_server(crash_db, kind):
-    """Eight connections crawl and post forms for up to 12 seconds: every answer is a page, never a 5xx, and the
+    """Eight connections crawl and post forms for up to 7 seconds: every answer is a page, never a 5xx, and the
     process is alive at the end."""
     tmp, url = crash_db
     _configurations(kind, url)
     with serve(kind, tmp, url) as server:
-        result = _drive(server, requests=1000, seconds=12)
-    assert result.requests > 200, result.summary()  # a real crawl happened (a bound, not a speed)
+        result = _drive(server, requests=600, seconds=7)
+    assert result.requests > 120, result.summary()  # a real crawl happened (a bound, not a speed)
     # The crawl reached what signed-in residents and staff see, and sent forms, not only public pages.
-    assert result.statuses[200] > 100 and result.statuses[302] > 0, result.summary()
+    assert result.statuses[200] > 60 and result.statuses[302] > 0, result.summary()
 
 
 @pytest.mark.parametrize("kind", ["dev", "prod"])
@@ -64,11 +65,11 @@ def test_database_refusing_under_load_gets_the_busy_page_then_recovers(crash_db,
     tmp, url = crash_db
     _configurations(kind, url)
     with serve(kind, tmp, url, SQLITE_BUSY_TIMEOUT="0.5", DB_POOL_TIMEOUT="2") as server:
-        with database_refusals(url, hold=4, pause=2) as began:
-            during = _drive(server, requests=800, seconds=9, seed=5)
+        with database_refusals(url, hold=3, pause=1.5) as began:
+            during = _drive(server, requests=500, seconds=6, seed=5)
         assert began, "the database never refused"
         assert during.statuses[503] > 0, during.summary()
-        after = _drive(server, requests=300, seconds=8, seed=6)
+        after = _drive(server, requests=200, seconds=5, seed=6)
     # PostgreSQL: not one refusal once it is back. SQLite serialises writers, and this server waits only 0.5 s
     # for another writer's lock (to make the refusals above quick), so on a machine running two suites at once a
     # write may still be refused now and then: recovered means nearly every request is served, not every one.
