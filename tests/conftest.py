@@ -132,7 +132,7 @@ def _empty_postgresql(conn) -> None:
     for the demo accounts and reference data, 1.6 ms without). It also lets the audit trail's rows go by DELETE,
     which its append-only trigger refuses otherwise (TRUNCATE, the other way, costs more than all the deletes)."""
     names = [table.name for table in reversed(db.metadata.sorted_tables)]
-    if _is_superuser(conn):
+    if may_switch_off_checks(conn):
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
     else:
         names.remove("audit_entries")
@@ -144,8 +144,9 @@ def _empty_postgresql(conn) -> None:
 _SUPERUSER: dict[str, bool] = {}
 
 
-def _is_superuser(conn) -> bool:
-    """Whether the tests' database role may switch triggers off (asked once per database)."""
+def may_switch_off_checks(conn) -> bool:
+    """Whether the tests' PostgreSQL role may switch the foreign keys' checks and the triggers off for a
+    transaction (``session_replication_role``, a superuser's setting; asked once per database)."""
     key = str(conn.engine.url)
     if key not in _SUPERUSER:
         _SUPERUSER[key] = bool(conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
