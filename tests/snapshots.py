@@ -1,7 +1,8 @@
 """What a slow seeding wrote, put back instead of seeding again.
 
 The demo portal's records take about 3 s to seed on SQLite (the appeals, the e-services' result PDFs, the news
-pictures in every width); the landing-page tests need them a dozen times per run. ``replayed(name, build)`` runs
+pictures in every width); the landing-page tests need them a dozen times per run, and a few modules build the
+same small world before each of their tests. ``replayed(name, build)`` runs
 ``build`` the first time, keeps every row and stored file the database holds after it, and the next time the
 database holds exactly what it held before that first run (the same rows, compared value by value) writes the kept
 rows back instead, one INSERT per table. A database that differs in anything runs ``build`` again (and keeps that
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from flask import current_app
 from sqlalchemy import text
@@ -27,6 +29,7 @@ from app.kit.calendar import local_date
 from app.models import utcnow
 from tests.conftest import may_switch_off_checks
 
+T = TypeVar("T")
 MAX_AGE_SECONDS = 600
 # SQLite's news index is a virtual table the models do not describe (app/models/search_index.py); the appeals'
 # index follows its table by triggers, so replaying the appeals rebuilds it.
@@ -40,27 +43,30 @@ class _Kept:
     before: dict
     after: dict
     files: dict[str, bytes]
+    value: Any
 
 
 _KEPT: dict[tuple[str, str], _Kept] = {}
 
 
-def replayed(name: str, build: Callable[[], None]) -> None:
-    """Run ``build``, or put back what its last run left when the database is as that run found it."""
+def replayed(name: str, build: Callable[[], T]) -> T:
+    """Run ``build``, or put back what its last run left when the database is as that run found it; what ``build``
+    returned either way (plain values such as ids, which a replay keeps: the rows come back with the same ids)."""
     key = (str(db.engine.url), name)
     before = _content()
     kept = _KEPT.get(key)
     if (kept and kept.before == before and kept.day == local_date(utcnow())
             and time.monotonic() - kept.made < MAX_AGE_SECONDS):
         _write_back(kept, before)
-        return
+        return kept.value
     files_before = set(_files())
     day = local_date(utcnow())
-    build()
+    value = build()
     db.session.commit()
     folder = _folder()
-    _KEPT[key] = _Kept(made=time.monotonic(), day=day, before=before, after=_content(),
+    _KEPT[key] = _Kept(made=time.monotonic(), day=day, before=before, after=_content(), value=value,
                        files={name: (folder / name).read_bytes() for name in _files() if name not in files_before})
+    return value
 
 
 def _folder() -> Path:

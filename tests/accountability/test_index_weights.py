@@ -15,6 +15,7 @@ from app.models import Category, QueueService, QueueTicket
 from app.models.kpi import IndexWeights
 from app.models.rating import Rating
 from tests.factories import create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 ASAN = {"speed": 15, "on_time": 25, "satisfaction": 15, "openness": 10, "courtesy": 10, "clarity": 10,
@@ -30,36 +31,41 @@ def world(app):
     """Gəncə: 6 appeals answered on 2 March, 6 ratings with every criterion, 5 served tickets (4 called quickly);
     the first weights from 2000 and the ASAN weights from 5 March 2026."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        category = db.session.scalars(select(Category).order_by(Category.id)).first()
-        citizen = create_user("citizen@example.az")
-        official = create_user("official@example.az", roles=[("official", gnc)])
-        for _ in range(6):
-            appeal = create_appeal(citizen, gnc, category, now=START)
-            for hours, status, data in ((0.5, "registered", {}), (1, "in_progress", {}),
-                                        (2, "answered", {"answer": "Cavab"})):
-                appeals.transition(official, appeal.id, status, appeals.StepData(**data),
-                                   now=START + timedelta(hours=hours))
-        for number, (courtesy, clarity, outcome) in enumerate([(5, 4, 3), (5, 4, 3), (4, 4, 3), (5, 5, 2),
-                                                               (3, 4, 4), (5, 3, 3)]):
-            db.session.add(Rating(subject_kind="ticket", subject_id=number + 1, district_id=gnc.id, overall=4,
-                                  courtesy=courtesy, clarity=clarity, outcome=outcome,
-                                  rated_at=START + timedelta(hours=3)))
-        queue = QueueService(district_id=gnc.id, code="general", letter="A", title_az="Ümumi", title_ru="Общий",
-                             title_en="General")
-        db.session.add(queue)
-        db.session.flush()
-        for number, wait in enumerate([60, 300, 400, 600, 1800]):
-            db.session.add(QueueTicket(district_id=gnc.id, service_id=queue.id, day=START.date(), number=number + 1,
-                                       code=f"A-{number + 1:03d}", status="served", queued_at=START,
-                                       called_at=START + timedelta(seconds=wait), wait_seconds=wait))
-        # The versions the migrations wrote (left in the first test of a run): this test's own instead.
-        db.session.execute(IndexWeights.__table__.delete())
-        db.session.add_all([IndexWeights(effective_from=date(2000, 1, 1), weights=dict(stats.WEIGHTS)),
-                            IndexWeights(effective_from=NEW_FROM, weights=ASAN, note="ASAN")])
-        db.session.commit()
-        return {"gnc": gnc.id}
+        return replayed("index weights: world", _build_world)
+
+
+def _build_world() -> dict:
+    """The world's rows, built the first time and replayed after (tests/snapshots.py)."""
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    category = db.session.scalars(select(Category).order_by(Category.id)).first()
+    citizen = create_user("citizen@example.az")
+    official = create_user("official@example.az", roles=[("official", gnc)])
+    for _ in range(6):
+        appeal = create_appeal(citizen, gnc, category, now=START)
+        for hours, status, data in ((0.5, "registered", {}), (1, "in_progress", {}),
+                                    (2, "answered", {"answer": "Cavab"})):
+            appeals.transition(official, appeal.id, status, appeals.StepData(**data),
+                               now=START + timedelta(hours=hours))
+    for number, (courtesy, clarity, outcome) in enumerate([(5, 4, 3), (5, 4, 3), (4, 4, 3), (5, 5, 2),
+                                                           (3, 4, 4), (5, 3, 3)]):
+        db.session.add(Rating(subject_kind="ticket", subject_id=number + 1, district_id=gnc.id, overall=4,
+                              courtesy=courtesy, clarity=clarity, outcome=outcome,
+                              rated_at=START + timedelta(hours=3)))
+    queue = QueueService(district_id=gnc.id, code="general", letter="A", title_az="Ümumi", title_ru="Общий",
+                         title_en="General")
+    db.session.add(queue)
+    db.session.flush()
+    for number, wait in enumerate([60, 300, 400, 600, 1800]):
+        db.session.add(QueueTicket(district_id=gnc.id, service_id=queue.id, day=START.date(), number=number + 1,
+                                   code=f"A-{number + 1:03d}", status="served", queued_at=START,
+                                   called_at=START + timedelta(seconds=wait), wait_seconds=wait))
+    # The versions the migrations wrote (left in the first test of a run): this test's own instead.
+    db.session.execute(IndexWeights.__table__.delete())
+    db.session.add_all([IndexWeights(effective_from=date(2000, 1, 1), weights=dict(stats.WEIGHTS)),
+                        IndexWeights(effective_from=NEW_FROM, weights=ASAN, note="ASAN")])
+    db.session.commit()
+    return {"gnc": gnc.id}
 
 
 def test_the_weights_in_force_are_those_of_the_latest_version_by_then(app, world):

@@ -23,6 +23,7 @@ from app.extensions import db
 from app.kit.calendar import BAKU, local_date
 from app.models import Category, utcnow
 from tests.factories import PASSWORD, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 # Appeals of one day per district and category position: Ganja's first three are small.
 DAY_COUNTS = {"GNC": [1, 2, 3, 10], "MSL": [6, 7, 5, 6]}
@@ -32,23 +33,28 @@ DAY_COUNTS = {"GNC": [1, 2, 3, 10], "MSL": [6, 7, 5, 6]}
 def day(app):
     """Two days ago in Baku: the appeals of ``DAY_COUNTS``, and Şəki's single answered appeal rated 2."""
     with app.app_context():
-        districts = create_reference_data()
-        categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
-        citizen = create_user("citizen@example.az")
-        official = create_user("official@example.az", roles=[("official", districts["SKI"])])
-        create_user("supervisor@example.az", full_name="Nigar Rzayeva", roles=[("supervisor", None)])
-        when = datetime.combine(local_date(utcnow()) - timedelta(days=2), time(9), tzinfo=BAKU)
-        for code, counts in DAY_COUNTS.items():
-            for category, count in zip(categories, counts, strict=False):
-                for _ in range(count):
-                    create_appeal(citizen, districts[code], category, now=when)
-        rated = create_appeal(citizen, districts["SKI"], categories[0], now=when).id
-        appeals.transition(official, rated, "registered", now=when + timedelta(hours=1))
-        appeals.transition(official, rated, "in_progress", now=when + timedelta(hours=2))
-        appeals.transition(official, rated, "answered", appeals.StepData(answer="Cavab"), now=when + timedelta(hours=3))
-        appeals.transition(citizen, rated, "closed", appeals.StepData(rating=2), now=when + timedelta(hours=4))
-        first = when.date().isoformat()
-        return {"query": f"from={first}&to={first}", "categories": [c.id for c in categories[:4]]}
+        return replayed("small cells: day", _build_day)
+
+
+def _build_day() -> dict:
+    """The day's rows, built the first time and replayed after (tests/snapshots.py)."""
+    districts = create_reference_data()
+    categories = list(db.session.scalars(select(Category).order_by(Category.position, Category.id)))
+    citizen = create_user("citizen@example.az")
+    official = create_user("official@example.az", roles=[("official", districts["SKI"])])
+    create_user("supervisor@example.az", full_name="Nigar Rzayeva", roles=[("supervisor", None)])
+    when = datetime.combine(local_date(utcnow()) - timedelta(days=2), time(9), tzinfo=BAKU)
+    for code, counts in DAY_COUNTS.items():
+        for category, count in zip(categories, counts, strict=False):
+            for _ in range(count):
+                create_appeal(citizen, districts[code], category, now=when)
+    rated = create_appeal(citizen, districts["SKI"], categories[0], now=when).id
+    appeals.transition(official, rated, "registered", now=when + timedelta(hours=1))
+    appeals.transition(official, rated, "in_progress", now=when + timedelta(hours=2))
+    appeals.transition(official, rated, "answered", appeals.StepData(answer="Cavab"), now=when + timedelta(hours=3))
+    appeals.transition(citizen, rated, "closed", appeals.StepData(rating=2), now=when + timedelta(hours=4))
+    first = when.date().isoformat()
+    return {"query": f"from={first}&to={first}", "categories": [c.id for c in categories[:4]]}
 
 
 def _national(client, query: str, category: int | None = None) -> dict:

@@ -12,6 +12,7 @@ from app.appeals import similar
 from app.extensions import db
 from app.models import Appeal, Category, District, User
 from tests.factories import PASSWORD, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 NUMBER_RE = re.compile(r"[A-Z]{3}-\d{4}-\d{6}")
@@ -35,24 +36,29 @@ WRITTEN = [
 def world(app):
     """Gəncə and Masallı; the appeals above, written by residents other than the one now writing."""
     with app.app_context():
-        districts = create_reference_data()
-        categories = {c.code: c for c in db.session.scalars(select(Category))}
-        writer = create_user("writer@example.az", full_name="Aygün Həsənova")
-        others = [create_user(f"r{i}@example.az", full_name=f"Sakin Nömrə{i}") for i in range(3)]
-        ids = {}
-        for i, (key, district, category, subject, text, changes) in enumerate(WRITTEN):
-            changes = {"public_ok": True, **changes}
-            appeal = create_appeal(others[i % 3], districts[district], categories[category], subject=subject,
-                                   text=text, **changes)
-            ids[key] = appeal.id
-        # Finished ones are no more to follow: the authority owes nothing on them.
-        for key, status in (("answered", "answered"), ("closed", "closed")):
-            db.session.get(Appeal, ids[key]).status = status
-        db.session.commit()
-        numbers = dict(db.session.execute(select(Appeal.id, Appeal.number)).all())
-        return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id, "utilities": categories["utilities"].id,
-                "roads": categories["roads"].id, "writer": writer.id, "ids": ids,
-                "numbers": {key: numbers[i] for key, i in ids.items()}}
+        return replayed("similar appeals: world", _build_world)
+
+
+def _build_world() -> dict:
+    """The world's rows, built the first time and replayed after (tests/snapshots.py)."""
+    districts = create_reference_data()
+    categories = {c.code: c for c in db.session.scalars(select(Category))}
+    writer = create_user("writer@example.az", full_name="Aygün Həsənova")
+    others = [create_user(f"r{i}@example.az", full_name=f"Sakin Nömrə{i}") for i in range(3)]
+    ids = {}
+    for i, (key, district, category, subject, text, changes) in enumerate(WRITTEN):
+        changes = {"public_ok": True, **changes}
+        appeal = create_appeal(others[i % 3], districts[district], categories[category], subject=subject,
+                               text=text, **changes)
+        ids[key] = appeal.id
+    # Finished ones are no more to follow: the authority owes nothing on them.
+    for key, status in (("answered", "answered"), ("closed", "closed")):
+        db.session.get(Appeal, ids[key]).status = status
+    db.session.commit()
+    numbers = dict(db.session.execute(select(Appeal.id, Appeal.number)).all())
+    return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id, "utilities": categories["utilities"].id,
+            "roads": categories["roads"].id, "writer": writer.id, "ids": ids,
+            "numbers": {key: numbers[i] for key, i in ids.items()}}
 
 
 def shown(html: str) -> list[str]:

@@ -22,31 +22,37 @@ from app.models import (
 from app.moderation import service as moderation
 from tests.consultation_helpers import make_consultation
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import LANGS, check_page
 
 
 @pytest.fixture
 def world(app):
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        editor = create_user("editor.gnc@example.az", roles=[("editor", gnc)])
-        create_user("editor.msl@example.az", roles=[("editor", msl)])
-        create_user("mod.gnc@example.az", roles=[("moderator", gnc)])
-        create_user("mod.msl@example.az", roles=[("moderator", msl)])
-        resident = create_user("resident@example.az", full_name="Aygün Həsənova")
-        other = create_user("other@example.az", full_name="Rəşad Məmmədov")
-        create_user("new@example.az", confirmed=False)
-        with app.test_request_context():
-            ids = {state: make_consultation(editor, gnc, state, title=f"Qayda {state}").id
-                   for state in ("draft", "upcoming", "open", "closed", "concluded")}
-            c = db.session.get(Consultation, ids["open"])
-            first = consultations.comment(other, c.id, c.sections[0].id, "Park 07:00-da açılsın.")
-            consultations.comment(resident, c.id, None, "Razıyam.", parent_id=first.id)
-            other_c = make_consultation(editor, gnc, "open", title="Başqa")
-            foreign = consultations.comment(other, other_c.id, other_c.sections[0].id, "Başqa yerdə")
-        return {"ids": ids, "first": first.id, "foreign": foreign.id, "section": c.sections[0].id,
-                "gnc": gnc.id, "msl": msl.id, "resident": resident.id, "other": other.id}
+        return replayed("consultation views: world", lambda: _build_world(app))
+
+
+def _build_world(app) -> dict:
+    """The world's rows, built the first time and replayed after (tests/snapshots.py)."""
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    editor = create_user("editor.gnc@example.az", roles=[("editor", gnc)])
+    create_user("editor.msl@example.az", roles=[("editor", msl)])
+    create_user("mod.gnc@example.az", roles=[("moderator", gnc)])
+    create_user("mod.msl@example.az", roles=[("moderator", msl)])
+    resident = create_user("resident@example.az", full_name="Aygün Həsənova")
+    other = create_user("other@example.az", full_name="Rəşad Məmmədov")
+    create_user("new@example.az", confirmed=False)
+    with app.test_request_context():
+        ids = {state: make_consultation(editor, gnc, state, title=f"Qayda {state}").id
+               for state in ("draft", "upcoming", "open", "closed", "concluded")}
+        c = db.session.get(Consultation, ids["open"])
+        first = consultations.comment(other, c.id, c.sections[0].id, "Park 07:00-da açılsın.")
+        consultations.comment(resident, c.id, None, "Razıyam.", parent_id=first.id)
+        other_c = make_consultation(editor, gnc, "open", title="Başqa")
+        foreign = consultations.comment(other, other_c.id, other_c.sections[0].id, "Başqa yerdə")
+    return {"ids": ids, "first": first.id, "foreign": foreign.id, "section": c.sections[0].id,
+            "gnc": gnc.id, "msl": msl.id, "resident": resident.id, "other": other.id}
 
 
 def _count(model) -> int:
