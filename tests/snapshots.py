@@ -13,6 +13,7 @@ ago): a kept run is replayed only on the same day in Baku and within minutes of 
 """
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,13 +59,14 @@ def replayed(name: str, build: Callable[[], T]) -> T:
     if (kept and kept.before == before and kept.day == local_date(utcnow())
             and time.monotonic() - kept.made < MAX_AGE_SECONDS):
         _write_back(kept, before)
-        return kept.value
+        # A copy each time: a test that changes what it was given must not change it for the next one.
+        return copy.deepcopy(kept.value)
     files_before = set(_files())
     day = local_date(utcnow())
     value = build()
     db.session.commit()
     folder = _folder()
-    _KEPT[key] = _Kept(made=time.monotonic(), day=day, before=before, after=_content(), value=value,
+    _KEPT[key] = _Kept(made=time.monotonic(), day=day, before=before, after=_content(), value=copy.deepcopy(value),
                        files={name: (folder / name).read_bytes() for name in _files() if name not in files_before})
     return value
 
