@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint translations db seed bench bench-accountability bench-news bench-signin bench-pages wrk clean stack stack-down stack-smoke nginx load load-faults
+.PHONY: run test test-tools lint translations db seed bench bench-accountability bench-news bench-signin bench-pages wrk clean stack stack-down stack-smoke nginx load load-faults
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,18 @@ seed: db
 run: translations seed
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: translations
+# axe-core for the browser tests, from the npm registry as tests/browser/package-lock.json pins it (Node.js and npm
+# from Debian when the machine has none).
+AXE := tests/browser/node_modules/.installed
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null)
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Everything a test run needs installed, for CI to make once before its lanes run side by side.
+test-tools: translations $(AXE)
+
+test: test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production topology on this machine (see docs/operations.md, "The production stack"): nginx, two gunicorn
@@ -107,5 +118,5 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache tests/browser/node_modules
 	find translations -name '*.mo' -delete

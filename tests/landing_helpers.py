@@ -46,6 +46,18 @@ def seed_records() -> None:
     replayed("landing: records", _seed_records)
 
 
+def seed_demo_command(app, runner) -> tuple[int, str]:
+    """``flask seed-demo`` run on this database: its exit code and output. Put back from an earlier run in this
+    session when the database is as that run found it (tests/snapshots.py); a test that checks the command's second
+    run (nothing new) runs that one for real."""
+    def run() -> tuple[int, str]:
+        result = runner.invoke(args=["seed-demo"])
+        return result.exit_code, result.output
+
+    with app.app_context():
+        return replayed("the seed-demo command", run)
+
+
 def demo_portal_afresh(app) -> None:
     """Every table emptied, then the demo accounts and records: for a test that looked at the portal without records
     first (what it did then, its sign-ins, would make the records' seeding start from another database)."""

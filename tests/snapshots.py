@@ -10,6 +10,11 @@ run): a replay is never a guess.
 
 What a seeding writes depends on the clock (deadlines in working days, "today's" reception, a poll opening an hour
 ago): a kept run is replayed only on the same day in Baku and within minutes of when it was made.
+
+``build`` may return the objects it made (in dicts, lists and tuples): each is kept as its class and primary key, and
+a replay gives the test the same rows loaded again in the session, as the first run's objects would be after its
+commit. Nothing but the database and the stored files is put back, so a ``build`` that sends email or fills a cache
+outside the database must not be replayed.
 """
 from __future__ import annotations
 
@@ -22,7 +27,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlalchemy.orm.state import InstanceState
 
 from app.extensions import db
 from app.kit import cache
@@ -35,6 +41,14 @@ MAX_AGE_SECONDS = 600
 # SQLite's news index is a virtual table the models do not describe (app/models/search_index.py); the appeals'
 # index follows its table by triggers, so replaying the appeals rebuilds it.
 SQLITE_EXTRA_TABLES = ("news_fts",)
+
+
+@dataclass(frozen=True)
+class _Row:
+    """An object a build returned, kept as its class and primary key."""
+
+    model: type
+    key: tuple
 
 
 @dataclass
@@ -52,23 +66,47 @@ _KEPT: dict[tuple[str, str], _Kept] = {}
 
 def replayed(name: str, build: Callable[[], T]) -> T:
     """Run ``build``, or put back what its last run left when the database is as that run found it; what ``build``
-    returned either way (plain values such as ids, which a replay keeps: the rows come back with the same ids)."""
+    returned either way: plain values such as ids (the rows come back with the same ids), and the objects it made,
+    loaded again."""
     key = (str(db.engine.url), name)
     before = _content()
     kept = _KEPT.get(key)
     if (kept and kept.before == before and kept.day == local_date(utcnow())
             and time.monotonic() - kept.made < MAX_AGE_SECONDS):
         _write_back(kept, before)
-        # A copy each time: a test that changes what it was given must not change it for the next one.
-        return copy.deepcopy(kept.value)
+        return _given(kept.value)
     files_before = set(_files())
     day = local_date(utcnow())
     value = build()
     db.session.commit()
     folder = _folder()
-    _KEPT[key] = _Kept(made=time.monotonic(), day=day, before=before, after=_content(), value=copy.deepcopy(value),
+    _KEPT[key] = _Kept(made=time.monotonic(), day=day, before=before, after=_content(), value=_kept(value),
                        files={name: (folder / name).read_bytes() for name in _files() if name not in files_before})
     return value
+
+
+def _kept(value: Any) -> Any:
+    """``value`` to keep: its objects as ``_Row``s, the rest a copy."""
+    if isinstance(value, dict):
+        return {key: _kept(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_kept(item) for item in value)
+    state = inspect(value, raiseerr=False)
+    if isinstance(state, InstanceState):
+        return _Row(type(value), state.identity)
+    return copy.deepcopy(value)
+
+
+def _given(value: Any) -> Any:
+    """A kept value for a test: its objects loaded in the session, the rest a copy (a test that changes what it was
+    given must not change it for the next one)."""
+    if isinstance(value, _Row):
+        return db.session.get(value.model, value.key)
+    if isinstance(value, dict):
+        return {key: _given(item) for key, item in value.items()}
+    if type(value) in (list, tuple):
+        return type(value)(_given(item) for item in value)
+    return copy.deepcopy(value)
 
 
 def _folder() -> Path:
@@ -84,7 +122,13 @@ def _extra_tables() -> tuple[str, ...]:
 
 
 def _content() -> dict:
-    """Every row of every table, in primary-key order (the tables the models describe, and SQLite's news index)."""
+    """Every row of every table, in primary-key order (the tables the models describe, and SQLite's news index).
+
+    Most builds start from empty tables (every test leaves them so): one statement says so, instead of one per table."""
+    names = [table.name for table in db.metadata.sorted_tables] + list(_extra_tables())
+    if not db.session.execute(text("SELECT " + " + ".join(f'CASE WHEN EXISTS (SELECT 1 FROM "{name}") THEN 1 ELSE 0 END'
+                                               for name in names))).scalar():
+        return {name: [] for name in names}
     content = {}
     for table in db.metadata.sorted_tables:
         rows = db.session.execute(table.select().order_by(*table.primary_key.columns)).mappings().all()

@@ -16,6 +16,7 @@ from app.news.demo import DEMO_ARTICLES
 from app.polls.demo import DEMO_POLLS
 from app.proposals.demo import DEMO_PROPOSALS
 from tests.factories import PRODUCTION_SETTINGS
+from tests.landing_helpers import seed_demo_command
 
 
 def counts(app) -> tuple[int, ...]:
@@ -27,26 +28,26 @@ def counts(app) -> tuple[int, ...]:
 
 
 def test_seed_demo_is_idempotent_and_creates_the_demo_accounts(app, runner):
-    first = runner.invoke(args=["seed-demo"])
-    assert first.exit_code == 0, first.output
-    assert "20 new districts" in first.output and f"{len(DEMO_USERS)} new demo accounts" in first.output
-    assert f"{DEMO_APPEALS} new demo appeals" in first.output
+    exit_code, first_output = seed_demo_command(app, runner)
+    assert exit_code == 0, first_output
+    assert "20 new districts" in first_output and f"{len(DEMO_USERS)} new demo accounts" in first_output
+    assert f"{DEMO_APPEALS} new demo appeals" in first_output
     after_first = counts(app)
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "0 new districts" in second.output
     assert "0 new demo appeals" in second.output and "0 new reception days" in second.output
-    assert "10 new reception days" in first.output  # Gəncə and Masallı have a head: today and 4 coming weeks
-    assert f"{len(DEMO_COMMITMENTS)} new commitments" in first.output and "0 new commitments" in second.output
-    assert f"{len(read_catalogue())} new e-services" in first.output and "0 new e-services" in second.output
+    assert "10 new reception days" in first_output  # Gəncə and Masallı have a head: today and 4 coming weeks
+    assert f"{len(DEMO_COMMITMENTS)} new commitments" in first_output and "0 new commitments" in second.output
+    assert f"{len(read_catalogue())} new e-services" in first_output and "0 new e-services" in second.output
     # Gəncə and Masallı have an official: an application in each of the 8 states in each.
-    assert "16 new e-service applications" in first.output and "0 new e-service applications" in second.output
-    assert f"{len(DEMO_ARTICLES)} new news articles" in first.output and "0 new news articles" in second.output
+    assert "16 new e-service applications" in first_output and "0 new e-service applications" in second.output
+    assert f"{len(DEMO_ARTICLES)} new news articles" in first_output and "0 new news articles" in second.output
     with app.app_context():
         statuses = set(db.session.scalars(select(Article.status)))
         assert statuses == {"draft", "review", "scheduled", "published", "archived"}
         assert db.session.scalar(select(func.count()).select_from(Article).where(Article.cover_image_id.is_not(None))) >= 6
-    assert f"{len(DEMO_POLLS)} new polls" in first.output and "0 new polls" in second.output
-    assert f"{len(DEMO_PROPOSALS)} new proposals" in first.output and "0 new proposals" in second.output
+    assert f"{len(DEMO_POLLS)} new polls" in first_output and "0 new polls" in second.output
+    assert f"{len(DEMO_PROPOSALS)} new proposals" in first_output and "0 new proposals" in second.output
     # 8 staff and demo accounts plus the residents who filed the demo appeals (one is both).
     assert counts(app) == after_first == (20, 100, 10, len({e for e, _n, _r in DEMO_USERS} | {e for e, _n in DEMO_RESIDENTS}), 8, DEMO_APPEALS)
     with app.app_context():
@@ -109,7 +110,7 @@ def test_translate_compile(runner):
 
 
 def test_each_demo_account_signs_in_to_the_right_cabinet(app, runner, web, client):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert seed_demo_command(app, runner)[0] == 0
     for email, _name, roles in DEMO_USERS:
         response = web.login(email, DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)
         # The supervisor's work is the national dashboard; other staff land in the office, residents in the cabinet.

@@ -15,22 +15,28 @@ from app.models import AuditEntry, utcnow
 from app.models.kpi import ServiceCost
 from tests.appeals.test_views import field_error
 from tests.factories import PASSWORD, create_reference_data, create_service, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 
 @pytest.fixture
 def people(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        service = create_service([gnc], fields=[])
-        other = create_service([msl], code="building-permit", fields=[])
-        create_user("head@example.az", full_name="Elçin Məmmədov", roles=[("head", gnc)])
-        create_user("official@example.az", roles=[("official", gnc)])
-        create_user("other-head@example.az", roles=[("head", msl)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        create_user("admin@example.az", roles=[("admin", None)])
-        return {"gnc": gnc.id, "service": service.id, "other_service": other.id, "year": local_date(utcnow()).year}
+        return replayed("accountability costs: people", _build_people)
+
+
+def _build_people():
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    service = create_service([gnc], fields=[])
+    other = create_service([msl], code="building-permit", fields=[])
+    create_user("head@example.az", full_name="Elçin Məmmədov", roles=[("head", gnc)])
+    create_user("official@example.az", roles=[("official", gnc)])
+    create_user("other-head@example.az", roles=[("head", msl)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    create_user("admin@example.az", roles=[("admin", None)])
+    return {"gnc": gnc.id, "service": service.id, "other_service": other.id, "year": local_date(utcnow()).year}
 
 
 def _costs(app) -> list[ServiceCost]:

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import OutboxMessage, User, UserSession, utcnow
 from tests.conftest import Browserless, csrf_from
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 
 NEW_PASSWORD = "Yeni-Şifrə-2026"
 SESSION_COOKIE = "session"
@@ -69,8 +70,13 @@ def last_link(app, path: str) -> str:
 
 @pytest.fixture
 def resident(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        return create_user().id
+        return replayed("accounts sessions: resident", _build_resident)
+
+
+def _build_resident():
+    return create_user().id
 
 
 # --- Item 2: sessions outlive sign-out --------------------------------------------------------------------------

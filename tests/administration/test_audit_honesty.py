@@ -18,6 +18,7 @@ from app.kit import audit
 from app.models import AuditEntry, User
 from tests.conftest import Browserless
 from tests.factories import PASSWORD, TOTP_SECRET, create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 def _trail(app) -> list[AuditEntry]:
@@ -33,9 +34,14 @@ def _actions(app, prefix: str = "auth.") -> list[str]:
 
 @pytest.fixture
 def admin(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        create_reference_data()
-        return create_user("admin@example.az", roles=[("admin", None)]).id
+        return replayed("administration audit honesty: admin", _build_admin)
+
+
+def _build_admin():
+    create_reference_data()
+    return create_user("admin@example.az", roles=[("admin", None)]).id
 
 
 def test_item9_a_password_without_its_second_factor_is_not_a_sign_in(app, admin):

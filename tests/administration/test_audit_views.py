@@ -15,6 +15,7 @@ from app.kit import audit
 from app.models import AuditEntry, CommandRun, OutboxMessage, User, utcnow
 from tests.conftest import Browserless
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -23,16 +24,21 @@ PAGES = ["/admin/audit", "/admin/operations"]
 
 @pytest.fixture
 def people(app):
-    """An administrator, a supervisor, Gəncə's official and head, a moderator, a resident; ids of Gəncə and Masallı."""
+    """An administrator, a supervisor, Gəncə's official and head, a moderator, a resident; ids of Gəncə and Masallı.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        create_user("admin@example.az", roles=[("admin", None)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        create_user("official@example.az", roles=[("official", districts["GNC"])])
-        create_user("head@example.az", roles=[("head", districts["GNC"])])
-        create_user("moderator@example.az", roles=[("moderator", districts["GNC"])])
-        create_user("resident@example.az")
-        return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id}
+        return replayed("administration audit views: people", _build_people)
+
+
+def _build_people():
+    districts = create_reference_data()
+    create_user("admin@example.az", roles=[("admin", None)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    create_user("official@example.az", roles=[("official", districts["GNC"])])
+    create_user("head@example.az", roles=[("head", districts["GNC"])])
+    create_user("moderator@example.az", roles=[("moderator", districts["GNC"])])
+    create_user("resident@example.az")
+    return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id}
 
 
 def entries(app, *specs) -> None:

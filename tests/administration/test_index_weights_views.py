@@ -18,6 +18,7 @@ from app.models import AuditEntry, utcnow
 from app.models.kpi import IndexWeights
 from tests.administration.test_reference_views import field_error
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 URL = "/admin/index-weights"
@@ -27,15 +28,20 @@ ASAN = {"speed": 15, "on_time": 25, "satisfaction": 15, "openness": 10, "courtes
 
 @pytest.fixture
 def people(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        db.session.execute(IndexWeights.__table__.delete())  # the migrations' versions, left in a run's first test
-        db.session.add(IndexWeights(effective_from=date(2000, 1, 1), weights=dict(stats.WEIGHTS), note="First"))
-        db.session.commit()
-        create_user("admin@example.az", full_name="Admin Adminov", roles=[("admin", None)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        create_user("head@example.az", roles=[("head", districts["GNC"])])
-        return {"today": local_date(utcnow())}
+        return replayed("administration index weights views: people", _build_people)
+
+
+def _build_people():
+    districts = create_reference_data()
+    db.session.execute(IndexWeights.__table__.delete())  # the migrations' versions, left in a run's first test
+    db.session.add(IndexWeights(effective_from=date(2000, 1, 1), weights=dict(stats.WEIGHTS), note="First"))
+    db.session.commit()
+    create_user("admin@example.az", full_name="Admin Adminov", roles=[("admin", None)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    create_user("head@example.az", roles=[("head", districts["GNC"])])
+    return {"today": local_date(utcnow())}
 
 
 def _form(day: date, weights: dict, note: str = "ASAN criteria") -> dict:

@@ -16,10 +16,16 @@ from app.kit import calendar
 from app.kit.errors import Invalid, NotAllowed
 from app.models import Appeal, CalendarException, Category, Department, District
 from tests.factories import appeal_input, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("administration reference service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     return {
         "admin": create_user("admin@example.az", roles=[("admin", None)]),

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import CalendarException, Category, Department, District
 from tests.appeals.test_views import field_error as raw_field_error
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -18,15 +19,20 @@ LANGS = ["az", "ru", "en"]
 
 @pytest.fixture
 def people(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        create_user("admin@example.az", roles=[("admin", None)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        create_user("official@example.az", roles=[("official", districts["GNC"]), ("head", districts["GNC"])])
-        create_user("resident@example.az")
-        department = db.session.scalar(select(Department).where(Department.district_id == districts["GNC"].id))
-        roads = db.session.scalar(select(Category).where(Category.code == "roads"))
-        return {"gnc": districts["GNC"].id, "department": department.id, "roads": roads.id}
+        return replayed("administration reference views: people", _build_people)
+
+
+def _build_people():
+    districts = create_reference_data()
+    create_user("admin@example.az", roles=[("admin", None)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    create_user("official@example.az", roles=[("official", districts["GNC"]), ("head", districts["GNC"])])
+    create_user("resident@example.az")
+    department = db.session.scalar(select(Department).where(Department.district_id == districts["GNC"].id))
+    roads = db.session.scalar(select(Category).where(Category.code == "roads"))
+    return {"gnc": districts["GNC"].id, "department": department.id, "roads": roads.id}
 
 
 def pages(people) -> list[str]:

@@ -15,6 +15,7 @@ from app.models import AuditEntry, OutboxMessage, RecoveryCode, RoleAssignment, 
 from tests.appeals.test_views import field_error
 from tests.conftest import Browserless
 from tests.factories import PASSWORD, TOTP_SECRET, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -23,19 +24,24 @@ NEW_PASSWORD = "Təzə-Açar-Söz-2026"
 
 @pytest.fixture
 def world(app):
-    """An administrator, a supervisor, Gəncə's official, a resident; appeals in Gəncə and Masallı."""
+    """An administrator, a supervisor, Gəncə's official, a resident; appeals in Gəncə and Masallı.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)], locale="en")
-        create_user("supervisor@example.az", roles=[("supervisor", None)], locale="en")
-        create_user("official@example.az", roles=[("official", districts["GNC"])], locale="en")
-        resident = create_user("resident@example.az")
-        gnc = create_appeal(resident, districts["GNC"]).number
-        msl = create_appeal(resident, districts["MSL"]).number
-        department = next(d for d in districts["GNC"].departments)
-        return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id, "gnc_number": gnc, "msl_number": msl,
-                "gnc_department": department.id,
-                "msl_department": districts["MSL"].departments[0].id}
+        return replayed("staff views: world", _build_world)
+
+
+def _build_world() -> dict:
+    districts = create_reference_data()
+    create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)], locale="en")
+    create_user("supervisor@example.az", roles=[("supervisor", None)], locale="en")
+    create_user("official@example.az", roles=[("official", districts["GNC"])], locale="en")
+    resident = create_user("resident@example.az")
+    gnc = create_appeal(resident, districts["GNC"]).number
+    msl = create_appeal(resident, districts["MSL"]).number
+    department = next(d for d in districts["GNC"].departments)
+    return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id, "gnc_number": gnc, "msl_number": msl,
+            "gnc_department": department.id,
+            "msl_department": districts["MSL"].departments[0].id}
 
 
 def user_id(app, email: str) -> int:

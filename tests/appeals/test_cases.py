@@ -30,6 +30,7 @@ from app.models import (
     utcnow,
 )
 from tests.factories import PASSWORD, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 ANSWER = "Su xətti bərpa olundu; təmir işləri 20 martda başa çatdı."
@@ -37,19 +38,24 @@ ANSWER = "Su xətti bərpa olundu; təmir işləri 20 martda başa çatdı."
 
 @pytest.fixture
 def world(app):
-    """Gəncə with two residents, an official and a head; Masallı with an official and a resident."""
+    """Gəncə with two residents, an official and a head; Masallı with an official and a resident.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        people = {
-            "first": create_user("first@example.az", full_name="Aygün Həsənova"),
-            "second": create_user("second@example.az", full_name="Nurlan Sadıqov"),
-            "official": create_user("official@example.az", full_name="Elçin Məmmədov", roles=[("official", gnc)]),
-            "head": create_user("head@example.az", full_name="Rəşad Quliyev", roles=[("head", gnc)]),
-            "other": create_user("other@example.az", roles=[("official", msl)]),
-        }
-        category = db.session.scalars(select(Category).order_by(Category.id)).first()
-        return {"gnc": gnc.id, "msl": msl.id, "category": category.id, **{k: u.id for k, u in people.items()}}
+        return replayed("appeals cases: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    people = {
+        "first": create_user("first@example.az", full_name="Aygün Həsənova"),
+        "second": create_user("second@example.az", full_name="Nurlan Sadıqov"),
+        "official": create_user("official@example.az", full_name="Elçin Məmmədov", roles=[("official", gnc)]),
+        "head": create_user("head@example.az", full_name="Rəşad Quliyev", roles=[("head", gnc)]),
+        "other": create_user("other@example.az", roles=[("official", msl)]),
+    }
+    category = db.session.scalars(select(Category).order_by(Category.id)).first()
+    return {"gnc": gnc.id, "msl": msl.id, "category": category.id, **{k: u.id for k, u in people.items()}}
 
 
 def user(world, name: str) -> User:

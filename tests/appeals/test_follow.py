@@ -12,6 +12,7 @@ from app.appeals import service as appeals
 from app.extensions import db
 from app.models import Appeal, AppealFollower, Category, Notification, OutboxMessage, User
 from tests.factories import PASSWORD, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 APPLICANT = "Aygün Həsənova"
@@ -21,20 +22,24 @@ APPLICANT_PHONE = "+994 50 123 45 67"
 @pytest.fixture
 def world(app):
     """A public open appeal of Gəncə by its applicant, a non-public one, a resident who may follow, an unconfirmed
-    one, and Gəncə's official."""
+    one, and Gəncə's official. Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        category = db.session.scalar(select(Category).where(Category.code == "utilities"))
-        applicant = create_user("applicant@example.az", full_name=APPLICANT)
-        follower = create_user("follower@example.az", full_name="Nurlan Sadıqov", locale="en")
-        create_user("unconfirmed@example.az", confirmed=False)
-        official = create_user("official@example.az", roles=[("official", gnc)])
-        shown = create_appeal(applicant, gnc, category, subject="Suyun kəsilməsi", text="Su yoxdur.", public_ok=True,
-                              applicant_phone=APPLICANT_PHONE)
-        hidden = create_appeal(applicant, gnc, category, subject="Qonşu ilə mübahisə", text="Şəxsi məsələ.")
-        return {"appeal": shown.id, "number": shown.number, "hidden": hidden.id, "official": official.id,
-                "applicant": applicant.id, "follower": follower.id}
+        return replayed("appeals follow: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    category = db.session.scalar(select(Category).where(Category.code == "utilities"))
+    applicant = create_user("applicant@example.az", full_name=APPLICANT)
+    follower = create_user("follower@example.az", full_name="Nurlan Sadıqov", locale="en")
+    create_user("unconfirmed@example.az", confirmed=False)
+    official = create_user("official@example.az", roles=[("official", gnc)])
+    shown = create_appeal(applicant, gnc, category, subject="Suyun kəsilməsi", text="Su yoxdur.", public_ok=True,
+                          applicant_phone=APPLICANT_PHONE)
+    hidden = create_appeal(applicant, gnc, category, subject="Qonşu ilə mübahisə", text="Şəxsi məsələ.")
+    return {"appeal": shown.id, "number": shown.number, "hidden": hidden.id, "official": official.id,
+            "applicant": applicant.id, "follower": follower.id}
 
 
 def follow_on_web(web, world, appeal_id=None, **data):

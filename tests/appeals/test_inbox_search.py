@@ -11,11 +11,17 @@ from app.appeals import queries as appeal_queries
 from app.extensions import db
 from app.models import Category, utcnow
 from tests.factories import create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def world(ctx):
-    """Gəncə with an official, Masallı, a resident, and appeals whose subjects are in the three languages."""
+    """Gəncə with an official, Masallı, a resident, and appeals whose subjects are in the three languages.
+    Built once, then put back (tests/snapshots.py)."""
+    return replayed("appeals inbox search: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     citizen = create_user("citizen@example.az")

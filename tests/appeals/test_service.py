@@ -16,6 +16,7 @@ from app.kit.calendar import BAKU
 from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.models import STATUSES, Appeal, AppealEvent, Attachment, Category, Notification, OutboxMessage
 from tests.factories import EXE, PDF, PNG, Upload, appeal_input, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 # 09:00 in Baku on Monday 16 March 2026, just before Novruz and Ramazan.
 MONDAY = datetime(2026, 3, 16, 9, 0, tzinfo=BAKU)
@@ -23,7 +24,12 @@ MONDAY = datetime(2026, 3, 16, 9, 0, tzinfo=BAKU)
 
 @pytest.fixture
 def world(ctx):
-    """Two districts, a resident, officials and a head of Gəncə, an official of Masallı."""
+    """Two districts, a resident, officials and a head of Gəncə, an official of Masallı.
+    Built once, then put back (tests/snapshots.py)."""
+    return replayed("appeals service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {

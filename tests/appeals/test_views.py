@@ -15,6 +15,7 @@ from app.kit import files
 from app.kit.calendar import BAKU, add_working_days, local_date
 from app.models import Appeal, Attachment, Category, OutboxMessage
 from tests.factories import EXE, PASSWORD, PDF, PNG, Upload, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -22,19 +23,24 @@ LANGS = ["az", "ru", "en"]
 
 @pytest.fixture
 def world(app):
-    """Gəncə with a resident, an official and a head; Masallı with an official; a second resident."""
+    """Gəncə with a resident, an official and a head; Masallı with an official; a second resident.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        category = db.session.scalars(select(Category).order_by(Category.id)).first()
-        people = {
-            "citizen": create_user("citizen@example.az", full_name="Aygün Həsənova"),
-            "stranger": create_user("stranger@example.az", full_name="Nurlan Sadıqov"),
-            "official": create_user("official@example.az", roles=[("official", gnc)]),
-            "head": create_user("head@example.az", roles=[("head", gnc)]),
-            "other": create_user("other@example.az", roles=[("official", msl)]),
-        }
-        return {"gnc": gnc.id, "msl": msl.id, "category": category.id, **{k: u.id for k, u in people.items()}}
+        return replayed("appeals views: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    category = db.session.scalars(select(Category).order_by(Category.id)).first()
+    people = {
+        "citizen": create_user("citizen@example.az", full_name="Aygün Həsənova"),
+        "stranger": create_user("stranger@example.az", full_name="Nurlan Sadıqov"),
+        "official": create_user("official@example.az", roles=[("official", gnc)]),
+        "head": create_user("head@example.az", roles=[("head", gnc)]),
+        "other": create_user("other@example.az", roles=[("official", msl)]),
+    }
+    return {"gnc": gnc.id, "msl": msl.id, "category": category.id, **{k: u.id for k, u in people.items()}}
 
 
 def filing(world, **changes) -> dict:

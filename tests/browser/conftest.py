@@ -6,15 +6,21 @@ tests skip with a line saying how to install it.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 INSTALL_HINT = "install Debian's Chromium to run the browser tests: apt-get install chromium"
+# axe-core, the accessibility engine the pages are checked with: the npm package tests/browser/package-lock.json pins
+# (make test installs it). Nothing is fetched while the tests run.
+AXE_PATH = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_HINT = "install axe-core for the browser tests: make test does it (npm ci in tests/browser)"
 
 # Flags for a headless browser on a machine with no outside network.
 CHROMIUM_ARGS = [
@@ -59,13 +65,26 @@ def _emails_link_to_the_live_server(app, live_server):
     app.config["PUBLIC_URL"] = public
 
 
+@functools.cache
+def axe_source() -> str:
+    """axe-core's source, to run in a page (``assert_accessible`` in tests/browser/test_accessibility.py)."""
+    return AXE_PATH.read_text(encoding="utf-8")
+
+
+def _missing(what: str, hint: str) -> None:
+    """A tool the browser tests need is missing: CI fails, a developer's run skips them with how to install it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing: {hint}")
+    pytest.skip(hint)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium for the whole session."""
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is missing at {CHROMIUM}: {INSTALL_HINT}")
-        pytest.skip(INSTALL_HINT)
+        _missing(f"Chromium ({CHROMIUM})", INSTALL_HINT)
+    if not AXE_PATH.exists():
+        _missing(f"axe-core ({AXE_PATH})", AXE_HINT)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -14,27 +14,32 @@ from app.extensions import db
 from app.models import Category, utcnow
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def figures(app):
-    """Gəncə with answered, rated and overdue appeals; a supervisor."""
+    """Gəncə with answered, rated and overdue appeals; a supervisor. Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        category = db.session.scalars(select(Category).order_by(Category.position)).first()
-        citizen = create_user("resident@example.az", full_name="Aygün Həsənova")
-        official = create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
-        create_user("supervisor@example.az", full_name="Nigar Rzayeva", roles=[("supervisor", None)])
-        start = utcnow() - timedelta(days=2)
-        for i in range(6):
-            appeal = create_appeal(citizen, gnc, category, now=start)
-            appeals.transition(official, appeal.id, "registered", now=start)
-            appeals.transition(official, appeal.id, "in_progress", now=start)
-            appeals.transition(official, appeal.id, "answered", appeals.StepData(answer="Cavab"), now=start)
-            if i < 3:
-                appeals.transition(citizen, appeal.id, "closed", appeals.StepData(rating=5), now=start)
-        late = create_appeal(citizen, gnc, category, now=utcnow() - timedelta(days=40))
-        return {"late": late.number}
+        return replayed("browser accountability: figures", _build_figures)
+
+
+def _build_figures():
+    gnc = create_reference_data()["GNC"]
+    category = db.session.scalars(select(Category).order_by(Category.position)).first()
+    citizen = create_user("resident@example.az", full_name="Aygün Həsənova")
+    official = create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
+    create_user("supervisor@example.az", full_name="Nigar Rzayeva", roles=[("supervisor", None)])
+    start = utcnow() - timedelta(days=2)
+    for i in range(6):
+        appeal = create_appeal(citizen, gnc, category, now=start)
+        appeals.transition(official, appeal.id, "registered", now=start)
+        appeals.transition(official, appeal.id, "in_progress", now=start)
+        appeals.transition(official, appeal.id, "answered", appeals.StepData(answer="Cavab"), now=start)
+        if i < 3:
+            appeals.transition(citizen, appeal.id, "closed", appeals.StepData(rating=5), now=start)
+    late = create_appeal(citizen, gnc, category, now=utcnow() - timedelta(days=40))
+    return {"late": late.number}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -12,25 +12,31 @@ from app.extensions import db
 from app.models import ServiceForm
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def catalogue(app):
-    """An administrator and a service of Gəncə whose form has one version."""
+    """An administrator and a service of Gəncə whose form has one version.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        admin = create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
-        service = catalogue_admin.create_service(admin, catalogue_admin.ServiceInput(
-            code="residence-certificate", title_az="Yaşayış yeri haqqında arayış", title_en="Certificate of residence",
-            summary_az="Yaşayış yerini təsdiq edən arayış.", eligibility_az="Rayonun sakinləri.",
-            documents_az="Şəxsiyyət vəsiqəsi", legal_basis_az="Nazirlər Kabinetinin qərarı.", fee=Decimal("1.50"),
-            processing_days=3, life_situation="certificates", district_ids=[gnc.id]))
-        catalogue_admin.save_form(admin, service.id, [
-            {"key": "full_name", "type": "text", "required": True, "label_az": "Soyad, ad", "label_en": "Full name"},
-            {"key": "purpose", "type": "select", "label_az": "Məqsəd", "options": [
-                {"value": "work", "label_az": "İş üçün", "label_en": "For work"}]},
-        ])
-        return service.id
+        return replayed("browser admin: catalogue", _build_catalogue)
+
+
+def _build_catalogue():
+    gnc = create_reference_data()["GNC"]
+    admin = create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
+    service = catalogue_admin.create_service(admin, catalogue_admin.ServiceInput(
+        code="residence-certificate", title_az="Yaşayış yeri haqqında arayış", title_en="Certificate of residence",
+        summary_az="Yaşayış yerini təsdiq edən arayış.", eligibility_az="Rayonun sakinləri.",
+        documents_az="Şəxsiyyət vəsiqəsi", legal_basis_az="Nazirlər Kabinetinin qərarı.", fee=Decimal("1.50"),
+        processing_days=3, life_situation="certificates", district_ids=[gnc.id]))
+    catalogue_admin.save_form(admin, service.id, [
+        {"key": "full_name", "type": "text", "required": True, "label_az": "Soyad, ad", "label_en": "Full name"},
+        {"key": "purpose", "type": "select", "label_az": "Məqsəd", "options": [
+            {"value": "work", "label_az": "İş üçün", "label_en": "For work"}]},
+    ])
+    return service.id
 
 
 @pytest.mark.parametrize("lang", LANGS)

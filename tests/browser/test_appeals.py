@@ -11,24 +11,30 @@ from app.extensions import db
 from app.models import Appeal, Category, District, User
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import PDF, Upload, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def office(app):
-    """Gəncə with a resident, an official and its head; one answered public appeal with a file, one new."""
+    """Gəncə with a resident, an official and its head; one answered public appeal with a file, one new.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        resident = create_user("resident@example.az", full_name="Aygün Həsənova")
-        official = create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
-        create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
-        answered = create_appeal(resident, gnc, public_ok=True, attachments=[Upload("letter.pdf", PDF)]).id
-        appeals.transition(official, answered, "registered")
-        appeals.assign(official, answered, official.id)
-        appeals.post_message(official, answered, "Zəhmət olmasa, ünvanı dəqiqləşdirin.", [])
-        appeals.transition(official, answered, "answered", appeals.StepData(answer="Su təchizatı bərpa olunub."))
-        fresh = create_appeal(resident, gnc, subject="Parkda işıq yoxdur").id
-        return {"answered": answered, "fresh": fresh}
+        return replayed("browser appeals: office", _build_office)
+
+
+def _build_office():
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    resident = create_user("resident@example.az", full_name="Aygün Həsənova")
+    official = create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
+    create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+    answered = create_appeal(resident, gnc, public_ok=True, attachments=[Upload("letter.pdf", PDF)]).id
+    appeals.transition(official, answered, "registered")
+    appeals.assign(official, answered, official.id)
+    appeals.post_message(official, answered, "Zəhmət olmasa, ünvanı dəqiqləşdirin.", [])
+    appeals.transition(official, answered, "answered", appeals.StepData(answer="Su təchizatı bərpa olunub."))
+    fresh = create_appeal(resident, gnc, subject="Parkda işıq yoxdur").id
+    return {"answered": answered, "fresh": fresh}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -10,29 +10,35 @@ from app.kit import audit
 from app.models import OutboxMessage
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def trail(app):
-    """An administrator, a supervisor, entries by an official of Gəncə and the scheduler, a failed email, runs."""
+    """An administrator, a supervisor, entries by an official of Gəncə and the scheduler, a failed email, runs.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        create_user("admin@example.az", roles=[("admin", None)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        official = create_user("official@example.az", roles=[("official", gnc)])
-        audit.record("appeal.status", actor=official, district_id=gnc.id, object_type="appeal", object_id=1,
-                     summary="GNC-2026-000001: registered (submitted → registered)",
-                     before={"status": "submitted"}, after={"status": "registered"})
-        audit.record("appeal.escalate", actor=None, district_id=gnc.id, object_type="appeal", object_id=1,
-                     summary="GNC-2026-000001: escalated", after={"status": "registered"})
-        db.session.add(OutboxMessage(recipient="resident@example.az", subject="Müraciətiniz qeydiyyata alındı",
-                                     body="b", template="notification", locale="az", status="failed",
-                                     error="ConnectionRefusedError: [Errno 111] Connection refused"))
-        db.session.commit()
-        with ops.command_run("appeals escalate") as run:
-            run.summary = "1 escalated"
-        with pytest.raises(RuntimeError), ops.command_run("appeals autoclose"):
-            raise RuntimeError("database went away")
+        return replayed("browser audit: trail", _build_trail)
+
+
+def _build_trail():
+    gnc = create_reference_data()["GNC"]
+    create_user("admin@example.az", roles=[("admin", None)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    official = create_user("official@example.az", roles=[("official", gnc)])
+    audit.record("appeal.status", actor=official, district_id=gnc.id, object_type="appeal", object_id=1,
+                 summary="GNC-2026-000001: registered (submitted → registered)",
+                 before={"status": "submitted"}, after={"status": "registered"})
+    audit.record("appeal.escalate", actor=None, district_id=gnc.id, object_type="appeal", object_id=1,
+                 summary="GNC-2026-000001: escalated", after={"status": "registered"})
+    db.session.add(OutboxMessage(recipient="resident@example.az", subject="Müraciətiniz qeydiyyata alındı",
+                                 body="b", template="notification", locale="az", status="failed",
+                                 error="ConnectionRefusedError: [Errno 111] Connection refused"))
+    db.session.commit()
+    with ops.command_run("appeals escalate") as run:
+        run.summary = "1 escalated"
+    with pytest.raises(RuntimeError), ops.command_run("appeals autoclose"):
+        raise RuntimeError("database went away")
 
 
 @pytest.mark.parametrize("lang", LANGS)

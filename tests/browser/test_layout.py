@@ -19,6 +19,7 @@ from app.polls.forms import to_local
 from app.reception import service as reception
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "layout"
 # A phone (375 px) and a laptop (1280 px); the narrowest phones (320 px) are checked for sideways scrolling too.
@@ -35,30 +36,34 @@ SUPERVISOR_NAME = "Gülnarə Məmmədquluzadə-Əliheydərova"
 @pytest.fixture
 def portal(app):
     """A resident, a supervisor and a moderator of Gəncə; an open poll, a resident's poll topic, a reception day
-    whose booking has closed and one the resident has booked."""
+    whose booking has closed and one the resident has booked. Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        resident = create_user("resident@example.az", full_name="Aygün Həsənova")
-        resident.district_id = gnc.id
-        db.session.commit()
-        create_user("supervisor@example.az", full_name=SUPERVISOR_NAME, roles=[("supervisor", None)])
-        moderator = create_user("moderator@example.az", full_name="Rəşad Əliyev", roles=[("moderator", gnc)])
-        head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
-        now = utcnow()
-        polls.create_poll(moderator, gnc.id, polls.PollInput(
-            direction="transport", question_az="Avtobus neçədə başlasın?", options_az=["06:00", "07:00"],
-            opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7)), now=now - timedelta(hours=2))
-        topic = polls.propose(resident, polls.TopicInput(
-            district_id=gnc.id, direction="transport", question="Gecə avtobusu lazımdır?", options=["Bəli", "Xeyr"]))
-        tomorrow = local_date(now) + timedelta(days=1)
-        closed = reception.publish(head, gnc.id, reception.SessionInput(
-            host_id=head.id, day=tomorrow, start=time(10), end=time(11), slot_minutes=30, place="Qəbul otağı",
-            cutoff_hours=48), now=now - timedelta(days=5))
-        coming = reception.publish(head, gnc.id, reception.SessionInput(
-            host_id=head.id, day=local_date(now) + timedelta(days=7), start=time(10), end=time(11), slot_minutes=20,
-            place="Qəbul otağı"))
-        booking = reception.book(resident, coming.id, coming.slots[0].id, "Mənzil növbəsi")
-        return {"topic": topic.id, "closed": closed.id, "coming": coming.id, "booking": booking.id}
+        return replayed("browser layout: portal", _build_portal)
+
+
+def _build_portal():
+    gnc = create_reference_data()["GNC"]
+    resident = create_user("resident@example.az", full_name="Aygün Həsənova")
+    resident.district_id = gnc.id
+    db.session.commit()
+    create_user("supervisor@example.az", full_name=SUPERVISOR_NAME, roles=[("supervisor", None)])
+    moderator = create_user("moderator@example.az", full_name="Rəşad Əliyev", roles=[("moderator", gnc)])
+    head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+    now = utcnow()
+    polls.create_poll(moderator, gnc.id, polls.PollInput(
+        direction="transport", question_az="Avtobus neçədə başlasın?", options_az=["06:00", "07:00"],
+        opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7)), now=now - timedelta(hours=2))
+    topic = polls.propose(resident, polls.TopicInput(
+        district_id=gnc.id, direction="transport", question="Gecə avtobusu lazımdır?", options=["Bəli", "Xeyr"]))
+    tomorrow = local_date(now) + timedelta(days=1)
+    closed = reception.publish(head, gnc.id, reception.SessionInput(
+        host_id=head.id, day=tomorrow, start=time(10), end=time(11), slot_minutes=30, place="Qəbul otağı",
+        cutoff_hours=48), now=now - timedelta(days=5))
+    coming = reception.publish(head, gnc.id, reception.SessionInput(
+        host_id=head.id, day=local_date(now) + timedelta(days=7), start=time(10), end=time(11), slot_minutes=20,
+        place="Qəbul otağı"))
+    booking = reception.book(resident, coming.id, coming.slots[0].id, "Mənzil növbəsi")
+    return {"topic": topic.id, "closed": closed.id, "coming": coming.id, "booking": booking.id}
 
 
 def check_layout(page, name: str, path: str, lang: str, signed_in: str | None = None) -> None:

@@ -12,26 +12,32 @@ from app.kit import notify
 from app.models import Tag, utcnow
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_appeal, create_reference_data, create_tags, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def told(app):
-    """A resident with an appeal in Gəncə and notifications (one about a tag since removed); Gəncə's official."""
+    """A resident with an appeal in Gəncə and notifications (one about a tag since removed); Gəncə's official.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        resident = create_user("resident@example.az", full_name="Aygün Həsənova")
-        create_user("official@example.az", full_name="Rəşad Quliyev", roles=[("official", gnc)])
-        appeal = create_appeal(resident, gnc)
-        start = utcnow() - timedelta(hours=2)
-        notify.notify(resident, lambda: "Müraciətiniz qeydiyyata alındı.", kind="appeal.status",
-                      link=f"/cabinet/appeals/{appeal.id}", obj=appeal, now=start)
-        tag = create_tags()["roads"]
-        gone = notify.notify(resident, lambda: "Etiket haqqında", kind="appeal.status", link="/news/", obj=tag)
-        notify.commit()
-        gone_id = gone.id
-        db.session.delete(db.session.get(Tag, tag.id))
-        db.session.commit()
-        return {"gone": gone_id}
+        return replayed("browser notifications: told", _build_told)
+
+
+def _build_told():
+    gnc = create_reference_data()["GNC"]
+    resident = create_user("resident@example.az", full_name="Aygün Həsənova")
+    create_user("official@example.az", full_name="Rəşad Quliyev", roles=[("official", gnc)])
+    appeal = create_appeal(resident, gnc)
+    start = utcnow() - timedelta(hours=2)
+    notify.notify(resident, lambda: "Müraciətiniz qeydiyyata alındı.", kind="appeal.status",
+                  link=f"/cabinet/appeals/{appeal.id}", obj=appeal, now=start)
+    tag = create_tags()["roads"]
+    gone = notify.notify(resident, lambda: "Etiket haqqında", kind="appeal.status", link="/news/", obj=tag)
+    notify.commit()
+    gone_id = gone.id
+    db.session.delete(db.session.get(Tag, tag.id))
+    db.session.commit()
+    return {"gone": gone_id}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -11,38 +11,44 @@ from app.moderation import service as moderation
 from app.proposals import service as proposals
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import PNG, create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def town(app):
-    """Gəncə with a threshold of 2, its head, a moderator, residents; proposals open, reached, answered, hidden, a draft."""
+    """Gəncə with a threshold of 2, its head, a moderator, residents; proposals open, reached, answered, hidden, a draft.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
-        moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
-        author = create_user("author@example.az", full_name="Aygün Həsənova")
-        first = create_user("first@example.az", full_name="Nurlan Sadıqov")
-        second = create_user("second@example.az", full_name="Səbinə Quliyeva")
-        category = db.session.scalars(select(Category).order_by(Category.position)).first()
-        proposals.update_settings(head, gnc.id, 2, 90)
+        return replayed("browser proposals: town", _build_town)
 
-        def make(title: str, publish: bool = True, by=author) -> Proposal:
-            return proposals.create(by, proposals.ProposalInput(gnc.id, category.id, title, "Mətn.\nİkinci sətir."),
-                                    publish_now=publish)
 
-        open_one = make("Parkda velosiped yolu")
-        reached = make("Məktəb yanında piyada keçidi")
-        answered = make("Bazar ətrafında səkilər")
-        for proposal in (reached, answered):
-            proposals.support(first, proposal.id)
-            proposals.support(second, proposal.id)
-        proposals.answer(head, answered.id, "partly_accepted", "Şimal tərəfdə genişləndiriləcək.")
-        hidden = make("Reklam", by=second)
-        moderation.hide(moderator, "proposal", hidden.id, "Kommersiya reklamı")
-        draft = make("Qaralama", publish=False)
-        return {"open": open_one.id, "reached": reached.id, "answered": answered.id, "hidden": hidden.id,
-                "draft": draft.id, "gnc": gnc.id}
+def _build_town():
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+    moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
+    author = create_user("author@example.az", full_name="Aygün Həsənova")
+    first = create_user("first@example.az", full_name="Nurlan Sadıqov")
+    second = create_user("second@example.az", full_name="Səbinə Quliyeva")
+    category = db.session.scalars(select(Category).order_by(Category.position)).first()
+    proposals.update_settings(head, gnc.id, 2, 90)
+
+    def make(title: str, publish: bool = True, by=author) -> Proposal:
+        return proposals.create(by, proposals.ProposalInput(gnc.id, category.id, title, "Mətn.\nİkinci sətir."),
+                                publish_now=publish)
+
+    open_one = make("Parkda velosiped yolu")
+    reached = make("Məktəb yanında piyada keçidi")
+    answered = make("Bazar ətrafında səkilər")
+    for proposal in (reached, answered):
+        proposals.support(first, proposal.id)
+        proposals.support(second, proposal.id)
+    proposals.answer(head, answered.id, "partly_accepted", "Şimal tərəfdə genişləndiriləcək.")
+    hidden = make("Reklam", by=second)
+    moderation.hide(moderator, "proposal", hidden.id, "Kommersiya reklamı")
+    draft = make("Qaralama", publish=False)
+    return {"open": open_one.id, "reached": reached.id, "answered": answered.id, "hidden": hidden.id,
+            "draft": draft.id, "gnc": gnc.id}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -13,27 +13,33 @@ from app.models import ReceptionBooking, ReceptionSession, User, utcnow
 from app.reception import service as reception
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def desk(app):
-    """Gəncə's head, a resident, a reception next week and one today with a booked resident."""
+    """Gəncə's head, a resident, a reception next week and one today with a booked resident.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
-        deputy = create_user("deputy@example.az", full_name="Aydın Qasımov", roles=[("head", gnc)])
-        resident = create_user("resident@example.az", full_name="Aygün Həsənova")
-        coming = reception.publish(head, gnc.id, reception.SessionInput(
-            host_id=head.id, day=local_date(utcnow()) + timedelta(days=7), start=time(10), end=time(11),
-            slot_minutes=20, place="Qəbul otağı", topics="Mənzil"))
-        today = local_date(utcnow())
-        earlier = datetime(today.year, today.month, today.day, tzinfo=BAKU) - timedelta(days=2)
-        # Today's is the deputy's, so that the head is free to publish one in the walk-through.
-        todays = reception.publish(head, gnc.id, reception.SessionInput(
-            host_id=deputy.id, day=today, start=time(0, 20), end=time(23, 40), slot_minutes=20, place="Qəbul otağı"),
-            now=earlier)
-        booking = reception.book(resident, todays.id, todays.slots[3].id, "Torpaq sahəsi", now=earlier)
-        return {"coming": coming.id, "today": todays.id, "booking": booking.id}
+        return replayed("browser reception: desk", _build_desk)
+
+
+def _build_desk():
+    gnc = create_reference_data()["GNC"]
+    head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+    deputy = create_user("deputy@example.az", full_name="Aydın Qasımov", roles=[("head", gnc)])
+    resident = create_user("resident@example.az", full_name="Aygün Həsənova")
+    coming = reception.publish(head, gnc.id, reception.SessionInput(
+        host_id=head.id, day=local_date(utcnow()) + timedelta(days=7), start=time(10), end=time(11),
+        slot_minutes=20, place="Qəbul otağı", topics="Mənzil"))
+    today = local_date(utcnow())
+    earlier = datetime(today.year, today.month, today.day, tzinfo=BAKU) - timedelta(days=2)
+    # Today's is the deputy's, so that the head is free to publish one in the walk-through.
+    todays = reception.publish(head, gnc.id, reception.SessionInput(
+        host_id=deputy.id, day=today, start=time(0, 20), end=time(23, 40), slot_minutes=20, place="Qəbul otağı"),
+        now=earlier)
+    booking = reception.book(resident, todays.id, todays.slots[3].id, "Torpaq sahəsi", now=earlier)
+    return {"coming": coming.id, "today": todays.id, "booking": booking.id}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -9,17 +9,23 @@ from app.extensions import db
 from app.models import CalendarException, Category, Department
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def reference_world(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
-        create_user("resident@example.az", full_name="Aygün Həsənova")
-        department = db.session.scalar(select(Department).where(Department.district_id == gnc.id))
-        category = db.session.scalar(select(Category).where(Category.code == "roads"))
-        return {"gnc": gnc.id, "department": department.id, "category": category.id}
+        return replayed("browser refdata: reference_world", _build_reference_world)
+
+
+def _build_reference_world():
+    gnc = create_reference_data()["GNC"]
+    create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
+    create_user("resident@example.az", full_name="Aygün Həsənova")
+    department = db.session.scalar(select(Department).where(Department.district_id == gnc.id))
+    category = db.session.scalar(select(Category).where(Category.code == "roads"))
+    return {"gnc": gnc.id, "department": department.id, "category": category.id}
 
 
 @pytest.mark.parametrize("lang", LANGS)

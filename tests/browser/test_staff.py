@@ -14,19 +14,25 @@ from app.extensions import db
 from app.models import OutboxMessage, User
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in, sign_in_by_form
 from tests.factories import create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 NEW_PASSWORD = "Təzə-Açar-Söz-2026"
 
 
 @pytest.fixture
 def office(app):
-    """An administrator (two-factor set up with the factories' secret); an appeal in Gəncə and one in Masallı."""
+    """An administrator (two-factor set up with the factories' secret); an appeal in Gəncə and one in Masallı.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
-        resident = create_user("resident@example.az")
-        return {"gnc": districts["GNC"].id, "gnc_number": create_appeal(resident, districts["GNC"]).number,
-                "msl_number": create_appeal(resident, districts["MSL"]).number}
+        return replayed("browser staff: office", _build_office)
+
+
+def _build_office():
+    districts = create_reference_data()
+    create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
+    resident = create_user("resident@example.az")
+    return {"gnc": districts["GNC"].id, "gnc_number": create_appeal(resident, districts["GNC"]).number,
+            "msl_number": create_appeal(resident, districts["MSL"]).number}
 
 
 def invitation_path(app, email: str) -> str:

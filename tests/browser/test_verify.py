@@ -5,13 +5,18 @@ import pytest
 
 from tests.browser.test_accessibility import LANGS, assert_accessible
 from tests.eservices.test_documents import create_issued_application
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def code(app) -> str:
-    """The verification code of an issued certificate."""
+    """The verification code of an issued certificate. Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        return create_issued_application().verification_code
+        return replayed("browser verify: code", _build_code)
+
+
+def _build_code() -> str:
+    return create_issued_application().verification_code
 
 
 @pytest.mark.parametrize("lang", LANGS)

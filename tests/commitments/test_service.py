@@ -22,6 +22,7 @@ from app.models import (
     Notification,
 )
 from tests.factories import create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 
 # Monday 7 December 2026, 09:00 in Baku.
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=BAKU)
@@ -30,6 +31,11 @@ TODAY = date(2026, 12, 7)
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("commitments service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     resident = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="ru")

@@ -13,6 +13,7 @@ from app.kit.calendar import local_date
 from app.models import Commitment, CommitmentFeedback, CommitmentLink, CommitmentMilestone, User, utcnow
 from tests.appeals.test_views import field_error
 from tests.factories import PASSWORD, create_appeal, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -20,41 +21,46 @@ LANGS = ["az", "ru", "en"]
 
 @pytest.fixture
 def world(app):
-    """Gəncə's editor, head and official, Masallı's editor, residents; a completed and an ongoing commitment."""
+    """Gəncə's editor, head and official, Masallı's editor, residents; a completed and an ongoing commitment.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        editor = create_user("editor@example.az", full_name="Səbinə İsmayılova", roles=[("editor", gnc)])
-        create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
-        create_user("official@example.az", roles=[("official", gnc)])
-        create_user("editor.msl@example.az", roles=[("editor", msl)])
-        applicant = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="en")
-        neighbour = create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
-        create_user("new@example.az", full_name="Təzə Sakin", confirmed=False)
-        today = local_date(utcnow())
-        published = create_appeal(applicant, gnc, subject="Yolda dərin çuxur var", public_ok=True)
-        private = create_appeal(applicant, gnc, subject="Qonşumla mübahisə")
-        theirs = create_appeal(applicant, msl, subject="Masallıda su yoxdur")
-        finished = commitments.create(editor, gnc.id, commitments.CommitmentInput(
-            title_az="Nizami küçəsinin təmiri", title_en="Repairing Nizami street",
-            description_az="Küçənin asfalt örtüyü yenilənir.", status="completed", progress=100,
-            planned_start=today - timedelta(days=200), planned_end=today - timedelta(days=60),
-            actual_start=today - timedelta(days=190), actual_end=today - timedelta(days=50),
-            planned_cost=Decimal("480000.00"), actual_cost=Decimal("499200.50")))
-        commitments.add_milestone(editor, finished.id, commitments.MilestoneInput(
-            title_az="Asfaltın döşənməsi", due_on=today - timedelta(days=70)))
-        for appeal in (published, private):
-            commitments.link_appeal(editor, finished.id, appeal.number)
-        commitments.record_feedback(neighbour, finished.id, False, "Səkilər hələ təmir olunmayıb.")
-        ongoing = commitments.create(editor, gnc.id, commitments.CommitmentInput(
-            title_az="Məktəbin isitmə sistemi", description_az="Radiatorlar dəyişdirilir.", status="in_progress",
-            progress=40, planned_start=today - timedelta(days=30), planned_end=today + timedelta(days=120),
-            actual_start=today - timedelta(days=20)))
-        milestone = commitments.add_milestone(editor, ongoing.id, commitments.MilestoneInput(
-            title_az="Boruların dəyişdirilməsi", due_on=today + timedelta(days=30)))
-        return {"gnc": gnc.id, "msl": msl.id, "finished": finished.id, "ongoing": ongoing.id, "milestone": milestone.id,
-                "published": published.number, "private": private.number, "theirs": theirs.number,
-                "link": db.session.scalar(select(CommitmentLink.id).where(CommitmentLink.commitment_id == finished.id))}
+        return replayed("commitment views: world", _build_world)
+
+
+def _build_world() -> dict:
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    editor = create_user("editor@example.az", full_name="Səbinə İsmayılova", roles=[("editor", gnc)])
+    create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+    create_user("official@example.az", roles=[("official", gnc)])
+    create_user("editor.msl@example.az", roles=[("editor", msl)])
+    applicant = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="en")
+    neighbour = create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
+    create_user("new@example.az", full_name="Təzə Sakin", confirmed=False)
+    today = local_date(utcnow())
+    published = create_appeal(applicant, gnc, subject="Yolda dərin çuxur var", public_ok=True)
+    private = create_appeal(applicant, gnc, subject="Qonşumla mübahisə")
+    theirs = create_appeal(applicant, msl, subject="Masallıda su yoxdur")
+    finished = commitments.create(editor, gnc.id, commitments.CommitmentInput(
+        title_az="Nizami küçəsinin təmiri", title_en="Repairing Nizami street",
+        description_az="Küçənin asfalt örtüyü yenilənir.", status="completed", progress=100,
+        planned_start=today - timedelta(days=200), planned_end=today - timedelta(days=60),
+        actual_start=today - timedelta(days=190), actual_end=today - timedelta(days=50),
+        planned_cost=Decimal("480000.00"), actual_cost=Decimal("499200.50")))
+    commitments.add_milestone(editor, finished.id, commitments.MilestoneInput(
+        title_az="Asfaltın döşənməsi", due_on=today - timedelta(days=70)))
+    for appeal in (published, private):
+        commitments.link_appeal(editor, finished.id, appeal.number)
+    commitments.record_feedback(neighbour, finished.id, False, "Səkilər hələ təmir olunmayıb.")
+    ongoing = commitments.create(editor, gnc.id, commitments.CommitmentInput(
+        title_az="Məktəbin isitmə sistemi", description_az="Radiatorlar dəyişdirilir.", status="in_progress",
+        progress=40, planned_start=today - timedelta(days=30), planned_end=today + timedelta(days=120),
+        actual_start=today - timedelta(days=20)))
+    milestone = commitments.add_milestone(editor, ongoing.id, commitments.MilestoneInput(
+        title_az="Boruların dəyişdirilməsi", due_on=today + timedelta(days=30)))
+    return {"gnc": gnc.id, "msl": msl.id, "finished": finished.id, "ongoing": ongoing.id, "milestone": milestone.id,
+            "published": published.number, "private": private.number, "theirs": theirs.number,
+            "link": db.session.scalar(select(CommitmentLink.id).where(CommitmentLink.commitment_id == finished.id))}
 
 
 def count(app, model) -> int:

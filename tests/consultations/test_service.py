@@ -17,10 +17,16 @@ from app.models import ConsultationComment, ConsultationResponse, Report, User, 
 from app.moderation import service as moderation
 from tests.consultation_helpers import make_consultation
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("consultations service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {

@@ -18,17 +18,23 @@ from app.kit.calendar import BAKU, local_date
 from app.kit.errors import Invalid, NotFound
 from app.models import CommandRun, Draft, DraftFile, Notification, OutboxMessage, User
 from tests.factories import PASSWORD, PDF, Upload, create_reference_data, create_user
+from tests.snapshots import replayed
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=BAKU)
 
 
 @pytest.fixture
 def world(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        resident = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="ru")
-        other = create_user("other@example.az", full_name="Nurlan Sadıqov")
-        return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id, "resident": resident.id, "other": other.id}
+        return replayed("drafts service: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    resident = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="ru")
+    other = create_user("other@example.az", full_name="Nurlan Sadıqov")
+    return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id, "resident": resident.id, "other": other.id}
 
 
 def saved(user_id: int, district_id: int | None = None, now: datetime = NOW, uploads=None, **data) -> int:

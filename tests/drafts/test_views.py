@@ -27,6 +27,8 @@ from app.models import (
 from tests.appeals.test_views import field_error, filing
 from tests.eservices.test_views import fields as application_fields
 from tests.factories import PASSWORD, PDF, PNG, create_reference_data, create_service, create_user
+from tests.landing_helpers import seed_demo_command
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -36,18 +38,23 @@ APPLY = "/services/residence-certificate/apply"
 @pytest.fixture
 def world(app):
     """Gəncə with a resident and an official, a second resident, and the residence certificate offered online in
-    Gəncə and Masallı (the appeals' and e-services' view tests' worlds in one)."""
+    Gəncə and Masallı (the appeals' and e-services' view tests' worlds in one).
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        service = create_service([gnc, msl])
-        category = db.session.scalars(select(Category).order_by(Category.id)).first()
-        citizen = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="az")
-        citizen.district_id = gnc.id
-        db.session.commit()
-        ids = {"citizen": citizen.id, "stranger": create_user("stranger@example.az", full_name="Nurlan Sadıqov").id,
-               "official": create_user("official@example.az", roles=[("official", gnc)]).id}
-        return {"gnc": gnc.id, "msl": msl.id, "category": category.id, "service": service.id, **ids}
+        return replayed("drafts views: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    service = create_service([gnc, msl])
+    category = db.session.scalars(select(Category).order_by(Category.id)).first()
+    citizen = create_user("citizen@example.az", full_name="Aygün Həsənova", locale="az")
+    citizen.district_id = gnc.id
+    db.session.commit()
+    ids = {"citizen": citizen.id, "stranger": create_user("stranger@example.az", full_name="Nurlan Sadıqov").id,
+           "official": create_user("official@example.az", roles=[("official", gnc)]).id}
+    return {"gnc": gnc.id, "msl": msl.id, "category": category.id, "service": service.id, **ids}
 
 
 def count(app, model, *where) -> int:
@@ -414,7 +421,7 @@ def test_a_tampered_district_is_kept_as_none_not_an_error(app, web, client, worl
 
 
 def test_seed_demo_leaves_drafts_to_count_and_two_to_continue(app, runner, web, client):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert seed_demo_command(app, runner)[0] == 0
     with app.app_context():
         started = count(app, Draft)
         assert started > 0 and count(app, Draft, Draft.status == "open") == 2

@@ -12,10 +12,17 @@ from app.extensions import db
 from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.models import Service, ServiceForm
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def world(ctx):
+    """Gəncə and Masallı, an administrator, a supervisor, Gəncə's head and a resident (built once, then put back:
+    tests/snapshots.py; the objects are loaded again each time)."""
+    return replayed("e-service catalogue: world", _build_world)
+
+
+def _build_world() -> dict:
     districts = create_reference_data()
     return {
         "gnc": districts["GNC"],

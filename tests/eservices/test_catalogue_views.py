@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Service, ServiceForm, User
 from tests.appeals.test_views import field_error
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -19,15 +20,20 @@ LANGS = ["az", "ru", "en"]
 
 @pytest.fixture
 def people(app):
-    """An administrator, a supervisor, Gəncə's official and head, a resident; the ids of Gəncə and Masallı."""
+    """An administrator, a supervisor, Gəncə's official and head, a resident; the ids of Gəncə and Masallı.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        create_user("official@example.az", roles=[("official", districts["GNC"])])
-        create_user("head@example.az", roles=[("head", districts["GNC"])])
-        create_user("resident@example.az")
-        return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id}
+        return replayed("eservices catalogue views: people", _build_people)
+
+
+def _build_people():
+    districts = create_reference_data()
+    create_user("admin@example.az", full_name="Tural Kərimov", roles=[("admin", None)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    create_user("official@example.az", roles=[("official", districts["GNC"])])
+    create_user("head@example.az", roles=[("head", districts["GNC"])])
+    create_user("resident@example.az")
+    return {"gnc": districts["GNC"].id, "msl": districts["MSL"].id}
 
 
 def service_data(people, **changes) -> dict:

@@ -18,6 +18,7 @@ from app.kit.calendar import BAKU, local_date
 from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.models import APPLICATION_STATUSES, ApplicationDocument, ServiceApplication, ServiceForm
 from tests.factories import EXE, PDF, Upload, create_reference_data, create_service, create_user
+from tests.snapshots import replayed
 
 MONDAY = datetime(2026, 3, 16, 9, 0, tzinfo=BAKU)
 ANSWERS = {"purpose": "school", "members": "4", "birth_date": None, "note": "", "truth": True}
@@ -25,6 +26,12 @@ ANSWERS = {"purpose": "school", "members": "4", "birth_date": None, "note": "", 
 
 @pytest.fixture
 def world(ctx):
+    """Gəncə, Masallı and Quba, a service offered in the first two, a citizen, a stranger and the officials of Gəncə
+    and Masallı (built once, then put back: tests/snapshots.py; the objects are loaded again each time)."""
+    return replayed("e-service service: world", _build_world)
+
+
+def _build_world() -> dict:
     districts = create_reference_data()
     gnc, msl, qba = districts["GNC"], districts["MSL"], districts["QBA"]
     return {

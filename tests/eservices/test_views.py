@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import ApplicationDocument, Service, ServiceApplication, User
 from tests.appeals.test_views import field_error
 from tests.factories import EXE, PASSWORD, PDF, PNG, create_reference_data, create_service, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -20,19 +21,24 @@ LANGS = ["az", "ru", "en"]
 
 @pytest.fixture
 def world(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl, qba = districts["GNC"], districts["MSL"], districts["QBA"]
-        service = create_service([gnc, msl])
-        create_service([qba], code="tree-felling", fields=[
-            {"key": "trees", "type": "number", "required": True, "min": 1, "max": 50, "label_az": "Ağacların sayı",
-             "label_ru": "Число деревьев", "label_en": "Number of trees"}])
-        create_user("citizen@example.az", full_name="Aygün Həsənova", locale="az").district_id = gnc.id
-        db.session.commit()
-        create_user("stranger@example.az", full_name="Nurlan Sadıqov")
-        create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
-        create_user("other@example.az", full_name="Günel Quliyeva", roles=[("official", msl)])
-        return {"gnc": gnc.id, "msl": msl.id, "qba": qba.id, "service": service.id}
+        return replayed("eservices views: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc, msl, qba = districts["GNC"], districts["MSL"], districts["QBA"]
+    service = create_service([gnc, msl])
+    create_service([qba], code="tree-felling", fields=[
+        {"key": "trees", "type": "number", "required": True, "min": 1, "max": 50, "label_az": "Ağacların sayı",
+         "label_ru": "Число деревьев", "label_en": "Number of trees"}])
+    create_user("citizen@example.az", full_name="Aygün Həsənova", locale="az").district_id = gnc.id
+    db.session.commit()
+    create_user("stranger@example.az", full_name="Nurlan Sadıqov")
+    create_user("official@example.az", full_name="Rəşad Əliyev", roles=[("official", gnc)])
+    create_user("other@example.az", full_name="Günel Quliyeva", roles=[("official", msl)])
+    return {"gnc": gnc.id, "msl": msl.id, "qba": qba.id, "service": service.id}
 
 
 def fields(world, **changes) -> dict:

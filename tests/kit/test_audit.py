@@ -14,12 +14,18 @@ from app.extensions import db
 from app.kit import audit
 from app.models import AuditChainHead, AuditEntry, CommandRun, District
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 ON_POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("kit audit: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     admin = create_user("admin@example.az", roles=[("admin", None)])
     return {"gnc": districts["GNC"], "admin": admin}

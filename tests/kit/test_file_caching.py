@@ -34,6 +34,7 @@ from tests.factories import (
     image_bytes,
 )
 from tests.news.test_views import article_form
+from tests.snapshots import replayed
 
 PRIVATE = "private, no-store"
 # What in a view (or a helper of its module) answers with a file rather than a page.
@@ -65,43 +66,48 @@ def _file_routes(app) -> set[str]:
 @pytest.fixture
 def world(app):
     """Gəncə with a resident's appeal (a PDF), an issued application, a booking, a draft and a hidden proposal with
-    pictures, a draft article with a cover; its official, head, editor, moderator; a supervisor."""
+    pictures, a draft article with a cover; its official, head, editor, moderator; a supervisor. Built once, then put
+    back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        citizen = create_user("citizen@example.az", full_name="Aygün Həsənova")
-        official = create_user("official@example.az", roles=[("official", gnc)])
-        head = create_user("head@example.az", roles=[("head", gnc)])
-        create_user("editor@example.az", roles=[("editor", gnc)])
-        moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
-        create_user("supervisor@example.az", roles=[("supervisor", None)])
-        appeal = create_appeal(citizen, gnc, attachments=[Upload("letter.pdf", PDF)])
-        service = create_service([gnc])
-        form = eservices.current_form(service)
-        application = eservices.apply(citizen, eservices.ApplicationInput(
-            service_id=service.id, district_id=gnc.id, form_id=form.id,
-            answers={"purpose": "school", "members": "4", "birth_date": None, "note": "", "truth": True},
-            uploads={"passport": [Upload("passport.pdf", PDF)]}))
-        for step in ("in_review", "approved", "issued"):
-            eservices.transition(official, application.id, step)
-        session = reception.publish(head, gnc.id, reception.SessionInput(
-            host_id=head.id, day=local_date(utcnow()) + timedelta(days=7), start=time(10), end=time(11),
-            slot_minutes=20, place="Qəbul otağı"))
-        booking = reception.book(citizen, session.id, session.slots[0].id, "Mənzil növbəsi")
-        category_id = appeal.category_id
+        return replayed("file caching: world", _build_world)
 
-        def proposal(title: str, publish: bool) -> Proposal:
-            return proposals.create(citizen, proposals.ProposalInput(
-                gnc.id, category_id, title, "Mətn.", image=Upload("park.png", image_bytes(300, 200, "PNG"))),
-                publish_now=publish)
 
-        draft = proposal("Qaralama", False)
-        hidden = proposal("Gizlənən", True)
-        moderation.hide(moderator, "proposal", hidden.id, "Reklam")
-        public = proposal("Açıq", True)
-        return {"appeal": appeal.id, "attachment": appeal.attachments[0].id, "application": application.id,
-                "document": application.documents[0].id, "booking": booking.id, "draft": draft.id,
-                "hidden": hidden.id, "public": public.id, "gnc": gnc.id}
+def _build_world() -> dict:
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    citizen = create_user("citizen@example.az", full_name="Aygün Həsənova")
+    official = create_user("official@example.az", roles=[("official", gnc)])
+    head = create_user("head@example.az", roles=[("head", gnc)])
+    create_user("editor@example.az", roles=[("editor", gnc)])
+    moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
+    create_user("supervisor@example.az", roles=[("supervisor", None)])
+    appeal = create_appeal(citizen, gnc, attachments=[Upload("letter.pdf", PDF)])
+    service = create_service([gnc])
+    form = eservices.current_form(service)
+    application = eservices.apply(citizen, eservices.ApplicationInput(
+        service_id=service.id, district_id=gnc.id, form_id=form.id,
+        answers={"purpose": "school", "members": "4", "birth_date": None, "note": "", "truth": True},
+        uploads={"passport": [Upload("passport.pdf", PDF)]}))
+    for step in ("in_review", "approved", "issued"):
+        eservices.transition(official, application.id, step)
+    session = reception.publish(head, gnc.id, reception.SessionInput(
+        host_id=head.id, day=local_date(utcnow()) + timedelta(days=7), start=time(10), end=time(11),
+        slot_minutes=20, place="Qəbul otağı"))
+    booking = reception.book(citizen, session.id, session.slots[0].id, "Mənzil növbəsi")
+    category_id = appeal.category_id
+
+    def proposal(title: str, publish: bool) -> Proposal:
+        return proposals.create(citizen, proposals.ProposalInput(
+            gnc.id, category_id, title, "Mətn.", image=Upload("park.png", image_bytes(300, 200, "PNG"))),
+            publish_now=publish)
+
+    draft = proposal("Qaralama", False)
+    hidden = proposal("Gizlənən", True)
+    moderation.hide(moderator, "proposal", hidden.id, "Reklam")
+    public = proposal("Açıq", True)
+    return {"appeal": appeal.id, "attachment": appeal.attachments[0].id, "application": application.id,
+            "document": application.documents[0].id, "booking": booking.id, "draft": draft.id,
+            "hidden": hidden.id, "public": public.id, "gnc": gnc.id}
 
 
 def _cover(web, client, world) -> tuple[int, str]:

@@ -22,18 +22,24 @@ from tests.factories import PASSWORD, create_appeal, create_article, create_refe
 from tests.polls.test_views import poll_input
 from tests.ratings.helpers import answered_appeal
 from tests.ratings.helpers import world as ratings_world
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def world(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        editor = create_user("editor@example.az", full_name="Səbinə İsmayılova",
-                             roles=[("editor", gnc), ("moderator", gnc)])
-        create_user("resident@example.az", full_name="Aygün Həsənova")
-        article = create_article(editor, gnc, title="Yeni park açıldı")
-        return {"gnc": gnc.id, "article": article.id, "editor": editor.id}
+        return replayed("kit pagecache: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    editor = create_user("editor@example.az", full_name="Səbinə İsmayılova",
+                         roles=[("editor", gnc), ("moderator", gnc)])
+    create_user("resident@example.az", full_name="Aygün Həsənova")
+    article = create_article(editor, gnc, title="Yeni park açıldı")
+    return {"gnc": gnc.id, "article": article.id, "editor": editor.id}
 
 
 def visit(client, path: str, **headers):

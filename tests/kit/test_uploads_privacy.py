@@ -41,6 +41,7 @@ from tests.factories import (
     image_bytes,
 )
 from tests.news.test_views import article_form
+from tests.snapshots import replayed
 
 # What the test photos carry, in any of their metadata blocks; none of it may come back.
 SECRETS = (b"SecretCam", b"SN-4711", b"GPS", b"xmpmeta", b"Exif\x00\x00", b"eXIf", b"iCCP", b"40.375")
@@ -48,19 +49,24 @@ SECRETS = (b"SecretCam", b"SN-4711", b"GPS", b"xmpmeta", b"Exif\x00\x00", b"eXIf
 
 @pytest.fixture
 def world(app):
-    """Gəncə with a resident, an official, a head, an editor and a service."""
+    """Gəncə with a resident, an official, a head, an editor and a service.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc = districts["GNC"]
-        create_service([gnc])
-        create_tags()
-        create_user("citizen@example.az", full_name="Aygün Həsənova").district_id = gnc.id
-        create_user("official@example.az", roles=[("official", gnc)])
-        create_user("head@example.az", roles=[("head", gnc)])
-        create_user("editor@example.az", roles=[("editor", gnc)])
-        db.session.commit()
-        category = db.session.scalars(select(Category).order_by(Category.id)).first()
-        return {"gnc": gnc.id, "category": category.id}
+        return replayed("kit uploads privacy: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    gnc = districts["GNC"]
+    create_service([gnc])
+    create_tags()
+    create_user("citizen@example.az", full_name="Aygün Həsənova").district_id = gnc.id
+    create_user("official@example.az", roles=[("official", gnc)])
+    create_user("head@example.az", roles=[("head", gnc)])
+    create_user("editor@example.az", roles=[("editor", gnc)])
+    db.session.commit()
+    category = db.session.scalars(select(Category).order_by(Category.id)).first()
+    return {"gnc": gnc.id, "category": category.id}
 
 
 def jpeg(name: str = "photo.jpg"):

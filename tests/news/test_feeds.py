@@ -12,6 +12,7 @@ from app.models import User, utcnow
 from app.news import search as news_search
 from tests.factories import create_reference_data, create_user
 from tests.news_helpers import clean_search_index, clear_search_index, publish  # noqa: F401 (a fixture)
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 WATER = ("Su təchizatı bərpa olundu", "Nizami küçəsində su təchizatı bərpa edildi.",
@@ -27,16 +28,21 @@ pytestmark = pytest.mark.usefixtures("clean_search_index")
 
 @pytest.fixture
 def newsroom(app):
-    """Districts, an editor of Gəncə, one published article in three languages and a draft."""
+    """Districts, an editor of Gəncə, one published article in three languages and a draft.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        editor = create_user("editor@example.az", roles=[("editor", districts["GNC"])])
-        published = publish(editor, districts["GNC"], {"az": WATER, "ru": WATER_RU, "en": WATER_EN})
-        draft = publish(editor, districts["GNC"], {"az": ("Qaralama xəbər su", "Hələ dərc olunmayıb", "Gizli mətn su")},
-                        status="draft")
-        masalli = publish(editor, districts["MSL"], {"az": ("Masallıda yeni park", "Park açıldı", "Parkda ağaclar əkildi")})
-        return {"districts": districts, "editor": editor.id, "published": published.id, "draft": draft.id,
-                "masalli": masalli.id}
+        return replayed("news feeds: newsroom", _build_newsroom)
+
+
+def _build_newsroom():
+    districts = create_reference_data()
+    editor = create_user("editor@example.az", roles=[("editor", districts["GNC"])])
+    published = publish(editor, districts["GNC"], {"az": WATER, "ru": WATER_RU, "en": WATER_EN})
+    draft = publish(editor, districts["GNC"], {"az": ("Qaralama xəbər su", "Hələ dərc olunmayıb", "Gizli mətn su")},
+                    status="draft")
+    masalli = publish(editor, districts["MSL"], {"az": ("Masallıda yeni park", "Park açıldı", "Parkda ağaclar əkildi")})
+    return {"districts": districts, "editor": editor.id, "published": published.id, "draft": draft.id,
+            "masalli": masalli.id}
 
 
 # --- Atom feeds -------------------------------------------------------------------------------------------

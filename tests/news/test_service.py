@@ -20,6 +20,7 @@ from app.news import render as news_render
 from app.news import service as news
 from app.news.signals import article_changed
 from tests.factories import create_article, create_reference_data, create_tags, create_user, image_bytes
+from tests.snapshots import replayed
 
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=BAKU)
 
@@ -34,6 +35,11 @@ class FakeUpload:
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("news service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {

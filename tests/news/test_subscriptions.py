@@ -12,6 +12,7 @@ from app.models import NewsSubscription, OutboxMessage, User, utcnow
 from app.news import subscriptions as news_subscriptions
 from tests.factories import PASSWORD, create_reference_data, create_user
 from tests.news_helpers import clear_search_index, publish
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 # The link's path: these tests alter its token or choose the page's language themselves (the email adds its own).
@@ -27,10 +28,15 @@ def _clean_index(app):
 
 @pytest.fixture
 def districts(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        found = create_reference_data()
-        create_user("editor@example.az", roles=[("editor", found["GNC"])])
-        return {code: d.id for code, d in found.items()}
+        return replayed("news subscriptions: districts", _build_districts)
+
+
+def _build_districts():
+    found = create_reference_data()
+    create_user("editor@example.az", roles=[("editor", found["GNC"])])
+    return {code: d.id for code, d in found.items()}
 
 
 def _outbox(app, recipient: str) -> list[OutboxMessage]:

@@ -22,6 +22,7 @@ from tests.factories import (
     create_user,
     image_bytes,
 )
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -30,27 +31,31 @@ LANGS = ["az", "ru", "en"]
 @pytest.fixture
 def world(app):
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        tags = create_tags()
-        editor = create_user("editor@example.az", full_name="Səbinə İsmayılova", roles=[("editor", gnc)])
-        create_user("official@example.az", roles=[("official", gnc)])
-        other = create_user("editor.msl@example.az", roles=[("editor", msl)])
-        create_user("admin@example.az", roles=[("admin", None)])
-        create_user("resident@example.az")
-        published = create_article(editor, gnc, tags=[tags["culture"]])
-        national = create_article(create_user("writer@example.az", roles=[("admin", None)]), None,
-                                  title="Milli xəbər")
-        event = create_article(editor, gnc, kind="event", title="Yeni il yarmarkası",
-                               starts_at=utcnow() + timedelta(days=1), place="Meydan")
-        az_only = create_article(editor, gnc, title="Yalnız Azərbaycanca", langs=("az",))
-        draft = create_article(editor, gnc, status="draft", title="Qaralama")
-        msl_article = create_article(other, msl, status="draft", title="Masallı qaralaması")
-        return {
-            "gnc": gnc.id, "msl": msl.id, "tags": {slug: t.id for slug, t in tags.items()},
-            "published": published.id, "national": national.id, "event": event.id, "az_only": az_only.id,
-            "draft": draft.id, "msl_article": msl_article.id,
-        }
+        return replayed("news views: world", _build_world)
+
+
+def _build_world() -> dict:
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    tags = create_tags()
+    editor = create_user("editor@example.az", full_name="Səbinə İsmayılova", roles=[("editor", gnc)])
+    create_user("official@example.az", roles=[("official", gnc)])
+    other = create_user("editor.msl@example.az", roles=[("editor", msl)])
+    create_user("admin@example.az", roles=[("admin", None)])
+    create_user("resident@example.az")
+    published = create_article(editor, gnc, tags=[tags["culture"]])
+    national = create_article(create_user("writer@example.az", roles=[("admin", None)]), None,
+                              title="Milli xəbər")
+    event = create_article(editor, gnc, kind="event", title="Yeni il yarmarkası",
+                           starts_at=utcnow() + timedelta(days=1), place="Meydan")
+    az_only = create_article(editor, gnc, title="Yalnız Azərbaycanca", langs=("az",))
+    draft = create_article(editor, gnc, status="draft", title="Qaralama")
+    msl_article = create_article(other, msl, status="draft", title="Masallı qaralaması")
+    return {
+        "gnc": gnc.id, "msl": msl.id, "tags": {slug: t.id for slug, t in tags.items()},
+        "published": published.id, "national": national.id, "event": event.id, "az_only": az_only.id,
+        "draft": draft.id, "msl_article": msl_article.id,
+    }
 
 
 def sign_in(web, client, email: str, lang: str = "en") -> None:

@@ -15,6 +15,7 @@ from app.models import Category, Notification, NotificationPreference, Tag, User
 from app.moderation import service as moderation
 from app.proposals import service as proposals
 from tests.factories import PASSWORD, create_reference_data, create_tags, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -23,26 +24,31 @@ CENTRE = "/cabinet/notifications"
 
 @pytest.fixture
 def world(app):
-    """A resident with three notifications (the newest unread), a neighbour with one, an official."""
+    """A resident with three notifications (the newest unread), a neighbour with one, an official.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        resident = create_user("resident@example.az")
-        neighbour = create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
-        official = create_user("official@example.az", roles=[("official", districts["GNC"])])
-        start = utcnow() - timedelta(hours=3)
-        ids = []
-        for hour, text in enumerate(["Birinci xəbər", "İkinci xəbər", "Üçüncü xəbər"]):
-            row = notify.notify(resident, lambda t=text: t, kind="appeal.status", link=f"/cabinet/appeals/{hour + 1}",
-                                now=start + timedelta(hours=hour))
-            db.session.flush()
-            ids.append(row.id)
-        theirs = notify.notify(neighbour, lambda: "Qonşunun xəbəri", kind="appeal.status", link="/cabinet/appeals/9")
-        notify.commit()
-        first = db.session.get(Notification, ids[0])
-        first.read_at = utcnow()
-        db.session.commit()
-        return {"gnc": districts["GNC"].id, "resident": resident.id, "neighbour": neighbour.id, "official": official.id,
-                "mine": ids, "theirs": theirs.id}
+        return replayed("notifications centre: world", _build_world)
+
+
+def _build_world():
+    districts = create_reference_data()
+    resident = create_user("resident@example.az")
+    neighbour = create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
+    official = create_user("official@example.az", roles=[("official", districts["GNC"])])
+    start = utcnow() - timedelta(hours=3)
+    ids = []
+    for hour, text in enumerate(["Birinci xəbər", "İkinci xəbər", "Üçüncü xəbər"]):
+        row = notify.notify(resident, lambda t=text: t, kind="appeal.status", link=f"/cabinet/appeals/{hour + 1}",
+                            now=start + timedelta(hours=hour))
+        db.session.flush()
+        ids.append(row.id)
+    theirs = notify.notify(neighbour, lambda: "Qonşunun xəbəri", kind="appeal.status", link="/cabinet/appeals/9")
+    notify.commit()
+    first = db.session.get(Notification, ids[0])
+    first.read_at = utcnow()
+    db.session.commit()
+    return {"gnc": districts["GNC"].id, "resident": resident.id, "neighbour": neighbour.id, "official": official.id,
+            "mine": ids, "theirs": theirs.id}
 
 
 def page(client, path: str = CENTRE) -> str:

@@ -12,6 +12,7 @@ from app.kit.calendar import BAKU
 from app.models import CommandRun, Notification, OutboxMessage, utcnow
 from app.notifications import service as notifications
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 # Tuesday 8 December 2026, 07:00 in Baku: the digest's hour.
 MORNING = datetime(2026, 12, 8, 7, 0, tzinfo=BAKU)
@@ -19,6 +20,11 @@ MORNING = datetime(2026, 12, 8, 7, 0, tzinfo=BAKU)
 
 @pytest.fixture
 def people(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("notifications digest: people", _build_people)
+
+
+def _build_people():
     districts = create_reference_data()
     gnc = districts["GNC"]
     everyone = {

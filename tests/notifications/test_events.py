@@ -18,6 +18,7 @@ from app.news import service as news
 from app.polls import service as polls
 from tests.consultation_helpers import make_consultation
 from tests.factories import PDF, Upload, create_appeal, create_article, create_reference_data, create_service, create_user
+from tests.snapshots import replayed
 
 # 09:00 in Baku on Monday 16 March 2026: an appeal filed now is due on 15 April (Novruz and Ramazan between).
 MONDAY = datetime(2026, 3, 16, 9, 0, tzinfo=BAKU)
@@ -25,6 +26,11 @@ MONDAY = datetime(2026, 3, 16, 9, 0, tzinfo=BAKU)
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("notifications events: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {

@@ -9,10 +9,16 @@ from app.kit import notify
 from app.models import Notification, NotificationPreference, OutboxMessage
 from app.notifications import service as notifications
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def people(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("notifications notify: people", _build_people)
+
+
+def _build_people():
     districts = create_reference_data()
     return {
         "gnc": districts["GNC"],

@@ -16,6 +16,7 @@ from app.kit.errors import Invalid, NotFound
 from app.models import Notification, Poll, PollOption, PollParticipation, PollTopic, User
 from app.polls import service as polls
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 # Monday 7 December 2026, 09:00 in Baku.
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=BAKU)
@@ -30,6 +31,12 @@ def resident(email: str, district, **kwargs) -> User:
 
 @pytest.fixture
 def world(ctx):
+    """Gəncə and Masallı, their moderators, an administrator and residents (built once, then put back:
+    tests/snapshots.py; the objects are loaded again each time)."""
+    return replayed("poll service: world", _build_world)
+
+
+def _build_world() -> dict:
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {

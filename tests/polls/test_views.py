@@ -14,6 +14,7 @@ from app.polls import service as polls
 from app.polls.forms import to_local
 from tests.appeals.test_views import field_error
 from tests.factories import PASSWORD, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -37,32 +38,37 @@ def poll_input(**changes) -> polls.PollInput:
 
 @pytest.fixture
 def world(app):
-    """Gəncə's and Masallı's moderators, an administrator, residents of each; an open, an upcoming and a closed poll."""
+    """Gəncə's and Masallı's moderators, an administrator, residents of each; an open, an upcoming and a closed poll.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
-        other = create_user("moderator.msl@example.az", roles=[("moderator", msl)])
-        create_user("admin@example.az", roles=[("admin", None)])
-        resident("author@example.az", gnc, full_name="Aygün Həsənova")
-        for i in range(3):
-            resident(f"voter{i}@example.az", gnc)
-        resident("outsider@example.az", msl)
-        resident("new@example.az", gnc, confirmed=False)
-        now = utcnow()
-        open_poll = polls.create_poll(moderator, gnc.id, poll_input(), now=now - timedelta(hours=2))
-        upcoming = polls.create_poll(moderator, gnc.id, poll_input(opens_at=now + timedelta(days=2)), now=now)
-        closed = polls.create_poll(moderator, gnc.id, poll_input(kind="multiple"), now=now - timedelta(hours=2))
-        msl_poll = polls.create_poll(other, msl.id, poll_input(question_az="Masallı sorğusu"), now=now - timedelta(hours=2))
-        voter = db.session.scalar(select(User).where(User.email == "voter0@example.az"))
-        polls.vote(voter, closed.id, [o.id for o in closed.options], now=now)
-        polls.close_poll(moderator, closed.id, now=now)
-        topic = polls.propose(db.session.scalar(select(User).where(User.email == "author@example.az")),
-                              polls.TopicInput(district_id=gnc.id, direction="transport", question="Gecə avtobusu lazımdır?",
-                                               options=["Bəli", "Xeyr"]))
-        return {"gnc": gnc.id, "msl": msl.id, "open": open_poll.id, "upcoming": upcoming.id, "closed": closed.id,
-                "msl_poll": msl_poll.id, "topic": topic.id,
-                "options": [o.id for o in open_poll.options]}
+        return replayed("poll views: world", _build_world)
+
+
+def _build_world() -> dict:
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
+    other = create_user("moderator.msl@example.az", roles=[("moderator", msl)])
+    create_user("admin@example.az", roles=[("admin", None)])
+    resident("author@example.az", gnc, full_name="Aygün Həsənova")
+    for i in range(3):
+        resident(f"voter{i}@example.az", gnc)
+    resident("outsider@example.az", msl)
+    resident("new@example.az", gnc, confirmed=False)
+    now = utcnow()
+    open_poll = polls.create_poll(moderator, gnc.id, poll_input(), now=now - timedelta(hours=2))
+    upcoming = polls.create_poll(moderator, gnc.id, poll_input(opens_at=now + timedelta(days=2)), now=now)
+    closed = polls.create_poll(moderator, gnc.id, poll_input(kind="multiple"), now=now - timedelta(hours=2))
+    msl_poll = polls.create_poll(other, msl.id, poll_input(question_az="Masallı sorğusu"), now=now - timedelta(hours=2))
+    voter = db.session.scalar(select(User).where(User.email == "voter0@example.az"))
+    polls.vote(voter, closed.id, [o.id for o in closed.options], now=now)
+    polls.close_poll(moderator, closed.id, now=now)
+    topic = polls.propose(db.session.scalar(select(User).where(User.email == "author@example.az")),
+                          polls.TopicInput(district_id=gnc.id, direction="transport", question="Gecə avtobusu lazımdır?",
+                                           options=["Bəli", "Xeyr"]))
+    return {"gnc": gnc.id, "msl": msl.id, "open": open_poll.id, "upcoming": upcoming.id, "closed": closed.id,
+            "msl_poll": msl_poll.id, "topic": topic.id,
+            "options": [o.id for o in open_poll.options]}
 
 
 def count(app, model) -> int:

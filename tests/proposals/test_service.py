@@ -16,6 +16,7 @@ from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.models import Category, Commitment, CommitmentLink, Notification, Proposal, ProposalSupport, utcnow
 from app.proposals import service as proposals
 from tests.factories import EXE, PDF, PNG, Upload, create_reference_data, create_user
+from tests.snapshots import replayed
 
 # Monday 7 December 2026, 09:00 in Baku.
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=BAKU)
@@ -23,6 +24,11 @@ NOW = datetime(2026, 12, 7, 9, 0, tzinfo=BAKU)
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("proposals service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {

@@ -13,6 +13,7 @@ from app.models import Category, District, Proposal, ProposalSupport, User, utcn
 from app.proposals import service as proposals
 from tests.appeals.test_views import field_error
 from tests.factories import EXE, PASSWORD, PNG, create_reference_data, create_user
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -24,33 +25,38 @@ def user(email: str) -> User:
 
 @pytest.fixture
 def world(app):
-    """Gəncə (threshold 2) with its head and official, Masallı's head and official, residents; four proposals."""
+    """Gəncə (threshold 2) with its head and official, Masallı's head and official, residents; four proposals.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
-        create_user("official@example.az", roles=[("official", gnc)])
-        create_user("head.msl@example.az", roles=[("head", msl)])
-        create_user("official.msl@example.az", roles=[("official", msl)])
-        create_user("admin@example.az", roles=[("admin", None)])
-        author = create_user("author@example.az", full_name="Aygün Həsənova")
-        create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
-        create_user("new@example.az", confirmed=False)
-        category = db.session.scalars(select(Category).order_by(Category.position)).first()
-        proposals.update_settings(head, gnc.id, 2, 90)
+        return replayed("proposal views: world", _build_world)
 
-        def make(title: str, publish: bool = True, district=gnc) -> Proposal:
-            return proposals.create(author, proposals.ProposalInput(district.id, category.id, title, "Mətn."),
-                                    publish_now=publish)
 
-        open_one = make("Parkda velosiped yolu")
-        reached = make("Məktəb yanında piyada keçidi")
-        proposals.support(user("neighbour@example.az"), reached.id)
-        proposals.support(author, reached.id)
-        draft = make("Qaralama", publish=False)
-        theirs = make("Masallıda bulaq", district=msl)
-        return {"gnc": gnc.id, "msl": msl.id, "category": category.id, "open": open_one.id, "reached": reached.id,
-                "draft": draft.id, "theirs": theirs.id}
+def _build_world() -> dict:
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    head = create_user("head@example.az", full_name="Elçin Hüseynov", roles=[("head", gnc)])
+    create_user("official@example.az", roles=[("official", gnc)])
+    create_user("head.msl@example.az", roles=[("head", msl)])
+    create_user("official.msl@example.az", roles=[("official", msl)])
+    create_user("admin@example.az", roles=[("admin", None)])
+    author = create_user("author@example.az", full_name="Aygün Həsənova")
+    create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
+    create_user("new@example.az", confirmed=False)
+    category = db.session.scalars(select(Category).order_by(Category.position)).first()
+    proposals.update_settings(head, gnc.id, 2, 90)
+
+    def make(title: str, publish: bool = True, district=gnc) -> Proposal:
+        return proposals.create(author, proposals.ProposalInput(district.id, category.id, title, "Mətn."),
+                                publish_now=publish)
+
+    open_one = make("Parkda velosiped yolu")
+    reached = make("Məktəb yanında piyada keçidi")
+    proposals.support(user("neighbour@example.az"), reached.id)
+    proposals.support(author, reached.id)
+    draft = make("Qaralama", publish=False)
+    theirs = make("Masallıda bulaq", district=msl)
+    return {"gnc": gnc.id, "msl": msl.id, "category": category.id, "open": open_one.id, "reached": reached.id,
+            "draft": draft.id, "theirs": theirs.id}
 
 
 def sign_in(web, client, email: str, lang: str = "en") -> None:

@@ -15,6 +15,7 @@ from app.queue import queries
 from app.queue import service as queue
 from tests.factories import create_reference_data, create_user
 from tests.queue.helpers import TUESDAY_10, create_desk, create_queue_service
+from tests.snapshots import replayed
 
 NOW = TUESDAY_10  # 10:00 in Baku on Tuesday 8 December 2026
 TODAY = date(2026, 12, 8)
@@ -22,7 +23,12 @@ TODAY = date(2026, 12, 8)
 
 @pytest.fixture
 def world(ctx):
-    """Gəncə with services A (general) and R (reception), two desks, an official; Masallı's official; residents."""
+    """Gəncə with services A (general) and R (reception), two desks, an official; Masallı's official; residents.
+    Built once, then put back (tests/snapshots.py)."""
+    return replayed("queue service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     a = create_queue_service(gnc, "A", window_capacity=2)

@@ -15,6 +15,7 @@ from tests.appeals.test_views import field_error
 from tests.conftest import Browserless
 from tests.factories import PASSWORD, create_reference_data, create_user
 from tests.queue.helpers import create_desk, create_queue_service, today_is_working
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -23,20 +24,24 @@ LANGS = ["az", "ru", "en"]
 @pytest.fixture
 def world(app):
     """Gəncə's front desk open all day today (service A, 2 online tickets per hour; service R), desk 1 and 2;
-    Gəncə's official and head, Masallı's official, two residents."""
+    Gəncə's official and head, Masallı's official, two residents. Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        today_is_working()
-        districts = create_reference_data()
-        gnc, msl = districts["GNC"], districts["MSL"]
-        a = create_queue_service(gnc, "A", opens_minute=0, closes_minute=1440, window_capacity=2)
-        r = create_queue_service(gnc, "R", kind="reception", opens_minute=0, closes_minute=1440)
-        desk1, desk2 = create_desk(gnc, 1, [a, r]), create_desk(gnc, 2, [a])
-        create_user("official@example.az", roles=[("official", gnc)])
-        create_user("head@example.az", roles=[("head", gnc)])
-        create_user("official.msl@example.az", roles=[("official", msl)])
-        create_user("citizen@example.az", locale="en")
-        create_user("neighbour@example.az")
-        return {"gnc": gnc.id, "msl": msl.id, "a": a.id, "r": r.id, "desk1": desk1.id, "desk2": desk2.id}
+        return replayed("queue views: world", _build_world)
+
+
+def _build_world():
+    today_is_working()
+    districts = create_reference_data()
+    gnc, msl = districts["GNC"], districts["MSL"]
+    a = create_queue_service(gnc, "A", opens_minute=0, closes_minute=1440, window_capacity=2)
+    r = create_queue_service(gnc, "R", kind="reception", opens_minute=0, closes_minute=1440)
+    desk1, desk2 = create_desk(gnc, 1, [a, r]), create_desk(gnc, 2, [a])
+    create_user("official@example.az", roles=[("official", gnc)])
+    create_user("head@example.az", roles=[("head", gnc)])
+    create_user("official.msl@example.az", roles=[("official", msl)])
+    create_user("citizen@example.az", locale="en")
+    create_user("neighbour@example.az")
+    return {"gnc": gnc.id, "msl": msl.id, "a": a.id, "r": r.id, "desk1": desk1.id, "desk2": desk2.id}
 
 
 def now_window() -> tuple[str, str]:

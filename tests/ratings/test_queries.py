@@ -11,12 +11,18 @@ from app.kit.calendar import BAKU
 from app.models import Rating
 from app.ratings.queries import criteria_figures
 from tests.ratings.helpers import world as make_world
+from tests.snapshots import replayed
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("ratings queries: world", _build_world)
+
+
+def _build_world():
     return make_world()
 
 

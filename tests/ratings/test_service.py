@@ -21,6 +21,7 @@ from app.ratings import service as ratings
 from tests.factories import PASSWORD
 from tests.ratings.helpers import START, answered_appeal, decided_application, served_ticket
 from tests.ratings.helpers import world as make_world
+from tests.snapshots import replayed
 
 LATER = START + timedelta(days=1)
 FULL = {"overall": 4, "speed": 5, "courtesy": 4, "clarity": 3, "outcome": None}
@@ -28,6 +29,11 @@ FULL = {"overall": 4, "speed": 5, "courtesy": 4, "clarity": 3, "outcome": None}
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("ratings service: world", _build_world)
+
+
+def _build_world():
     return make_world()
 
 

@@ -13,6 +13,7 @@ from tests.appeals.test_views import field_error
 from tests.factories import PASSWORD
 from tests.ratings.helpers import answered_appeal, decided_application, served_ticket
 from tests.ratings.helpers import world as make_world
+from tests.snapshots import replayed
 from tests.test_pages import check_page
 
 LANGS = ["az", "ru", "en"]
@@ -22,12 +23,17 @@ MARKS = {"rate-rating": "4", "rate-speed": "5", "rate-courtesy": "", "rate-clari
 
 @pytest.fixture
 def world(app):
+    """Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        made = make_world()
-        recently = utcnow() - timedelta(days=2)
-        appeal = answered_appeal(made, when=recently)
-        return {"appeal": appeal.id, "number": appeal.number, "when": recently,
-                **{key: made[key].id for key in ("gnc", "citizen", "stranger", "official")}, "made": made}
+        return replayed("ratings views: world", _build_world)
+
+
+def _build_world():
+    made = make_world()
+    recently = utcnow() - timedelta(days=2)
+    appeal = answered_appeal(made, when=recently)
+    return {"appeal": appeal.id, "number": appeal.number, "when": recently,
+            **{key: made[key].id for key in ("gnc", "citizen", "stranger", "official")}, "made": made}
 
 
 def rating_count(app) -> int:

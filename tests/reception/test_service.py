@@ -16,6 +16,7 @@ from app.kit.errors import Invalid, NotAllowed, NotFound
 from app.models import Appeal, Category, Notification, OutboxMessage, ReceptionBooking, ReceptionSession, ReceptionSlot
 from app.reception import service as reception
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 # Monday 7 December 2026, 09:00 in Baku; the reception is on Thursday 10 December.
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=BAKU)
@@ -24,6 +25,11 @@ THURSDAY = date(2026, 12, 10)
 
 @pytest.fixture
 def world(ctx):
+    """Built once, then put back (tests/snapshots.py)."""
+    return replayed("reception service: world", _build_world)
+
+
+def _build_world():
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
     return {
