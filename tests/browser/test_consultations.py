@@ -11,34 +11,40 @@ from app.moderation import service as moderation
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.consultation_helpers import make_consultation
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 @pytest.fixture
 def hall(app):
-    """Gəncə's editor and moderator, residents, consultations in every state with comments, answers, a report."""
+    """Gəncə's editor and moderator, residents, consultations in every state with comments, answers, a report.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context(), app.test_request_context():
-        gnc = create_reference_data()["GNC"]
-        editor = create_user("editor@example.az", roles=[("editor", gnc)])
-        mod = create_user("moderator@example.az", roles=[("moderator", gnc)])
-        resident = create_user("resident@example.az", full_name="Aygün Həsənova")
-        other = create_user("other@example.az", full_name="Rəşad Məmmədov")
-        ids = {s: make_consultation(editor, gnc, s, title=f"Qayda {s}").id
-               for s in ("draft", "upcoming", "open", "closed", "concluded")}
-        c = db.session.get(Consultation, ids["open"])
-        first = consultations.comment(other, c.id, c.sections[0].id, "Park 06:00-da açılsın.")
-        consultations.comment(resident, c.id, None, "Razıyam.", parent_id=first.id)
-        rude = consultations.comment(other, c.id, c.sections[1].id, "Kobud söz")
-        consultations.report_comment(resident, first.id, "Reklam kimi")
-        moderation.hide(mod, "comment", rude.id, "Təhqir")
-        concluded = db.session.get(Consultation, ids["concluded"])
-        q = concluded.questions[0]
-        for i, person in enumerate((resident, other)):
-            db.session.add(ConsultationResponse(consultation_id=concluded.id, citizen_id=person.id, answers=[
-                ConsultationAnswer(question_id=q.id, option_id=q.options[i].id)]))
-        db.session.commit()
-        closed = db.session.get(Consultation, ids["closed"])
-        return {**ids, "first": first.id, "other": other.id, "draft_section": db.session.get(
-            Consultation, ids["draft"]).sections[0].id, "closed_section": closed.sections[0].id}
+        return replayed("browser consultations: hall", _build_hall)
+
+
+def _build_hall() -> dict:
+    gnc = create_reference_data()["GNC"]
+    editor = create_user("editor@example.az", roles=[("editor", gnc)])
+    mod = create_user("moderator@example.az", roles=[("moderator", gnc)])
+    resident = create_user("resident@example.az", full_name="Aygün Həsənova")
+    other = create_user("other@example.az", full_name="Rəşad Məmmədov")
+    ids = {s: make_consultation(editor, gnc, s, title=f"Qayda {s}").id
+           for s in ("draft", "upcoming", "open", "closed", "concluded")}
+    c = db.session.get(Consultation, ids["open"])
+    first = consultations.comment(other, c.id, c.sections[0].id, "Park 06:00-da açılsın.")
+    consultations.comment(resident, c.id, None, "Razıyam.", parent_id=first.id)
+    rude = consultations.comment(other, c.id, c.sections[1].id, "Kobud söz")
+    consultations.report_comment(resident, first.id, "Reklam kimi")
+    moderation.hide(mod, "comment", rude.id, "Təhqir")
+    concluded = db.session.get(Consultation, ids["concluded"])
+    q = concluded.questions[0]
+    for i, person in enumerate((resident, other)):
+        db.session.add(ConsultationResponse(consultation_id=concluded.id, citizen_id=person.id, answers=[
+            ConsultationAnswer(question_id=q.id, option_id=q.options[i].id)]))
+    db.session.commit()
+    closed = db.session.get(Consultation, ids["closed"])
+    return {**ids, "first": first.id, "other": other.id, "draft_section": db.session.get(
+        Consultation, ids["draft"]).sections[0].id, "closed_section": closed.sections[0].id}
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -14,6 +14,7 @@ from app.models import Article, ArticleText, User
 from app.news import service as news
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_article, create_reference_data, create_tags, create_user, image_bytes
+from tests.snapshots import replayed
 
 
 class _Upload:
@@ -23,23 +24,28 @@ class _Upload:
 
 @pytest.fixture
 def newsroom(app):
-    """Gəncə's editor; a published article with a cover in three languages, one in Azerbaijani only, an event, a draft."""
+    """Gəncə's editor; a published article with a cover in three languages, one in Azerbaijani only, an event, a draft.
+    Built once, then put back (tests/snapshots.py)."""
     with app.test_request_context():
-        gnc = create_reference_data()["GNC"]
-        tags = create_tags()
-        editor = create_user("editor@example.az", full_name="Səbinə İsmayılova", roles=[("editor", gnc)])
-        data = news.ArticleInput(kind="news", district_id=gnc.id, tag_ids=[tags["roads"].id], texts={
-            "az": news.TextInput("Nizami küçəsi təmir olundu", "Yeni asfalt", "Küçədə **yeni** asfalt döşəndi.", "Yeni asfaltlı küçə"),
-            "ru": news.TextInput("Улица Низами отремонтирована", "Новый асфальт", "Уложен **новый** асфальт.", "Улица с новым асфальтом"),
-            "en": news.TextInput("Nizami street repaired", "New asphalt", "**New** asphalt was laid.", "A street with new asphalt"),
-        })
-        article = news.save(editor, None, data, _Upload("street.jpg", image_bytes(1200, 700)))
-        news.transition(editor, article.id, "published")
-        az_only = create_article(editor, gnc, title="Yalnız Azərbaycanca xəbər", langs=("az",), tags=[tags["roads"]])
-        event = create_article(editor, gnc, kind="event", title="Yeni il yarmarkası", place="Meydan")
-        draft = create_article(editor, gnc, status="draft", title="Qaralama")
-        return {"article": article.id, "az_only": az_only.id, "event": event.id, "draft": draft.id,
-                "month": event.starts_at.astimezone(BAKU).strftime("%Y-%m")}
+        return replayed("browser news: newsroom", _build_newsroom)
+
+
+def _build_newsroom() -> dict:
+    gnc = create_reference_data()["GNC"]
+    tags = create_tags()
+    editor = create_user("editor@example.az", full_name="Səbinə İsmayılova", roles=[("editor", gnc)])
+    data = news.ArticleInput(kind="news", district_id=gnc.id, tag_ids=[tags["roads"].id], texts={
+        "az": news.TextInput("Nizami küçəsi təmir olundu", "Yeni asfalt", "Küçədə **yeni** asfalt döşəndi.", "Yeni asfaltlı küçə"),
+        "ru": news.TextInput("Улица Низами отремонтирована", "Новый асфальт", "Уложен **новый** асфальт.", "Улица с новым асфальтом"),
+        "en": news.TextInput("Nizami street repaired", "New asphalt", "**New** asphalt was laid.", "A street with new asphalt"),
+    })
+    article = news.save(editor, None, data, _Upload("street.jpg", image_bytes(1200, 700)))
+    news.transition(editor, article.id, "published")
+    az_only = create_article(editor, gnc, title="Yalnız Azərbaycanca xəbər", langs=("az",), tags=[tags["roads"]])
+    event = create_article(editor, gnc, kind="event", title="Yeni il yarmarkası", place="Meydan")
+    draft = create_article(editor, gnc, status="draft", title="Qaralama")
+    return {"article": article.id, "az_only": az_only.id, "event": event.id, "draft": draft.id,
+            "month": event.starts_at.astimezone(BAKU).strftime("%Y-%m")}
 
 
 @pytest.mark.parametrize("lang", LANGS)

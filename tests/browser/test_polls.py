@@ -13,6 +13,7 @@ from app.polls import service as polls
 from app.polls.forms import to_local
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
 from tests.factories import create_reference_data, create_user
+from tests.snapshots import replayed
 
 
 def resident(email: str, district, **kwargs) -> User:
@@ -33,28 +34,33 @@ def poll_input(**changes) -> polls.PollInput:
 
 @pytest.fixture
 def civic(app):
-    """Gəncə's moderator, residents; an open, an upcoming and a closed poll (with votes); a topic sent back."""
+    """Gəncə's moderator, residents; an open, an upcoming and a closed poll (with votes); a topic sent back.
+    Built once, then put back (tests/snapshots.py)."""
     with app.app_context():
-        gnc = create_reference_data()["GNC"]
-        moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
-        author = resident("author@example.az", gnc, full_name="Aygün Həsənova")
-        # As many voters as a closed poll needs for its results to be shown (issue 15, item 10).
-        voters = [resident(f"voter{i}@example.az", gnc) for i in range(polls.MIN_PARTICIPANTS)]
-        now = utcnow()
-        open_poll = polls.create_poll(moderator, gnc.id, poll_input(), now=now - timedelta(hours=2))
-        upcoming = polls.create_poll(moderator, gnc.id, poll_input(opens_at=now + timedelta(days=2)), now=now)
-        closed = polls.create_poll(moderator, gnc.id, poll_input(kind="multiple", options_az=["Bəli", "Xeyr", "Bilmirəm"]),
-                                   now=now - timedelta(hours=2))
-        for voter in voters:
-            polls.vote(voter, closed.id, [closed.options[0].id], now=now)
-        polls.close_poll(moderator, closed.id, now=now)
-        sent_back = polls.propose(author, polls.TopicInput(district_id=gnc.id, direction="transport",
-                                                           question="Gecə avtobusu lazımdır?", options=["Bəli", "Xeyr"]))
-        polls.ask_changes(moderator, sent_back.id, "'Bilmirəm' cavabını əlavə edin.")
-        waiting = polls.propose(voters[0], polls.TopicInput(district_id=gnc.id, direction="environment",
-                                                            question="Ağac əkilsin?", options=["Bəli", "Xeyr"]))
-        return {"open": open_poll.id, "upcoming": upcoming.id, "closed": closed.id, "sent_back": sent_back.id,
-                "waiting": waiting.id}
+        return replayed("browser polls: civic", _build_civic)
+
+
+def _build_civic() -> dict:
+    gnc = create_reference_data()["GNC"]
+    moderator = create_user("moderator@example.az", roles=[("moderator", gnc)])
+    author = resident("author@example.az", gnc, full_name="Aygün Həsənova")
+    # As many voters as a closed poll needs for its results to be shown (issue 15, item 10).
+    voters = [resident(f"voter{i}@example.az", gnc) for i in range(polls.MIN_PARTICIPANTS)]
+    now = utcnow()
+    open_poll = polls.create_poll(moderator, gnc.id, poll_input(), now=now - timedelta(hours=2))
+    upcoming = polls.create_poll(moderator, gnc.id, poll_input(opens_at=now + timedelta(days=2)), now=now)
+    closed = polls.create_poll(moderator, gnc.id, poll_input(kind="multiple", options_az=["Bəli", "Xeyr", "Bilmirəm"]),
+                               now=now - timedelta(hours=2))
+    for voter in voters:
+        polls.vote(voter, closed.id, [closed.options[0].id], now=now)
+    polls.close_poll(moderator, closed.id, now=now)
+    sent_back = polls.propose(author, polls.TopicInput(district_id=gnc.id, direction="transport",
+                                                       question="Gecə avtobusu lazımdır?", options=["Bəli", "Xeyr"]))
+    polls.ask_changes(moderator, sent_back.id, "'Bilmirəm' cavabını əlavə edin.")
+    waiting = polls.propose(voters[0], polls.TopicInput(district_id=gnc.id, direction="environment",
+                                                        question="Ağac əkilsin?", options=["Bəli", "Xeyr"]))
+    return {"open": open_poll.id, "upcoming": upcoming.id, "closed": closed.id, "sent_back": sent_back.id,
+            "waiting": waiting.id}
 
 
 def goto(page, path: str, lang: str) -> None:
