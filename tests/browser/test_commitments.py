@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from app.extensions import db
 from app.kit.calendar import local_date
 from app.models import CommitmentFeedback, utcnow
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
+from tests.commitments.test_views import finished_and_ongoing
 from tests.factories import create_appeal, create_reference_data, create_user
 from tests.snapshots import replayed
 
@@ -31,20 +31,7 @@ def _build_promises():
     neighbour = create_user("neighbour@example.az", full_name="Nurlan Sadıqov")
     today = local_date(utcnow())
     appeal = create_appeal(resident, gnc, subject="Yolda dərin çuxur var", public_ok=True)
-    finished = commitments.create(editor, gnc.id, commitments.CommitmentInput(
-        title_az="Nizami küçəsinin təmiri", title_ru="Ремонт улицы Низами", title_en="Repairing Nizami street",
-        description_az="Küçənin asfalt örtüyü yenilənir.", status="completed", progress=100,
-        planned_start=today - timedelta(days=200), planned_end=today - timedelta(days=60),
-        actual_start=today - timedelta(days=190), actual_end=today - timedelta(days=50),
-        planned_cost=Decimal("480000.00"), actual_cost=Decimal("499200.50")))
-    commitments.add_milestone(editor, finished.id, commitments.MilestoneInput(
-        title_az="Asfaltın döşənməsi", due_on=today - timedelta(days=70)))
-    commitments.link_appeal(editor, finished.id, appeal.number)
-    commitments.record_feedback(neighbour, finished.id, False, "Səkilər hələ təmir olunmayıb.")
-    ongoing = commitments.create(editor, gnc.id, commitments.CommitmentInput(
-        title_az="Məktəbin isitmə sistemi", description_az="Radiatorlar dəyişdirilir.", status="in_progress",
-        progress=40, planned_start=today - timedelta(days=30), planned_end=today + timedelta(days=120),
-        actual_start=today - timedelta(days=20)))
+    finished, ongoing = finished_and_ongoing(editor, neighbour, gnc.id, [appeal.number], title_ru="Ремонт улицы Низами")
     done = commitments.add_milestone(editor, ongoing.id, commitments.MilestoneInput(
         title_az="Boruların dəyişdirilməsi", due_on=today - timedelta(days=5)))
     commitments.complete_milestone(editor, done.id)

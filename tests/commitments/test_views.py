@@ -27,6 +27,29 @@ def world(app):
         return replayed("commitment views: world", _build_world)
 
 
+def finished_and_ongoing(editor, neighbour, district_id: int, appeal_numbers: list[str],
+                         **titles: str) -> tuple[Commitment, Commitment]:
+    """A completed commitment (a past milestone, these appeals linked, the neighbour's feedback) and an ongoing one,
+    without milestones yet; ``titles`` adds the completed one's other languages."""
+    today = local_date(utcnow())
+    finished = commitments.create(editor, district_id, commitments.CommitmentInput(
+        title_az="Nizami küçəsinin təmiri", title_en="Repairing Nizami street", **titles,
+        description_az="Küçənin asfalt örtüyü yenilənir.", status="completed", progress=100,
+        planned_start=today - timedelta(days=200), planned_end=today - timedelta(days=60),
+        actual_start=today - timedelta(days=190), actual_end=today - timedelta(days=50),
+        planned_cost=Decimal("480000.00"), actual_cost=Decimal("499200.50")))
+    commitments.add_milestone(editor, finished.id, commitments.MilestoneInput(
+        title_az="Asfaltın döşənməsi", due_on=today - timedelta(days=70)))
+    for number in appeal_numbers:
+        commitments.link_appeal(editor, finished.id, number)
+    commitments.record_feedback(neighbour, finished.id, False, "Səkilər hələ təmir olunmayıb.")
+    ongoing = commitments.create(editor, district_id, commitments.CommitmentInput(
+        title_az="Məktəbin isitmə sistemi", description_az="Radiatorlar dəyişdirilir.", status="in_progress",
+        progress=40, planned_start=today - timedelta(days=30), planned_end=today + timedelta(days=120),
+        actual_start=today - timedelta(days=20)))
+    return finished, ongoing
+
+
 def _build_world() -> dict:
     districts = create_reference_data()
     gnc, msl = districts["GNC"], districts["MSL"]
@@ -41,21 +64,7 @@ def _build_world() -> dict:
     published = create_appeal(applicant, gnc, subject="Yolda dərin çuxur var", public_ok=True)
     private = create_appeal(applicant, gnc, subject="Qonşumla mübahisə")
     theirs = create_appeal(applicant, msl, subject="Masallıda su yoxdur")
-    finished = commitments.create(editor, gnc.id, commitments.CommitmentInput(
-        title_az="Nizami küçəsinin təmiri", title_en="Repairing Nizami street",
-        description_az="Küçənin asfalt örtüyü yenilənir.", status="completed", progress=100,
-        planned_start=today - timedelta(days=200), planned_end=today - timedelta(days=60),
-        actual_start=today - timedelta(days=190), actual_end=today - timedelta(days=50),
-        planned_cost=Decimal("480000.00"), actual_cost=Decimal("499200.50")))
-    commitments.add_milestone(editor, finished.id, commitments.MilestoneInput(
-        title_az="Asfaltın döşənməsi", due_on=today - timedelta(days=70)))
-    for appeal in (published, private):
-        commitments.link_appeal(editor, finished.id, appeal.number)
-    commitments.record_feedback(neighbour, finished.id, False, "Səkilər hələ təmir olunmayıb.")
-    ongoing = commitments.create(editor, gnc.id, commitments.CommitmentInput(
-        title_az="Məktəbin isitmə sistemi", description_az="Radiatorlar dəyişdirilir.", status="in_progress",
-        progress=40, planned_start=today - timedelta(days=30), planned_end=today + timedelta(days=120),
-        actual_start=today - timedelta(days=20)))
+    finished, ongoing = finished_and_ongoing(editor, neighbour, gnc.id, [published.number, private.number])
     milestone = commitments.add_milestone(editor, ongoing.id, commitments.MilestoneInput(
         title_az="Boruların dəyişdirilməsi", due_on=today + timedelta(days=30)))
     return {"gnc": gnc.id, "msl": msl.id, "finished": finished.id, "ongoing": ongoing.id, "milestone": milestone.id,
