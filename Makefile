@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
+# Compiled modules are kept (__pycache__, ignored by git) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): otherwise every test run rewrites the tests' assertions again (7 s of processor) and
+# every server, worker and command started compiles the app again (0.35 s each; a test run starts about a hundred).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: run test test-tools lint translations db seed bench bench-accountability bench-news bench-signin bench-pages wrk clean stack stack-down stack-smoke nginx load load-faults
 
@@ -43,11 +47,8 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 # Everything a test run needs installed, for CI to make once before its lanes run side by side.
 test-tools: translations $(AXE)
 
-# Compiled modules are kept (__pycache__, ignored by git) even where the environment says not to
-# (PYTHONDONTWRITEBYTECODE): otherwise every run rewrites the tests' assertions again and every server, worker and
-# command a test starts compiles the app again (about 10 s of processor per run and 0.35 s per process started).
 test: test-tools
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production topology on this machine (see docs/operations.md, "The production stack"): nginx, two gunicorn
 # instances, the Celery worker and scheduler, PostgreSQL, Redis, object storage and an SMTP server.
