@@ -40,7 +40,7 @@ def pytest_configure(config):
     # Python's cycle collector runs after every 700 new objects by default; a test run makes millions (rows loaded,
     # pages rendered) that are freed by their counts anyway, and the collections were 8 % of its processor time
     # (tests/appeals, polls and news: 2.5 of 31 s). Rarer young collections, and the application's long-lived
-    # objects set aside once built (``app``), make that 1.1 s.
+    # objects set aside once built (``app``), make that 1.1–1.5 s.
     gc.set_threshold(50_000, 20, 20)
     if config.option.basetemp is None and os.access(MEMORY_DISK, os.W_OK) and not hasattr(config, "workerinput"):
         config.option.basetemp = tempfile.mkdtemp(prefix="reqemsal-tests-", dir=MEMORY_DISK)
