@@ -168,6 +168,26 @@ def create_service(districts, code: str = "residence-certificate", fields=None, 
     return service
 
 
+def application_input(service, district: District, members: str = "4", passport: str = "passport.pdf"):
+    """A valid application for ``service`` (form version in force, ``SERVICE_FIELDS``) in ``district``: a school
+    certificate for a family of ``members``, with a passport copy named ``passport``."""
+    from app.eservices import service as eservices
+
+    form = eservices.current_form(service)
+    return eservices.ApplicationInput(
+        service_id=service.id, district_id=district.id, form_id=form.id,
+        answers={"purpose": "school", "members": members, "birth_date": None, "note": "", "truth": True},
+        uploads={"passport": [Upload(passport, PDF)]})
+
+
+def create_proposal(author: User, district: District, category, title: str, *, text: str = "Mətn.",
+                    publish: bool = True):
+    """A proposal of ``author`` to ``district``, published (collecting support) unless ``publish`` is False."""
+    from app.proposals import service as proposals
+
+    return proposals.create(author, proposals.ProposalInput(district.id, category.id, title, text),
+                            publish_now=publish)
+
 # --- News -----------------------------------------------------------------------------------------
 
 TAGS = [("roads", "Yollar", "Дороги", "Roads"), ("culture", "Mədəniyyət", "Культура", "Culture"),

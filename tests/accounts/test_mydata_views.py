@@ -46,7 +46,17 @@ from app.reception import service as reception
 from tests.appeals.test_views import field_error
 from tests.conftest import Browserless
 from tests.consultation_helpers import make_consultation
-from tests.factories import PASSWORD, PDF, PNG, Upload, create_appeal, create_reference_data, create_service, create_user
+from tests.factories import (
+    PASSWORD,
+    PDF,
+    PNG,
+    Upload,
+    application_input,
+    create_appeal,
+    create_reference_data,
+    create_service,
+    create_user,
+)
 
 NAME = "Zərifə Xudaverdiyeva"
 EMAIL = "zerife.closing@example.az"
@@ -205,11 +215,7 @@ def resident_with_history(app):
         appeals.transition(official, appeal.id, "info_requested", appeals.StepData(note="Ünvanı dəqiqləşdirin."))
         appeals.transition(resident, appeal.id, "in_progress", appeals.StepData(note="Ünvan düzdür."))
         service = create_service([gnc])
-        form = eservices.current_form(service)
-        application = eservices.apply(resident, eservices.ApplicationInput(
-            service_id=service.id, district_id=gnc.id, form_id=form.id,
-            answers={"purpose": "school", "members": "3", "birth_date": None, "note": "", "truth": True},
-            uploads={"passport": [Upload("vəsiqə.pdf", PDF)]}))
+        application = eservices.apply(resident, application_input(service, gnc, members="3", passport="vəsiqə.pdf"))
         day = add_working_days(local_date(utcnow()), 3)
         session = reception.publish(head, gnc.id, reception.SessionInput(
             host_id=head.id, day=day, start=time(10), end=time(12), slot_minutes=30, place="İcra hakimiyyəti, 1-ci mərtəbə"))

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.kit import calendar
 from app.kit.errors import Invalid, NotAllowed
 from app.models import Appeal, CalendarException, Category, Department, District
-from tests.factories import appeal_input, create_appeal, create_reference_data, create_user
+from tests.factories import appeal_input, application_input, create_appeal, create_reference_data, create_user
 from tests.snapshots import replayed
 
 
@@ -243,7 +243,7 @@ def test_a_deactivated_district_takes_no_new_booking_or_application(world):
 
     from app.eservices import service as eservices
     from app.reception import service as reception
-    from tests.factories import PDF, Upload, create_service
+    from tests.factories import create_service
 
     gnc = world["gnc"]
     head = create_user("head@example.az", roles=[("head", gnc)])
@@ -256,11 +256,7 @@ def test_a_deactivated_district_takes_no_new_booking_or_application(world):
     other = create_user("other@example.az")
     errors = refused(lambda: reception.book(other, session.id, session.slots[1].id, "Yol"))
     assert errors == {None: "This district authority no longer takes bookings online."}
-    form = eservices.current_form(service)
-    errors = refused(lambda: eservices.apply(world["citizen"], eservices.ApplicationInput(
-        service_id=service.id, district_id=gnc.id, form_id=form.id,
-        answers={"purpose": "school", "members": "3", "birth_date": None, "note": "", "truth": True},
-        uploads={"passport": [Upload("passport.pdf", PDF)]})))
+    errors = refused(lambda: eservices.apply(world["citizen"], application_input(service, gnc, members="3")))
     assert "district_id" in errors
     from app.models import ReceptionBooking
     assert db.session.get(ReceptionBooking, booked.id).status == "booked"

@@ -10,7 +10,7 @@ from app.models import Category, Proposal
 from app.moderation import service as moderation
 from app.proposals import service as proposals
 from tests.browser.test_accessibility import LANGS, assert_accessible, sign_in
-from tests.factories import PNG, create_reference_data, create_user
+from tests.factories import PNG, create_proposal, create_reference_data, create_user
 from tests.snapshots import replayed
 
 
@@ -34,8 +34,7 @@ def _build_town():
     proposals.update_settings(head, gnc.id, 2, 90)
 
     def make(title: str, publish: bool = True, by=author) -> Proposal:
-        return proposals.create(by, proposals.ProposalInput(gnc.id, category.id, title, "Mətn.\nİkinci sətir."),
-                                publish_now=publish)
+        return create_proposal(by, gnc, category, title, text="Mətn.\nİkinci sətir.", publish=publish)
 
     open_one = make("Parkda velosiped yolu")
     reached = make("Məktəb yanında piyada keçidi")

@@ -27,6 +27,7 @@ from tests.factories import (
     PASSWORD,
     PDF,
     Upload,
+    application_input,
     create_appeal,
     create_reference_data,
     create_service,
@@ -83,11 +84,7 @@ def _build_world() -> dict:
     create_user("supervisor@example.az", roles=[("supervisor", None)])
     appeal = create_appeal(citizen, gnc, attachments=[Upload("letter.pdf", PDF)])
     service = create_service([gnc])
-    form = eservices.current_form(service)
-    application = eservices.apply(citizen, eservices.ApplicationInput(
-        service_id=service.id, district_id=gnc.id, form_id=form.id,
-        answers={"purpose": "school", "members": "4", "birth_date": None, "note": "", "truth": True},
-        uploads={"passport": [Upload("passport.pdf", PDF)]}))
+    application = eservices.apply(citizen, application_input(service, gnc))
     for step in ("in_review", "approved", "issued"):
         eservices.transition(official, application.id, step)
     session = reception.publish(head, gnc.id, reception.SessionInput(

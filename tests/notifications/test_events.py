@@ -17,7 +17,16 @@ from app.models import Category, District, Notification
 from app.news import service as news
 from app.polls import service as polls
 from tests.consultation_helpers import make_consultation
-from tests.factories import PDF, Upload, create_appeal, create_article, create_reference_data, create_service, create_user
+from tests.factories import (
+    PDF,
+    Upload,
+    application_input,
+    create_appeal,
+    create_article,
+    create_reference_data,
+    create_service,
+    create_user,
+)
 from tests.snapshots import replayed
 
 # 09:00 in Baku on Monday 16 March 2026: an appeal filed now is due on 15 April (Novruz and Ramazan between).
@@ -103,11 +112,7 @@ def test_one_working_day_left_is_told_once_per_deadline_then_overdue(world):
 
 def test_an_application_waiting_reaches_the_districts_officials(world):
     service = create_service([world["gnc"]])
-    form = eservices.current_form(service)
-    application = eservices.apply(world["citizen"], eservices.ApplicationInput(
-        service_id=service.id, district_id=world["gnc"].id, form_id=form.id,
-        answers={"purpose": "school", "members": "4", "birth_date": None, "note": "", "truth": True},
-        uploads={"passport": [Upload("passport.pdf", PDF)]}), now=MONDAY)
+    application = eservices.apply(world["citizen"], application_input(service, world["gnc"]), now=MONDAY)
     assert recipients("application.received") == {world["citizen"].id}
     [waiting] = told("application.waiting")
     assert waiting.user_id == world["official"].id and waiting.link == f"/office/services/{application.id}"

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Category, District, Proposal, ProposalSupport, User, utcnow
 from app.proposals import service as proposals
 from tests.appeals.test_views import field_error
-from tests.factories import EXE, PASSWORD, PNG, create_reference_data, create_user
+from tests.factories import EXE, PASSWORD, PNG, create_proposal, create_reference_data, create_user
 from tests.snapshots import replayed
 from tests.test_pages import check_page
 
@@ -46,8 +46,7 @@ def _build_world() -> dict:
     proposals.update_settings(head, gnc.id, 2, 90)
 
     def make(title: str, publish: bool = True, district=gnc) -> Proposal:
-        return proposals.create(author, proposals.ProposalInput(district.id, category.id, title, "Mətn."),
-                                publish_now=publish)
+        return create_proposal(author, district, category, title, publish=publish)
 
     open_one = make("Parkda velosiped yolu")
     reached = make("Məktəb yanında piyada keçidi")
