@@ -36,9 +36,10 @@ def _configurations(kind: str, url: str) -> None:
         pytest.skip("the development server (make run) serves SQLite; it is crash-tested there")
 
 
-def _drive(server, requests: int, seconds: float, seed: int = 21) -> scanload.Result:
+def _drive(server, requests: int, seconds: float, seed: int = 21, at_least: int = 0) -> scanload.Result:
     result = scanload.run(server.base, clients=CLIENTS, requests=requests, seconds=seconds, alive=server.alive,
-                          signed_in=len(ACCOUNTS), accounts=ACCOUNTS, forms_per_page=0.7, seed=seed)
+                          signed_in=len(ACCOUNTS), accounts=ACCOUNTS, forms_per_page=0.7, seed=seed,
+                          at_least=at_least)
     assert server.alive(), f"the server process died: {server.process.returncode}\n{server.output()}"
     assert result.failures == [], f"{result.summary()}\n" + "\n".join(result.failures[:20]) + "\n" + server.output()
     return result
@@ -46,13 +47,13 @@ def _drive(server, requests: int, seconds: float, seed: int = 21) -> scanload.Re
 
 @pytest.mark.parametrize("kind", ["dev", "prod"])
 def test_scanner_load_never_crashes_the_server(crash_db, kind):
-    """Eight connections crawl and post forms for up to 7 seconds: every answer is a page, never a 5xx, and the
-    process is alive at the end."""
+    """Eight connections crawl and post forms for up to 7 seconds (longer, up to 28, until 150 answers on a
+    machine busy with other suites): every answer is a page, never a 5xx, and the process is alive at the end."""
     tmp, url = crash_db
     _configurations(kind, url)
     with serve(kind, tmp, url) as server:
-        result = _drive(server, requests=600, seconds=7)
-    assert result.requests > 120, result.summary()  # a real crawl happened (a bound, not a speed)
+        result = _drive(server, requests=600, seconds=7, at_least=150)
+    assert result.requests >= 150, result.summary()  # a real crawl happened (a bound, not a speed)
     # The crawl reached what signed-in residents and staff see, and sent forms, not only public pages.
     assert result.statuses[200] > 60 and result.statuses[302] > 0, result.summary()
 

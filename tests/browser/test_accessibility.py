@@ -23,6 +23,9 @@ CITIZEN = ["/cabinet/", "/cabinet/profile", "/cabinet/password", "/cabinet/sessi
 
 def assert_accessible(page, lang: str) -> None:
     """The loaded page is in ``lang`` and axe finds no violation."""
+    # A click that submits a form returns once the answer has begun to arrive, not once it is parsed: axe on a
+    # half-parsed page would pass or fail by chance.
+    page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == lang
     results = page.evaluate(RUN_AXE, WCAG)
     if results is None:

@@ -73,7 +73,8 @@ def test_an_administrator_adds_a_field_removes_one_and_saves_a_version_by_clicki
     sign_in(page, "admin@example.az")
     page.goto(f"/admin/services/{catalogue}/form?lang=en")
     assert page.locator("fieldset.field-row").count() == 2
-    page.click("#add")
+    with page.expect_navigation():
+        page.click("#add")
     assert page.locator("fieldset.field-row").count() == 3
     page.fill("#fields-2-key", "birth_date")
     page.select_option("#fields-2-type", "date")

@@ -74,7 +74,8 @@ def test_filter_by_clicking_and_resend_a_failed_email(page, trail):
 def test_the_supervisor_reaches_the_trail_from_the_cabinet(page, trail):
     sign_in(page, "supervisor@example.az")
     page.goto("/office/?lang=en")
-    page.click("nav.sub-nav >> text=Audit trail")
+    with page.expect_navigation():
+        page.click("nav.sub-nav >> text=Audit trail")
     assert page.url.endswith("/admin/audit")
     assert page.locator("nav.sub-nav >> text=Operations").count() == 0
     assert_accessible(page, "en")

@@ -62,7 +62,8 @@ def test_every_eservice_page_has_no_axe_violation(page, lang, desk):
     sign_in(page, "official@example.az")
     page.goto(f"/office/services?lang={lang}")
     assert_accessible(page, lang)
-    page.click("table.list a[href^='/office/services/']")
+    with page.expect_navigation():
+        page.click("table.list a[href^='/office/services/']")
     assert_accessible(page, lang)
     page.goto(f"/office/services/front-desk/residence-certificate?lang={lang}")
     assert_accessible(page, lang)

@@ -136,7 +136,8 @@ def test_the_pages_this_issue_changed_have_no_axe_violation(page, app, portal, l
     page.goto(f"/reception/sessions/{portal['coming']}?lang={lang}")
     link = page.locator(f"main .notice a[href='/cabinet/receptions/{portal['booking']}']")
     assert link.is_visible() and page.locator("main form").count() == 0
-    link.click()
+    with page.expect_navigation():
+        link.click()
     assert page.url.split("?")[0].endswith(f"/cabinet/receptions/{portal['booking']}")
     assert_accessible(page, lang)
     page.goto(closed)

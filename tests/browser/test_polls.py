@@ -126,7 +126,8 @@ def test_propose_approve_vote_and_see_the_results_by_clicking(page, app, civic):
     page.context.clear_cookies()
     sign_in(page, "moderator@example.az")
     page.goto("/office/polls?lang=en")
-    page.click("text=What should the park get?")
+    with page.expect_navigation():
+        page.click("text=What should the park get?")
     assert page.url.endswith(f"/office/polls/topics/{topic_id}")
     page.fill("#poll-question_ru", "Что нужно парку?")
     page.fill("#poll-opens_at", to_local(utcnow() - timedelta(minutes=5)))

@@ -84,7 +84,8 @@ def test_invite_accept_two_factor_sign_in_and_deactivation(page, browser, live_s
     sign_in_by_form(official, "kamran@example.az", NEW_PASSWORD)
     official.goto("/cabinet/?lang=en")
     official.click("text=Two-factor sign-in")
-    official.click("text=Set up two-factor sign-in")
+    with official.expect_navigation():
+        official.click("text=Set up two-factor sign-in")
     assert official.locator(".qr-code svg").is_visible()
     secret = official.locator(".totp-secret").inner_text().replace(" ", "")
     type_code(official, secret)
@@ -150,7 +151,8 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
     assert_accessible(official, lang)
     official.fill("#password", "short")
     official.fill("#password_again", "other")
-    official.click("#submit")
+    with official.expect_navigation():
+        official.click("#submit")
     assert official.locator(".error-summary").is_visible()
     assert_accessible(official, lang)
     official.fill("#password", NEW_PASSWORD)
@@ -165,7 +167,8 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
         official.goto(f"{path}?lang={lang}")
         assert_accessible(official, lang)
     official.fill("#code", "12")
-    official.click("#submit")
+    with official.expect_navigation():
+        official.click("#submit")
     assert official.locator("#code-error").is_visible()
     assert_accessible(official, lang)
     type_code(official, official.locator(".totp-secret").inner_text().replace(" ", ""))
@@ -184,7 +187,8 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
     other.wait_for_load_state()
     assert_accessible(other, lang)
     other.fill("#code", "000000" if pyotp.TOTP("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").now() != "000000" else "111111")
-    other.click("#submit")
+    with other.expect_navigation():
+        other.click("#submit")
     assert other.locator("#code-error").is_visible()
     assert_accessible(other, lang)
     other.context.close()
