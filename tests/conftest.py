@@ -72,7 +72,7 @@ def app(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
     attachments = tmp_path_factory.mktemp("attachments")
     application = create_app("testing", {"SQLALCHEMY_DATABASE_URI": url, "ATTACHMENTS_DIR": str(attachments)})
-    _add_crash_view(application)
+    _add_test_views(application)
     with application.app_context():
         if db.engine.dialect.name == "postgresql":
             # A throw-away database may hold a previous run's schema: start clean.
@@ -87,14 +87,27 @@ def app(tmp_path_factory):
     return application
 
 
-def _add_crash_view(application) -> None:
-    """A test-only page that fails, to check the 500 page (registered before any request)."""
+def _add_test_views(application) -> None:
+    """Test-only views (registered before any request): a page that fails, to check the 500 page, and axe-core for
+    the browser tests."""
+    from flask import Response
+
     from app.authz import public
+    from tests.browser import AXE_PATH, AXE_URL
 
     @application.get("/_test/crash")
     @public
     def crash():
         raise RuntimeError("boom: a deliberate failure")
+
+    @application.get(AXE_URL)
+    @public
+    def axe_core():
+        # From the pages' own origin, which their policy lets scripts come from: a page checked takes it from the
+        # browser's cache after its test's first; sending its 650 KB through the DevTools protocol for every page
+        # checked cost more than a third of each check (tests/browser/test_accessibility.py, assert_accessible).
+        return Response(AXE_PATH.read_bytes(), mimetype="text/javascript",
+                        headers={"Cache-Control": "public, max-age=3600"})
 
 
 @pytest.fixture(autouse=True)

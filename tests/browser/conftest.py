@@ -10,16 +10,14 @@ import functools
 import os
 import shutil
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
+from tests.browser import AXE_PATH
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 INSTALL_HINT = "install Debian's Chromium to run the browser tests: apt-get install chromium"
-# axe-core, the accessibility engine the pages are checked with: the npm package tests/browser/package-lock.json pins
-# (make test installs it). Nothing is fetched while the tests run.
-AXE_PATH = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 AXE_HINT = "install axe-core for the browser tests: make test does it (npm ci in tests/browser)"
 
 # Flags for a headless browser on a machine with no outside network.
