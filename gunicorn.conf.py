@@ -14,9 +14,15 @@ def _int(name: str, default: int) -> int:
 
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = _int("WEB_CONCURRENCY", 2)
+# Two workers per core (the reference host has 2), two threads each. A worker keeps the kept-alive connections it
+# accepted (nginx's pool, a browser's) and its Python runs on one core at a time; with one worker per core, the
+# connections often fell unevenly and one core idled while the other's worker queued requests: measured with
+# `make bench-pages`, a page's cache hits at about 700 requests/s in one run of the same page and 1,500 in the
+# next with 2 workers × 4 threads, and 960–1,700 with 4 × 2. The threads still bound the database connections a
+# worker uses at once (DB_POOL_SIZE caps them).
+workers = _int("WEB_CONCURRENCY", 4)
 worker_class = "gthread"
-threads = _int("GUNICORN_THREADS", 4)
+threads = _int("GUNICORN_THREADS", 2)
 # Connections waiting beyond the threads queue here (then in the kernel's backlog) instead of being refused.
 worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 200)
 backlog = _int("GUNICORN_BACKLOG", 512)
@@ -27,9 +33,13 @@ preload_app = False
 timeout = _int("GUNICORN_TIMEOUT", 60)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-# Recycle workers now and then, so a slow leak in any library cannot grow without bound.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 5000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 500)
+# Recycle workers now and then, so a slow leak in any library cannot grow without bound. Rarely: a new worker builds
+# the application again (about 3 s of processor on the 2-core machine), and a page from the visitors' cache costs
+# about 1 ms, so recycling every 5,000 requests (a few seconds apart under load) made that boot a third of the
+# work, closed the worker's kept-alive connections and held its queued requests for seconds (docs/benchmarks.md,
+# "Public pages beside a bare Flask").
+max_requests = _int("GUNICORN_MAX_REQUESTS", 100_000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 10_000)
 
 # One access line per request on standard output; errors on standard error. The path without its query string
 # (signed links and search terms stay out of the log), and the request id the app answered with (X-Request-ID),

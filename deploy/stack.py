@@ -211,12 +211,16 @@ def children(settings: Settings, env: dict[str, str]) -> list[Child]:
                        str(settings.state / "mail")], env, logs / "smtp.log"),
         Child("s3", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(settings.s3_port)], env, logs / "s3.log"),
     ]
+    # The app servers stand for hosts of their own but share this machine: each gets its share of the workers
+    # gunicorn.conf.py gives one host (4), unless WEB_CONCURRENCY says otherwise.
+    workers = env.get("WEB_CONCURRENCY") or str(max(1, 4 // settings.instances))
     for i in range(settings.instances):
         port = settings.first_app_port + i
         metrics = settings.state / f"metrics-{port}"
         result.append(Child(f"app{i + 1}", [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--bind",
                                             f"127.0.0.1:{port}", "wsgi:app"],
-                            {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)}, logs / f"app{i + 1}.log"))
+                            {**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics), "WEB_CONCURRENCY": workers},
+                            logs / f"app{i + 1}.log"))
     result += [
         Child("worker", [str(BIN / "celery"), "-A", "app.worker", "worker", "--loglevel", "INFO", "--concurrency", "2",
                          "--hostname", f"worker@{os.uname().nodename}"], env, logs / "worker.log"),

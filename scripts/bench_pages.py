@@ -4,7 +4,7 @@ Issue 20 asks how far the portal's pages are from what Flask itself can serve on
 
 1. prepares a demo database of its own (``instance/bench-pages/portal.sqlite``, or ``--database-url``): migrated
    and filled by ``flask seed-demo``, once (a SQLite file already seeded is reused; ``--reseed`` starts over);
-2. serves a bare Flask app, whose "/" answers "hello", with gunicorn and ``gunicorn.conf.py`` (2 workers, gthread)
+2. serves a bare Flask app, whose "/" answers "hello", with gunicorn and ``gunicorn.conf.py`` (its workers and threads)
    and loads it with wrk (keep-alive, ``--connections`` at once, ``--duration`` seconds after a ``--warmup``);
 3. serves the portal the same way, as production does as far as SQLite allows (``APP_ENV=production``, Redis for
    the caches, the rate limits and the queue, the access log; ``tests/servers.py`` sets it up as for the crash

@@ -288,7 +288,7 @@ def main() -> int:
     cores = os.cpu_count() or 1
     load_before = os.getloadavg()[0]
     print(f"\n{backend}: {len(emails)} residents sign in at once, {args.rounds} rounds after a warm-up, gunicorn "
-          f"{os.environ.get('WEB_CONCURRENCY', '2')} workers x {os.environ.get('GUNICORN_THREADS', '4')} threads, "
+          f"{os.environ.get('WEB_CONCURRENCY', '4')} workers x {os.environ.get('GUNICORN_THREADS', '2')} threads, "
           f"{cores} cores, load average {load_before:.1f}\n")
     results, alone = [], {}
     try:

@@ -29,6 +29,11 @@ def crash_db(tmp_path_factory):
         yield tmp, url
 
 
+# gunicorn with two workers of four threads, not the production default of four of two: each worker costs its start
+# (about 3 s of processor, paid by every CI run), and more requests at once in one process is the harder case here.
+GUNICORN = {"WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "4"}
+
+
 def _configurations(kind: str, url: str) -> None:
     """The configurations a deployment runs: ``make run`` serves SQLite with the development server; production is
     gunicorn, on PostgreSQL (or SQLite for a small authority). The development server on PostgreSQL is no one's."""
@@ -51,7 +56,7 @@ def test_scanner_load_never_crashes_the_server(crash_db, kind):
     machine busy with other suites): every answer is a page, never a 5xx, and the process is alive at the end."""
     tmp, url = crash_db
     _configurations(kind, url)
-    with serve(kind, tmp, url) as server:
+    with serve(kind, tmp, url, **GUNICORN) as server:
         result = _drive(server, requests=600, seconds=7, at_least=150)
     assert result.requests >= 150, result.summary()  # a real crawl happened (a bound, not a speed)
     # The crawl reached what signed-in residents and staff see, and sent forms, not only public pages.
@@ -65,7 +70,7 @@ def test_database_refusing_under_load_gets_the_busy_page_then_recovers(crash_db,
     lives, and once the database is back the same crawl is answered without a single refusal."""
     tmp, url = crash_db
     _configurations(kind, url)
-    with serve(kind, tmp, url, SQLITE_BUSY_TIMEOUT="0.5", DB_POOL_TIMEOUT="2") as server:
+    with serve(kind, tmp, url, SQLITE_BUSY_TIMEOUT="0.5", DB_POOL_TIMEOUT="2", **GUNICORN) as server:
         with database_refusals(url, hold=3, pause=1.5) as began:
             during = _drive(server, requests=500, seconds=6, seed=5)
         assert began, "the database never refused"
