@@ -80,9 +80,13 @@ def counted_working_days(start: date, end: date) -> int:
 
 def is_working_day(day: date) -> bool:
     """Whether ``day`` is a working day: a declared exception first, else a weekday that is no holiday."""
-    declared = exceptions().get(day)
-    if declared is not None:
-        return declared == "working_day"
+    return _works(day, exceptions())
+
+
+def _works(day: date, declared: dict[date, str]) -> bool:
+    kind = declared.get(day)
+    if kind is not None:
+        return kind == "working_day"
     return is_usual_working_day(day)
 
 
@@ -90,10 +94,12 @@ def add_working_days(start: date, count: int) -> date:
     """The day on which ``count`` working days after ``start`` have passed (``start`` not counted)."""
     if count < 0:
         raise ValueError("count must not be negative")
+    # The exceptions are looked up once, not once a day: an inbox page counts a few hundred days for its rows.
+    declared = exceptions()
     day = start
     while count:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if _works(day, declared):
             count -= 1
     return day
 
@@ -102,11 +108,12 @@ def working_days_between(start: date, end: date) -> int:
     """How many working days lie after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
     if end < start:
         return -working_days_between(end, start)
+    declared = exceptions()
     days = 0
     day = start
     while day < end:
         day += timedelta(days=1)
-        days += is_working_day(day)
+        days += _works(day, declared)
     return days
 
 
