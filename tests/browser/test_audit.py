@@ -61,7 +61,8 @@ def test_filter_by_clicking_and_resend_a_failed_email(page, trail):
     sign_in(page, "admin@example.az")
     page.goto("/admin/audit?lang=en")
     page.fill("#f-actor", "official@example.az")
-    page.click("form.filters button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.filters button[type=submit]")
     rows = page.locator("table.audit-list tbody tr")
     assert rows.count() == 1 and "appeal.status" in rows.first.inner_text()
 
