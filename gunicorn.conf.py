@@ -17,8 +17,8 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Two workers per core (the reference host has 2), two threads each. A worker keeps the kept-alive connections it
 # accepted (nginx's pool, a browser's) and its Python runs on one core at a time; with one worker per core, the
 # connections often fell unevenly and one core idled while the other's worker queued requests: measured with
-# `make bench-pages`, a page's cache hits at about 700 requests/s in one run of the same page and 1,500 in the
-# next with 2 workers × 4 threads, and 960–1,700 with 4 × 2. The threads still bound the database connections a
+# `make bench-pages`, the same page's cache hits at 633, 1,343 and 676 requests/s in three runs with 2 workers × 4
+# threads, and 1,068, 1,174 and 1,212 with 4 × 2, alternating. The threads still bound the database connections a
 # worker uses at once (DB_POOL_SIZE caps them).
 workers = _int("WEB_CONCURRENCY", 4)
 worker_class = "gthread"
