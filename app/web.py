@@ -21,6 +21,7 @@ from app.kit.i18n import (
     current_lang,
     fmt_date,
     fmt_datetime,
+    fmt_figure,
     fmt_money,
     fmt_month,
     fmt_number,
@@ -75,6 +76,7 @@ def init_app(app: Flask) -> None:
     # Every visible date, time and amount goes through these (one style per language: app/kit/i18n.py).
     app.jinja_env.filters.update(datetime=fmt_datetime, date=fmt_date, time=fmt_time, month=fmt_month,
                                  number=fmt_number, money=fmt_money, by_name=by_name)
+    app.jinja_env.globals["figure"] = fmt_figure  # the figures' tables (templates/accountability/_macros.html)
 
 
 def _name_the_client() -> None:

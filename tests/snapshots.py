@@ -41,6 +41,9 @@ MAX_AGE_SECONDS = 600
 # SQLite's news index is a virtual table the models do not describe (app/models/search_index.py); the appeals'
 # index follows its table by triggers, so replaying the appeals rebuilds it.
 SQLITE_EXTRA_TABLES = ("news_fts",)
+# Tables the database's own triggers keep from another table's rows (migration 0032): writing the appeals back
+# writes them again, so they are copied only where the triggers are off for the replay (PostgreSQL's replica role).
+KEPT_BY_TRIGGERS = frozenset({"open_deadlines"})
 
 
 @dataclass(frozen=True)
@@ -143,13 +146,16 @@ def _write_back(kept: _Kept, before: dict) -> None:
     """The rows the kept run added or changed, in the order the foreign keys need; then its files."""
     db.session.remove()
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql" and may_switch_off_checks(conn):
+        triggers_off = conn.dialect.name == "postgresql" and may_switch_off_checks(conn)
+        if triggers_off:
             # The rows are a copy of rows that satisfied every constraint; checking them again is only cost.
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        for table in reversed(db.metadata.sorted_tables):
+        tables = [table for table in db.metadata.sorted_tables
+                  if triggers_off or table.name not in KEPT_BY_TRIGGERS]
+        for table in reversed(tables):
             if kept.after[table.name] != before[table.name] and before[table.name]:
                 conn.execute(table.delete())
-        for table in db.metadata.sorted_tables:
+        for table in tables:
             rows = kept.after[table.name]
             if rows != before[table.name] and rows:
                 conn.execute(table.insert(), rows)

@@ -14,7 +14,8 @@ stats_cli = AppGroup("stats", help="Accountability figures.")
 
 @stats_cli.command("rebuild")
 def stats_rebuild() -> None:
-    """Recompute every accountability rollup from the appeals' timelines (safe to interrupt and rerun)."""
+    """Recompute every accountability rollup from the appeals' timelines, and the open appeals per deadline (safe to
+    interrupt and rerun)."""
     total = db.session.scalar(select(func.count()).select_from(AppealEvent))
     with click.progressbar(length=total, label="Timeline steps", show_pos=True) as bar:
         def progress(rows):
@@ -22,7 +23,10 @@ def stats_rebuild() -> None:
                 bar.update(1)
                 yield row
         rows = stats.rebuild(progress=progress)
-    click.echo(f"Rebuilt {rows} rollup rows from {total} timeline steps.")
+    deadlines = stats.rebuild_open_deadlines()
+    db.session.commit()
+    click.echo(f"Rebuilt {rows} rollup rows from {total} timeline steps, and {deadlines} rows of open appeals "
+               "per deadline.")
 
 
 commands = (stats_cli,)

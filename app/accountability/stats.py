@@ -9,6 +9,8 @@ histories to prove it).
 
 A period's figures read whole months from month rows and the days at either
 end from day rows, so a page costs the same whatever the number of appeals.
+"Overdue now" reads the open appeals counted per deadline (``OpenDeadline``,
+kept by the database's triggers), not the appeals.
 
 The figure functions only read ``db.session``: the public pages, open data and
 the supervisor's dashboard call them inside ``replica.reading()``, where that
@@ -33,7 +35,7 @@ from app.extensions import db
 from app.kit.calendar import counted_working_days, local_date
 from app.kit.reference import active_districts
 from app.models import OPEN_STATUSES, Appeal, AppealEvent, utcnow
-from app.models.stats import BUCKET_COLUMNS, COUNTERS, DAY_BUCKETS, AppealStat, bucket_for
+from app.models.stats import BUCKET_COLUMNS, COUNTERS, DAY_BUCKETS, AppealStat, OpenDeadline, bucket_for
 
 SMALL = 5  # breakdown cells counting fewer appeals are suppressed (with complements: see ``hidden_cells``)
 MIN_RATINGS = 5  # a mean rating over fewer ratings is never shown: with one rating it is that resident's rating
@@ -207,7 +209,10 @@ def write_rows(totals: dict[tuple[str, date, int, int], dict[str, int]]) -> int:
     """Replace every rollup row with ``totals`` (used by the rebuild and by the benchmark's seeding)."""
     db.session.execute(delete(AppealStat))
     batch = []
-    for (grain, period, district_id, category_id), counters in totals.items():
+    # Written in the order of their key, the order the pages read them in: a period's rows then lie together on
+    # disk, as the rows a live portal writes day after day do (in the timeline's order, a mid-month period's 7,200
+    # rows were spread over 3,900 of PostgreSQL's pages: 19 ms to read, 7 ms in order).
+    for (grain, period, district_id, category_id), counters in sorted(totals.items()):
         batch.append({"grain": grain, "period": period, "district_id": district_id, "category_id": category_id,
                       **{name: counters.get(name, 0) for name in ALL_COLUMNS}})
         if len(batch) == 5_000:
@@ -501,14 +506,25 @@ def received(period: Period, district_id: int | None = None) -> dict[int, int]:
 def overdue_now(district_id: int | None = None, category_id: int | None = None, by: str = "district",
                 now: datetime | None = None) -> dict[int, int]:
     """Open appeals past their deadline right now, per district (or per category of one district)."""
-    now = now or utcnow()
-    key = Appeal.district_id if by == "district" else Appeal.category_id
-    query = select(key, func.count()).where(is_open(), Appeal.due_at < now)
+    key = OpenDeadline.district_id if by == "district" else OpenDeadline.category_id
+    query = select(key, func.sum(OpenDeadline.open_count)).where(OpenDeadline.due_at < (now or utcnow()))
     if district_id is not None:
-        query = query.where(Appeal.district_id == district_id)
+        query = query.where(OpenDeadline.district_id == district_id)
     if category_id is not None:
-        query = query.where(Appeal.category_id == category_id)
-    return dict(db.session.execute(query.group_by(key)).all())
+        query = query.where(OpenDeadline.category_id == category_id)
+    return {owner: int(count) for owner, count in db.session.execute(query.group_by(key))}
+
+
+def rebuild_open_deadlines() -> int:
+    """Count the open appeals per district, category and deadline again (``OpenDeadline``), in the caller's
+    transaction; return how many rows were written. The triggers keep these rows; this is for a database whose
+    triggers were missing (a table rebuilt by hand) and for ``flask stats rebuild``."""
+    db.session.execute(delete(OpenDeadline))
+    counted = (select(Appeal.district_id, Appeal.category_id, Appeal.due_at, func.count())
+               .where(is_open()).group_by(Appeal.district_id, Appeal.category_id, Appeal.due_at))
+    db.session.execute(insert(OpenDeadline).from_select(
+        ["district_id", "category_id", "due_at", "open_count"], counted))
+    return db.session.scalar(select(func.count()).select_from(OpenDeadline))
 
 
 def suppress(value: int | None) -> int | None:
@@ -651,15 +667,15 @@ def grid(period: Period, now: datetime | None = None, asan: dict | None = None,
     for row in db.session.execute(query):
         if row[0] in active:
             cells[(row[0], row[1])] = [int(value or 0) for value in row[2:]]
-    # Counted live, read in the order of the partial index of open appeals (district, category, deadline): grouped
-    # as it is read, so the cost is one step per overdue appeal and no hashing.
-    late = (select(Appeal.district_id, Appeal.category_id, func.count())
-            .where(is_open(), Appeal.due_at < (now or utcnow()))
-            .group_by(Appeal.district_id, Appeal.category_id))
+    # The open appeals counted per deadline (kept by the database): one row per district, category and deadline
+    # passed, whatever the number of overdue appeals.
+    late = (select(OpenDeadline.district_id, OpenDeadline.category_id, func.sum(OpenDeadline.open_count))
+            .where(OpenDeadline.due_at < (now or utcnow()))
+            .group_by(OpenDeadline.district_id, OpenDeadline.category_id))
     for district_id, category_id, count in db.session.execute(late):
         if district_id in active:
             cells.setdefault((district_id, category_id), [0] * len(ALL_COLUMNS))
-            late_now[(district_id, category_id)] = count
+            late_now[(district_id, category_id)] = int(count)
     sums: dict[Key, list[int]] = dict(cells)
     overdue: dict[Key, int] = {key: late_now.get(key, 0) for key in cells}
     for (district_id, category_id), values in cells.items():

@@ -11,6 +11,7 @@ from flask import has_request_context, request, session, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from app.models import LANGUAGES
@@ -131,6 +132,19 @@ def fmt_number(value: float | int | None) -> str:
         if len(_WRITTEN) < MAX_WRITTEN:
             _WRITTEN[key] = found
     return found
+
+
+# A figure that is not there yet (no answers in the period) or is hidden (a small count): the tables' dash.
+NO_FIGURE = Markup('<span class="muted">—</span>')
+
+
+def fmt_figure(value: float | int | None, suffix: str = "") -> Markup:
+    """A table's figure for the pages: the number with the locale's separators and ``suffix``, or a muted dash for
+    None. A function rather than a template macro: the accountability tables show hundreds of figures, and a
+    macro's call cost about 15 µs each (the national table's 519 figures were a tenth of its time)."""
+    if value is None:
+        return NO_FIGURE
+    return escape(fmt_number(value)) + suffix
 
 
 # The currency's one word in each language (the language review found "AZN", "manat" and "ман." side by side).

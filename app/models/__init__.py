@@ -107,7 +107,7 @@ from app.models.reception import (
 )
 from app.models.session import END_REASONS, UserSession
 from app.models.staff import RecoveryCode
-from app.models.stats import AppealStat
+from app.models.stats import AppealStat, OpenDeadline
 from app.models.user import (
     DISTRICT_ROLES,
     LANGUAGES,
@@ -160,6 +160,7 @@ __all__ = [
     "CommandRun",
     "RUN_OUTCOMES",
     "AppealStat",
+    "OpenDeadline",
     "AppealCase",
     "AppealCaseMember",
     "AppealEvent",

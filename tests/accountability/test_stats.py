@@ -5,13 +5,13 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 
 from app.accountability import stats
 from app.appeals import service as appeals
 from app.extensions import db
 from app.kit.calendar import BAKU, local_date, working_days_between
-from app.models import Appeal, AppealEvent, AppealStat, Category
+from app.models import OPEN_STATUSES, Appeal, AppealEvent, AppealStat, Category, OpenDeadline
 from app.ratings import service as ratings
 from tests.factories import create_appeal, create_reference_data, create_user
 
@@ -113,6 +113,67 @@ def test_incremental_rollups_equal_a_rebuild_after_random_histories(world, seed)
     assert incremental, "the histories produced no rollup rows"
     stats.rebuild()
     assert snapshot() == incremental
+    # The open appeals per deadline, kept by the database's triggers through every step, equal a count of them.
+    kept = open_deadlines()
+    assert kept == counted_open_deadlines()
+    assert 0 < sum(kept.values()) < 40, "the histories left no appeal open, or every one"
+    stats.rebuild_open_deadlines()
+    assert open_deadlines() == kept
+
+
+def open_deadlines() -> dict[tuple, int]:
+    """The rows the triggers keep: (district, category, deadline) → open appeals."""
+    return {(r.district_id, r.category_id, r.due_at): r.open_count for r in db.session.scalars(select(OpenDeadline))}
+
+
+def counted_open_deadlines() -> dict[tuple, int]:
+    """The same, counted from the appeals."""
+    rows = db.session.execute(select(Appeal.district_id, Appeal.category_id, Appeal.due_at, func.count())
+                              .where(Appeal.status.in_(OPEN_STATUSES))
+                              .group_by(Appeal.district_id, Appeal.category_id, Appeal.due_at))
+    return {(d, c, due): n for d, c, due, n in rows}
+
+
+def test_open_deadlines_follow_every_write_even_one_made_in_sql(world):
+    """Whatever writes to the appeals (a use case, a bulk update, a delete), the rows move with it; none stays at 0."""
+    gnc, msl = world["districts"]
+    first, second = world["categories"][:2]
+    made = [create_appeal(world["citizen"], gnc, first, now=START + timedelta(hours=i)) for i in range(3)]
+    official = world["officials"][gnc.id]
+    for appeal in made:
+        appeals.transition(official, appeal.id, "registered", appeals.StepData(), now=START + timedelta(days=1))
+    assert open_deadlines() == counted_open_deadlines()
+    assert sum(open_deadlines().values()) == 3
+    # Moved to another district and category and given another deadline, by SQL, as a fix by hand would be.
+    due = datetime(2026, 3, 2, 19, 59, tzinfo=BAKU)
+    db.session.execute(update(Appeal).where(Appeal.id == made[0].id)
+                       .values(district_id=msl.id, category_id=second.id, due_at=due))
+    assert open_deadlines() == counted_open_deadlines()
+    assert open_deadlines()[(msl.id, second.id, due)] == 1
+    # Closed, then deleted: the rows go, none is left at 0.
+    db.session.execute(update(Appeal).where(Appeal.id == made[1].id).values(status="closed"))
+    db.session.execute(delete(AppealEvent).where(AppealEvent.appeal_id == made[2].id))
+    db.session.execute(delete(Appeal).where(Appeal.id == made[2].id))
+    assert open_deadlines() == counted_open_deadlines()
+    assert set(open_deadlines().values()) == {1}
+    db.session.execute(update(Appeal).values(status="answered"))
+    assert open_deadlines() == {}
+    db.session.rollback()
+
+
+def test_overdue_now_counts_the_deadlines_passed_at_that_moment(world):
+    gnc, _msl = world["districts"]
+    first, second = world["categories"][:2]
+    for hours, category in ((0, first), (1, first), (2, second)):
+        appeal = create_appeal(world["citizen"], gnc, category, now=START + timedelta(hours=hours))
+        appeals.transition(world["officials"][gnc.id], appeal.id, "registered", appeals.StepData(),
+                           now=START + timedelta(hours=hours))
+    due = sorted(open_deadlines())[0][2]
+    assert stats.overdue_now(now=due) == {}, "an appeal due at this very moment is not overdue yet"
+    after = due + timedelta(seconds=1)
+    assert stats.overdue_now(now=after) == {gnc.id: 3}
+    assert stats.overdue_now(gnc.id, by="category", now=after) == {first.id: 2, second.id: 1}
+    assert stats.overdue_now(gnc.id, category_id=second.id, by="category", now=after) == {second.id: 1}
 
 
 def test_period_figures_equal_what_the_raw_rows_say(world):
