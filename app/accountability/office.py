@@ -49,11 +49,17 @@ def supervision():
     except BadParameter as error:
         return _invalid(error)
     with reading():
-        table, total = accountability.national(query.period, query.category_id, query.sort, query.descending)
+        # The page reads the period's ASAN figures once, for the grid's index and for their own table (as the public
+        # national table does); an export shows only the table, whose index needs only their parts.
+        report = None if query.export else accountability.report(query.period)
+        grid = (stats.grid(query.period) if report is None else
+                stats.grid(query.period, asan=report.asan_parts(), districts=report.districts))
+        table, total = accountability.national(query.period, query.category_id, query.sort, query.descending,
+                                               grid=grid)
         previous, _total = accountability.national(query.period.previous(), query.category_id)
         # The top of the dashboard: this month against last month, whatever period the table shows.
         rises = [] if query.export else stats.overdue_share_rises(category_id=query.category_id)
-        asan = None if query.export else accountability.asan_national(query.period)
+        asan = None if report is None else accountability.asan_national(query.period, report)
     accountability.compare(table, previous)
     table.title = _("Districts")
     if query.export:
