@@ -63,8 +63,7 @@ def national():
         query = read_query(exports=False)
     except BadParameter as error:
         return _error(400, error.field, str(error))
-    report = accountability.report(query.period)
-    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
+    report, grid = accountability.report_and_grid(query.period)
     table, total = accountability.national(query.period, query.category_id, "name", False, grid=grid)
     asan = accountability.asan_national(query.period, report)
     by_code = {row["code"]: row for row in asan.rows}
@@ -99,8 +98,7 @@ def district(code: str):
         query = read_query(exports=False)
     except BadParameter as error:
         return _error(400, error.field, str(error))
-    report = accountability.report(query.period)
-    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
+    report, grid = accountability.report_and_grid(query.period)
     figures = grid.at(chosen.id, stats.TOTAL)
     trend = accountability.trend(query.period, chosen.id)
     categories = accountability.categories(query.period, chosen, grid=grid)

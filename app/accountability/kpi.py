@@ -385,10 +385,11 @@ def costs(year: int, district_id: int | None = None) -> dict[int, Costs]:
 
 
 def kpis(period: stats.Period, district_id: int | None = None, cost_year: int | None = None,
-         marks: dict | None = None) -> dict:
+         marks: dict | None = None, received: dict[int, int] | None = None) -> dict:
     """The four KPIs per district over ``period`` and for the country (key ``NATIONAL``); the cost per transaction
-    is that of ``cost_year`` (by default the year the period ends in). At most ten statements, nine when the
-    period's ``_marks`` per district are given (read already for the same page)."""
+    is that of ``cost_year`` (by default the year the period ends in). At most ten statements, one fewer each when
+    the period's ``_marks`` per district and its appeals ``received`` per district are given (read already for the
+    same page)."""
     start, end = _bounds(period)
     result: dict = defaultdict(Kpis)
     # Every appeal filed in the period from the rollups (a million appeals are not counted again per page), minus
@@ -400,7 +401,7 @@ def kpis(period: stats.Period, district_id: int | None = None, cost_year: int | 
         select(owner, func.count())
         .where(_offline(), Appeal.created_at >= start, Appeal.created_at < end), district_id, Appeal.district_id)
         .group_by(owner)).all())
-    for owner, count in stats.received(period, district_id).items():
+    for owner, count in (stats.received(period, district_id) if received is None else received).items():
         result[owner].appeals, result[owner].appeals_online = count, count - offline.get(owner, 0)
     online_application = case((ServiceApplication.source.in_(ONLINE_APPLICATION_SOURCES), 1), else_=0)
     for owner, count, online in db.session.execute(_by_district(
@@ -559,11 +560,13 @@ class Report:
         return _parts(self.marks, self.desks)
 
 
-def national_report(period: stats.Period, active: Collection[int] | None = None) -> Report:
+def national_report(period: stats.Period, active: Collection[int] | None = None,
+                    received: dict[int, int] | None = None) -> Report:
     """Per district and for the country: the marks, the front desk and the four KPIs. ``active``: the districts
-    shown (the lines whose complements are hidden); by default every district with figures."""
+    shown (the lines whose complements are hidden); by default every district with figures. ``received``: the
+    period's appeals per district when the page has read them (``stats.received_in``)."""
     marks, desks = _marks(period), _desk(period)
-    figures = kpis(period, marks=dict(marks))
+    figures = kpis(period, marks=dict(marks), received=received)
     national_marks, national_desk = _national(marks, Marks), _national(desks, Desk)
     shown = set(marks) | set(desks) if active is None else set(active)
     per_district, national_off = hidden_marks({key: marks.get(key, Marks()) for key in shown}, national_marks)

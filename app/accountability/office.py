@@ -51,9 +51,7 @@ def supervision():
     with reading():
         # The page reads the period's ASAN figures once, for the grid's index and for their own table (as the public
         # national table does); an export shows only the table, whose index needs only their parts.
-        report = None if query.export else accountability.report(query.period)
-        grid = (stats.grid(query.period) if report is None else
-                stats.grid(query.period, asan=report.asan_parts(), districts=report.districts))
+        report, grid = (None, stats.grid(query.period)) if query.export else accountability.report_and_grid(query.period)
         table, total = accountability.national(query.period, query.category_id, query.sort, query.descending,
                                                grid=grid)
         previous, _total = accountability.national(query.period.previous(), query.category_id)

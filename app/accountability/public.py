@@ -52,8 +52,7 @@ def national():
     except BadParameter as error:
         return _invalid(error)
     # The ASAN figures are read once, for the grid's index and for their own table.
-    report = accountability.report(query.period)
-    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
+    report, grid = accountability.report_and_grid(query.period)
     table, total = accountability.national(query.period, query.category_id, query.sort, query.descending, grid=grid)
     trend = accountability.trend(query.period)
     weights = total.weights or stats.WEIGHTS
@@ -77,8 +76,7 @@ def district(code: str):
         query = read_query()
     except BadParameter as error:
         return _invalid(error, chosen)
-    report = accountability.report(query.period)
-    grid = stats.grid(query.period, asan=report.asan_parts(), districts=report.districts)
+    report, grid = accountability.report_and_grid(query.period)
     figures = grid.at(chosen.id, stats.TOTAL)
     categories_table = accountability.categories(query.period, chosen, grid=grid)
     trend = accountability.trend(query.period, chosen.id)

@@ -351,15 +351,26 @@ def _asan_row(report, owner) -> dict:
     return {"marks": report.marks_row(owner), "desk": report.desk_row(owner), "kpis": kpi.kpi_row(report.kpis.get(owner))}
 
 
-def report(period: stats.Period):
+def report(period: stats.Period, cells: dict | None = None):
     """The ASAN figures and KPIs of every active district over the period (``kpi.national_report``): read once for a
-    page, then given to ``stats.grid`` (its ASAN parts) and to ``asan_national`` or ``asan_district``."""
+    page, then given to ``stats.grid`` (its ASAN parts) and to ``asan_national`` or ``asan_district``. ``cells``: the
+    period's rollups (``stats.rollup_cells``) when the page has read them, for the appeals received."""
     from app.accountability import kpi
 
     districts = active_districts()
-    report = kpi.national_report(period, [district.id for district in districts])
+    received = None if cells is None else stats.received_in(cells)
+    report = kpi.national_report(period, [district.id for district in districts], received=received)
     report.districts = districts
     return report
+
+
+def report_and_grid(period: stats.Period):
+    """The period's ASAN report (``report``) and its grid of figures (``stats.grid``), read together for a page: the
+    rollups once (the grid's cells also give the KPIs their appeals received), the ASAN figures once (the grid's
+    index takes their parts) and the active districts once."""
+    cells = stats.rollup_cells(period)
+    found = report(period, cells)
+    return found, stats.grid(period, asan=found.asan_parts(), districts=found.districts, cells=cells)
 
 
 def asan_national(period: stats.Period, report=None) -> AsanReport:

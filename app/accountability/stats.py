@@ -640,8 +640,25 @@ class Grid:
         return self.hidden.get((district_id, category_id), frozenset())
 
 
+def rollup_cells(period: Period) -> dict[Key, list[int]]:
+    """Every district × category's counters over ``period``, as lists in ``ALL_COLUMNS``' order: one statement over
+    the month and day rows, whatever the number of appeals."""
+    query = (select(AppealStat.district_id, AppealStat.category_id, *_sum_columns())
+             .where(_period_filter(period)).group_by(AppealStat.district_id, AppealStat.category_id))
+    return {(row[0], row[1]): [int(value or 0) for value in row[2:]] for row in db.session.execute(query)}
+
+
+def received_in(cells: Mapping[Key, list[int]]) -> dict[int, int]:
+    """Appeals received per district from ``rollup_cells``: what ``received`` reads, without reading it again."""
+    column = ALL_COLUMNS.index("received")
+    result: dict[int, int] = defaultdict(int)
+    for (district_id, _category_id), values in cells.items():
+        result[district_id] += values[column]
+    return dict(result)
+
+
 def grid(period: Period, now: datetime | None = None, asan: dict | None = None,
-         districts: list | None = None) -> Grid:
+         districts: list | None = None, cells: Mapping[Key, list[int]] | None = None) -> Grid:
     """Every active district × category of ``period`` with its totals, and the cells every view must hide.
 
     The public pages, the open data and the supervisor's dashboard and exports all read their figures from
@@ -649,7 +666,8 @@ def grid(period: Period, now: datetime | None = None, asan: dict | None = None,
     that category, their totals); see ``hidden_cells``. Each district's cells carry its ASAN parts of the index
     (ratings and front desk, ``kpi.asan_parts``) and every cell the weights in force at the period's end
     (``weights_for``). Seven statements whatever the number of appeals, five when the page has read the ASAN
-    parts already (``asan``, from ``kpi.Report.asan_parts``); one fewer when it gives the active ``districts``.
+    parts already (``asan``, from ``kpi.Report.asan_parts``); one fewer when it gives the active ``districts``, and
+    one fewer when it gives the period's ``cells`` (``rollup_cells``, read already for the same page).
     """
     from app.accountability import kpi
     from app.models import Category
@@ -660,13 +678,9 @@ def grid(period: Period, now: datetime | None = None, asan: dict | None = None,
     active = set(district_ids)
     # Each cell's counters as a list in ALL_COLUMNS' order, and its appeals overdue now; the totals are added up
     # as lists (element by element, in C) before any Figures is made: 200 cells, three totals each, 49 counters.
-    cells: dict[Key, list[int]] = {}
+    read = rollup_cells(period) if cells is None else cells
+    cells = {key: values for key, values in read.items() if key[0] in active}
     late_now: dict[Key, int] = {}
-    query = (select(AppealStat.district_id, AppealStat.category_id, *_sum_columns())
-             .where(_period_filter(period)).group_by(AppealStat.district_id, AppealStat.category_id))
-    for row in db.session.execute(query):
-        if row[0] in active:
-            cells[(row[0], row[1])] = [int(value or 0) for value in row[2:]]
     # The open appeals counted per deadline (kept by the database): one row per district, category and deadline
     # passed, whatever the number of overdue appeals.
     late = (select(OpenDeadline.district_id, OpenDeadline.category_id, func.sum(OpenDeadline.open_count))
