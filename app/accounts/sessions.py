@@ -23,10 +23,12 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from app import authz
 from app.accounts import mydata
@@ -88,6 +90,18 @@ def _is_active(row: UserSession, now: datetime) -> bool:
     return row.ended_at is None and not _expired(row, now)
 
 
+@cache
+def _session_statement():
+    """The statement ``load`` runs, built once (its cache key too): the session by its key's hash, with its user,
+    the user's roles joined in (a second statement otherwise) and their unread notifications counted."""
+    unread = (select(func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+    return (select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
+            .where(UserSession.key_hash == bindparam("key_hash"))
+            .options(joinedload(User.roles)))
+
+
 def load(cookie_id: str) -> User | None:
     """The user of a session cookie or remember-me cookie, or None when its session has ended (or never was).
 
@@ -98,12 +112,11 @@ def load(cookie_id: str) -> User | None:
     user_part, _sep, key = (cookie_id or "").partition(":")
     if not key or not user_part.isdigit():
         return None
-    # One statement for the session, its user and the header's unread count (every signed-in page shows it).
-    unread = (select(func.count()).select_from(Notification)
-              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-              .correlate(User).scalar_subquery())
-    found = db.session.execute(select(UserSession, User, unread).join(User, User.id == UserSession.user_id)
-                               .where(UserSession.key_hash == _hash(key))).first()
+    # One statement for the session, its user, the user's roles (every page asks what they may do) and the
+    # header's unread count (every signed-in page shows it): this runs before every signed-in request.
+    # All rows are read (one per role): ``first()`` would stop at the first and leave the roles half loaded.
+    rows = db.session.execute(_session_statement(), {"key_hash": _hash(key)}).unique().all()
+    found = rows[0] if rows else None
     now = utcnow()
     if found is None:
         return None

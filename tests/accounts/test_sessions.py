@@ -189,6 +189,22 @@ def test_item2_a_cookie_naming_another_user_or_no_key_opens_nothing(app, ctx):
     assert key not in db.session.scalar(select(UserSession.key_hash))
 
 
+def test_a_signed_in_request_reads_the_session_the_account_and_all_its_roles_in_one_statement(app, ctx, count_queries):
+    """The loader runs before every signed-in request: one statement, and every role there (a person's roles are what
+    each page's authorization reads)."""
+    districts = create_reference_data()
+    person = create_user("staff@example.az", roles=[("official", districts["GNC"]), ("head", districts["GNC"]),
+                                                     ("editor", districts["MSL"])])
+    expected = sorted((r.role, r.district.code) for r in person.roles)
+    cookie = sessions.start(person, remembered=False, user_agent=None, address=None)
+    db.session.expunge_all()
+    with count_queries() as queries:
+        loaded = sessions.load(cookie)
+        roles = sorted((r.role, r.district.code) for r in loaded.roles)
+    assert roles == expected and len(roles) == 3
+    assert queries.count == 1, queries.statements
+
+
 def test_item2_the_cabinet_lists_the_sessions_and_ends_them(app, resident):
     here = signed_in(app)
     phone = signed_in(app, remember=True)
