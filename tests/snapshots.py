@@ -34,6 +34,7 @@ from app.extensions import db
 from app.kit import cache
 from app.kit.calendar import local_date
 from app.models import utcnow
+from app.models.stats import WRITTEN_BY_TRIGGERS
 from tests.conftest import may_switch_off_checks
 
 T = TypeVar("T")
@@ -43,7 +44,7 @@ MAX_AGE_SECONDS = 600
 SQLITE_EXTRA_TABLES = ("news_fts",)
 # Tables the database's own triggers keep from another table's rows (migration 0032): writing the appeals back
 # writes them again, so they are copied only where the triggers are off for the replay (PostgreSQL's replica role).
-KEPT_BY_TRIGGERS = frozenset({"open_deadlines"})
+KEPT_BY_TRIGGERS = frozenset(name for names in WRITTEN_BY_TRIGGERS.values() for name in names)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from app.models.stats import WRITTEN_BY_TRIGGERS
+
 # The table names a statement reads or writes: what follows FROM, JOIN, INTO, UPDATE (names SQLAlchemy quotes
 # keep their quotes; aliases and subqueries are dropped by checking against the known tables).
 TABLE_RE = re.compile(r'\b(?:FROM|JOIN|INTO|UPDATE)\s+"?([A-Za-z_][A-Za-z0-9_]*)"?', re.IGNORECASE)
@@ -327,6 +329,9 @@ def _written_by_statement(state) -> None:
 def _after_commit(session: Session) -> None:
     changed = session.info.pop("cache_changed", None)
     if changed:
+        # What the database's triggers wrote beside them: the session never saw those statements.
+        for name in list(changed):
+            changed.update(WRITTEN_BY_TRIGGERS.get(name, ()))
         try:
             found = current_app.extensions.get("cache")
         except RuntimeError:  # a session used outside any application (a script's own engine)

@@ -63,6 +63,11 @@ for _column in BUCKET_COLUMNS:
     setattr(AppealStat, _column, mapped_column(_column, Integer, nullable=False, default=0, server_default="0"))
 
 
+# Tables the database's own triggers write when another is written (migrations 0032): what the application writes
+# to the key, the database also writes to the values. The visitors' page cache retires the pages that read either.
+WRITTEN_BY_TRIGGERS: dict[str, tuple[str, ...]] = {"appeals": ("open_deadlines",)}
+
+
 class OpenDeadline(db.Model):
     """How many open appeals of one district and category fall due at one moment.
 

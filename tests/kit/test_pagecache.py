@@ -154,6 +154,18 @@ def test_a_bulk_update_retires_the_pages_that_read_its_table(app, client, world)
     assert "Gəncə şəhəri" in visit(client, "/reception/").get_data(as_text=True)
 
 
+def test_a_write_retires_the_pages_that_read_what_its_triggers_wrote(app, world):
+    """The database's triggers write ``open_deadlines`` when an appeal is filed (the session never sees it): its
+    generation moves with the appeals', so a page that read only the counts is retired too."""
+    with app.app_context():
+        store = cache.store(app)
+        before = store.generations(["appeals", "open_deadlines"])
+        resident = db.session.scalar(select(User).where(User.email == "resident@example.az"))
+        create_appeal(resident, db.session.get(District, world["gnc"]))
+        after = store.generations(["appeals", "open_deadlines"])
+    assert after[0] > before[0] and after[1] > before[1]
+
+
 def test_a_rolled_back_change_retires_nothing(app, client, world):
     visit(client, "/news/")
     with app.app_context():
