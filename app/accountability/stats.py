@@ -507,12 +507,19 @@ def overdue_now(district_id: int | None = None, category_id: int | None = None, 
                 now: datetime | None = None) -> dict[int, int]:
     """Open appeals past their deadline right now, per district (or per category of one district)."""
     key = OpenDeadline.district_id if by == "district" else OpenDeadline.category_id
-    query = select(key, func.sum(OpenDeadline.open_count)).where(OpenDeadline.due_at < (now or utcnow()))
+    query = _overdue_by(key, now=now)
     if district_id is not None:
         query = query.where(OpenDeadline.district_id == district_id)
     if category_id is not None:
         query = query.where(OpenDeadline.category_id == category_id)
-    return {owner: int(count) for owner, count in db.session.execute(query.group_by(key))}
+    return {owner: int(count) for owner, count in db.session.execute(query)}
+
+
+def _overdue_by(*keys, now: datetime | None = None):
+    """SQL: the open appeals past their deadline at ``now``, per ``keys``, from the counts per deadline
+    (``OpenDeadline``, kept by the database): one row per deadline passed, whatever the number of overdue appeals."""
+    return (select(*keys, func.sum(OpenDeadline.open_count))
+            .where(OpenDeadline.due_at < (now or utcnow())).group_by(*keys))
 
 
 def rebuild_open_deadlines() -> int:
@@ -681,11 +688,7 @@ def grid(period: Period, now: datetime | None = None, asan: dict | None = None,
     read = rollup_cells(period) if cells is None else cells
     cells = {key: values for key, values in read.items() if key[0] in active}
     late_now: dict[Key, int] = {}
-    # The open appeals counted per deadline (kept by the database): one row per district, category and deadline
-    # passed, whatever the number of overdue appeals.
-    late = (select(OpenDeadline.district_id, OpenDeadline.category_id, func.sum(OpenDeadline.open_count))
-            .where(OpenDeadline.due_at < (now or utcnow()))
-            .group_by(OpenDeadline.district_id, OpenDeadline.category_id))
+    late = _overdue_by(OpenDeadline.district_id, OpenDeadline.category_id, now=now)
     for district_id, category_id, count in db.session.execute(late):
         if district_id in active:
             cells.setdefault((district_id, category_id), [0] * len(ALL_COLUMNS))
