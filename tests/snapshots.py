@@ -19,6 +19,7 @@ outside the database must not be replayed.
 from __future__ import annotations
 
 import copy
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import current_app
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text, tuple_
 from sqlalchemy.orm.state import InstanceState
 
 from app.extensions import db
@@ -104,12 +105,38 @@ def _kept(value: Any) -> Any:
 def _given(value: Any) -> Any:
     """A kept value for a test: its objects loaded in the session, the rest a copy (a test that changes what it was
     given must not change it for the next one)."""
+    _load_rows(value)
+    return _rebuilt(value)
+
+
+def _load_rows(value: Any) -> None:
+    """The kept objects loaded in one statement per class (a world of forty appeals was forty statements), so
+    that ``_rebuilt`` finds each in the session."""
+    keys: dict[type, list[tuple]] = {}
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, _Row):
+            keys.setdefault(item.model, []).append(item.key)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif type(item) in (list, tuple):
+            pending.extend(item)
+    for model, found in keys.items():
+        columns = inspect(model).primary_key
+        if len(columns) == 1:
+            db.session.scalars(select(model).where(columns[0].in_([key[0] for key in found]))).all()
+        else:
+            db.session.scalars(select(model).where(tuple_(*columns).in_(found))).all()
+
+
+def _rebuilt(value: Any) -> Any:
     if isinstance(value, _Row):
         return db.session.get(value.model, value.key)
     if isinstance(value, dict):
-        return {key: _given(item) for key, item in value.items()}
+        return {key: _rebuilt(item) for key, item in value.items()}
     if type(value) in (list, tuple):
-        return type(value)(_given(item) for item in value)
+        return type(value)(_rebuilt(item) for item in value)
     return copy.deepcopy(value)
 
 
@@ -121,6 +148,12 @@ def _files() -> list[str]:
     return sorted(p.name for p in _folder().iterdir() if p.is_file())
 
 
+@functools.cache
+def _tables() -> tuple:
+    """The tables the models describe, those pointed at first (``MetaData.sorted_tables`` sorts them at every call)."""
+    return tuple(db.metadata.sorted_tables)
+
+
 def _extra_tables() -> tuple[str, ...]:
     return SQLITE_EXTRA_TABLES if db.engine.dialect.name == "sqlite" else ()
 
@@ -129,12 +162,12 @@ def _content() -> dict:
     """Every row of every table, in primary-key order (the tables the models describe, and SQLite's news index).
 
     Most builds start from empty tables (every test leaves them so): one statement says so, instead of one per table."""
-    names = [table.name for table in db.metadata.sorted_tables] + list(_extra_tables())
+    names = [table.name for table in _tables()] + list(_extra_tables())
     if not db.session.execute(text("SELECT " + " + ".join(f'CASE WHEN EXISTS (SELECT 1 FROM "{name}") THEN 1 ELSE 0 END'
                                                for name in names))).scalar():
         return {name: [] for name in names}
     content = {}
-    for table in db.metadata.sorted_tables:
+    for table in _tables():
         rows = db.session.execute(table.select().order_by(*table.primary_key.columns)).mappings().all()
         content[table.name] = [dict(row) for row in rows]
     for name in _extra_tables():
@@ -151,7 +184,7 @@ def _write_back(kept: _Kept, before: dict) -> None:
         if triggers_off:
             # The rows are a copy of rows that satisfied every constraint; checking them again is only cost.
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-        tables = [table for table in db.metadata.sorted_tables
+        tables = [table for table in _tables()
                   if triggers_off or table.name not in KEPT_BY_TRIGGERS]
         for table in reversed(tables):
             if kept.after[table.name] != before[table.name] and before[table.name]:
