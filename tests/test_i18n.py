@@ -114,6 +114,10 @@ def test_switching_language_signed_in_saves_it_on_the_profile(app, web, client):
 def test_language_switcher_keeps_the_current_page(client):
     html = client.get("/about?lang=az").get_data(as_text=True)
     assert 'href="/about?lang=ru"' in html and 'href="/about?lang=en"' in html
+    # The page's own query is kept and its language replaced, in each of the three links (built once a request).
+    html = client.get("/news/?q=yol&lang=ru").get_data(as_text=True)
+    for code in ("az", "ru", "en"):
+        assert f'href="/news/?q=yol&amp;lang={code}" lang="{code}"' in html
 
 
 def test_dates_and_numbers_follow_the_locale(app):

@@ -16,12 +16,11 @@ import logging
 import re
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import segno
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
 from sqlalchemy import select
 
 from app.extensions import db
@@ -29,6 +28,9 @@ from app.kit import mail
 from app.kit.calendar import local_date
 from app.kit.i18n import current_lang, fmt_date
 from app.models import ServiceApplication
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # Digits and capitals without the ones people misread: 0/O, 1/I/L.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -139,6 +141,8 @@ def _qr(pdf: FPDF, url: str, x: float, y: float, size: float) -> None:
 
 def _fact(pdf: FPDF, label: str, value: str, bold: bool = False) -> None:
     """One labelled line of the document; long values wrap under themselves."""
+    from fpdf.enums import XPos, YPos
+
     pdf.set_x(MARGIN)
     pdf.set_font(FONT, "", 10)
     pdf.set_text_color(90, 90, 90)
@@ -151,6 +155,11 @@ def _fact(pdf: FPDF, label: str, value: str, bold: bool = False) -> None:
 
 def render_pdf(application: ServiceApplication) -> bytes:
     """The A4 result document of an issued application, in the application's language."""
+    # fpdf (with what it imports) is a quarter of a second of every process's start, the web servers' and every
+    # command's, for the few that ever make a document: imported here, when one is made.
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
     if not application.verification_code or application.issued_at is None:
         raise ValueError(f"{application.number} has no verification code or issue date yet")
     locale = application.locale or "az"

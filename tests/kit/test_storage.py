@@ -27,7 +27,8 @@ from app.appeals import service as appeals
 from app.extensions import db
 from app.kit import files, storage
 from app.kit.errors import ConfigError, Invalid
-from app.kit.storage import CHUNK_SIZE, LocalStorage, S3Storage, StorageUnavailable, StoredFile, StoredFileMissing
+from app.kit.storage import CHUNK_SIZE, LocalStorage, StorageUnavailable, StoredFile, StoredFileMissing
+from app.kit.storage_s3 import S3Storage
 from app.models import Appeal, AppealMessage, Article, ArticleImage, Attachment, Category, District, OutboxMessage, Proposal, User
 from app.news import service as news
 from app.proposals import service as proposals
