@@ -105,13 +105,15 @@ def _kept(value: Any) -> Any:
 def _given(value: Any) -> Any:
     """A kept value for a test: its objects loaded in the session, the rest a copy (a test that changes what it was
     given must not change it for the next one)."""
-    _load_rows(value)
-    return _rebuilt(value)
+    loaded = _load_rows(value)  # held until the value is rebuilt: the session's identity map keeps weak references
+    given = _rebuilt(value)
+    del loaded
+    return given
 
 
-def _load_rows(value: Any) -> None:
+def _load_rows(value: Any) -> list:
     """The kept objects loaded in one statement per class (a world of forty appeals was forty statements), so
-    that ``_rebuilt`` finds each in the session."""
+    that ``_rebuilt`` finds each in the session; the objects loaded."""
     keys: dict[type, list[tuple]] = {}
     pending = [value]
     while pending:
@@ -122,12 +124,14 @@ def _load_rows(value: Any) -> None:
             pending.extend(item.values())
         elif type(item) in (list, tuple):
             pending.extend(item)
+    loaded = []
     for model, found in keys.items():
         columns = inspect(model).primary_key
         if len(columns) == 1:
-            db.session.scalars(select(model).where(columns[0].in_([key[0] for key in found]))).all()
+            loaded += db.session.scalars(select(model).where(columns[0].in_([key[0] for key in found]))).all()
         else:
-            db.session.scalars(select(model).where(tuple_(*columns).in_(found))).all()
+            loaded += db.session.scalars(select(model).where(tuple_(*columns).in_(found))).all()
+    return loaded
 
 
 def _rebuilt(value: Any) -> Any:

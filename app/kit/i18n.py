@@ -71,7 +71,7 @@ def switch_url(lang: str) -> str:
 
 def _address_in_any_language() -> str:
     """The current page's address with ``lang=`` + ``_ANY_LANG`` (every page draws three language links: one
-    address built instead of three, a tenth of a signed-in page's time)."""
+    address built instead of three)."""
     # The path's own values win over a query parameter of the same name (?code=… on /accountability/<code>).
     values = {**request.args.to_dict(flat=True), **(request.view_args or {}), "lang": _ANY_LANG}
     if request.endpoint and request.url_rule and request.method == "GET":
