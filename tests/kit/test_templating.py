@@ -52,3 +52,29 @@ def test_whole_numbers_are_written_as_babel_writes_them_in_each_language(app):
         english = fmt_number(1234567)
     with app.test_request_context("/?lang=ru"):
         assert fmt_number(1234567) != english  # each language its own entry
+
+
+def test_the_frames_navigation_is_drawn_once_per_language_and_page_and_marks_where_you_are(app, client, monkeypatch):
+    frame_part = app.jinja_env.globals["frame_part"]
+    with app.test_request_context("/polls/?lang=ru"):
+        first = frame_part("components/nav_areas.html", "/polls/")
+        assert frame_part("components/nav_areas.html", "/polls/") is first  # kept, not drawn again
+        assert 'href="/polls/" aria-current="page">Опросы<' in first
+    with app.test_request_context("/polls/?lang=en"):
+        assert frame_part("components/nav_areas.html", "/polls/") is not first
+    with app.test_request_context("/", base_url="http://localhost/portal"):
+        assert 'href="/portal/polls/"' in frame_part("components/nav_areas.html", "/")
+    # Through the pages: each page marks its own area, in its own language, whatever was drawn before.
+    polls = client.get("/polls/?lang=en").get_data(as_text=True)
+    news = client.get("/news/?lang=en").get_data(as_text=True)
+    assert 'href="/polls/" aria-current="page">Polls<' in polls and 'href="/news/">News<' in polls
+    assert 'href="/news/" aria-current="page">News<' in news and 'href="/polls/">Polls<' in news
+    assert '<a href="/privacy">Privacy notice</a>' in news
+    assert '<a href="/privacy">Уведомление о конфиденциальности</a>' in client.get("/news/?lang=ru").get_data(as_text=True)
+    # Bounded: past the limit the least recently used part goes.
+    monkeypatch.setattr("app.kit.templating.MAX_FRAME_PARTS", 2)
+    with app.test_request_context("/?lang=az"):
+        kept = frame_part("components/nav_areas.html", "/a")
+        frame_part("components/nav_areas.html", "/b")
+        frame_part("components/nav_areas.html", "/c")
+        assert frame_part("components/nav_areas.html", "/a") is not kept
