@@ -23,6 +23,7 @@ from markupsafe import Markup
 MAX_ADDRESSES = 20_000
 # The most parts of the frame one process keeps (a navigation is about 1 KB: one per page address and language).
 MAX_FRAME_PARTS = 5_000
+MAX_KEPT_PATH = 200
 
 
 def translations() -> NullTranslations:
@@ -95,7 +96,9 @@ def _frame_parts(app: Flask):
                 kept.move_to_end(key)
                 return found
         drawn = Markup(app.jinja_env.get_template(name).render())
-        if not app.jinja_env.auto_reload:
+        # Kept for the addresses the portal has (a route matched, a path of ordinary length): a scanner's made-up
+        # addresses get their "not found" page with a part drawn for it, and cannot fill the memory with them.
+        if not app.jinja_env.auto_reload and request.url_rule is not None and len(request.path) <= MAX_KEPT_PATH:
             with lock:
                 kept[key] = drawn
                 while len(kept) > MAX_FRAME_PARTS:

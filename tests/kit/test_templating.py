@@ -71,9 +71,13 @@ def test_the_frames_navigation_is_drawn_once_per_language_and_page_and_marks_whe
     assert 'href="/news/" aria-current="page">News<' in news and 'href="/polls/">Polls<' in news
     assert '<a href="/privacy">Privacy notice</a>' in news
     assert '<a href="/privacy">Уведомление о конфиденциальности</a>' in client.get("/news/?lang=ru").get_data(as_text=True)
+    # A made-up address (no route) gets its part drawn, not kept.
+    with app.test_request_context("/no/such/page?lang=az"):
+        assert frame_part("components/nav_areas.html", "/no/such/page") is not \
+            frame_part("components/nav_areas.html", "/no/such/page")
     # Bounded: past the limit the least recently used part goes.
     monkeypatch.setattr("app.kit.templating.MAX_FRAME_PARTS", 2)
-    with app.test_request_context("/?lang=az"):
+    with app.test_request_context("/polls/?lang=az"):
         kept = frame_part("components/nav_areas.html", "/a")
         frame_part("components/nav_areas.html", "/b")
         frame_part("components/nav_areas.html", "/c")
