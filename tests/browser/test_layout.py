@@ -81,7 +81,7 @@ def _build_portal():
 
 def check_layout(page, name: str, path: str, lang: str, signed_in: str | None = None) -> None:
     """At each width: the page no wider than the screen, every link and button of the main navigation inside the
-    viewport, a screenshot kept; axe on every width (the navigation is laid out differently on each)."""
+    viewport, a screenshot kept when asked for; axe on every width (the navigation is laid out differently on each)."""
     if SCREENSHOTS:
         ARTEFACTS.mkdir(parents=True, exist_ok=True)
     for width in (NARROWEST, *WIDTHS):
