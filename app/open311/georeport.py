@@ -159,7 +159,10 @@ def request_item(request: PublicRequest, lang: str) -> dict:
         "requested_datetime": w3c(appeal.created_at),
         "updated_datetime": w3c(appeal.updated_at),
         "expected_datetime": w3c(appeal.due_at),
-        "address": request.address,
+        # Never the address_string a request was filed with: the law's "postal address or phone" makes it the
+        # appellant's own address as often as the place (it is stored as the appeal's applicant address, which the
+        # public pages never show either). The place is the map point.
+        "address": None,
         "address_id": None,
         "zipcode": None,
         "lat": appeal.location_lat,

@@ -139,8 +139,10 @@ SCHEMAS = {
             "updated_datetime": MOMENT,
             "expected_datetime": {"type": ["string", "null"], "format": "date-time",
                                   "description": "The law's deadline for the answer."},
-            "address": _nullable("string", description="The address the request named, when filed through this "
-                                                      "interface."),
+            "address": {"type": "null", "description": "Always null: the address_string a request is filed with is "
+                                                       "the appellant's postal address as often as the place, and "
+                                                       "no answer names the appellant; lat and long give the "
+                                                       "place."},
             "address_id": {"type": "null"},
             "zipcode": {"type": "null"},
             "lat": _nullable("number", minimum=-90, maximum=90),
@@ -187,7 +189,8 @@ SCHEMAS = {
             "last_name": TEXT,
             "email": {"type": "string", "maxLength": 254},
             "phone": {"type": "string", "maxLength": 32},
-            "address_string": {"type": "string", "maxLength": 300},
+            "address_string": {"type": "string", "maxLength": 300,
+                               "description": "The appellant's postal address; never published."},
             "lat": {"type": "number", "minimum": -90, "maximum": 90},
             "long": {"type": "number", "minimum": -180, "maximum": 180},
             "attribute[kind]": {"type": "string", "enum": list(KINDS)},

@@ -83,12 +83,10 @@ def groups(categories: list[Category], district: District | None) -> dict[int, D
 
 @dataclass
 class PublicRequest:
-    """A public appeal as the API shows it: the appeal (district and category loaded), its public steps, and the
-    address its Open311 request named, if it came through the API."""
+    """A public appeal as the API shows it: the appeal (district and category loaded) and its public steps."""
 
     appeal: Appeal
     events: list[AppealEvent]
-    address: str | None = None
 
 
 @dataclass
@@ -173,7 +171,7 @@ def _public() -> list:
 
 
 def _load(conditions: list, limit: int) -> list[PublicRequest]:
-    """The public appeals matching ``conditions``, newest first, with their public steps and Open311 addresses."""
+    """The public appeals matching ``conditions``, newest first, with their public steps."""
     appeals = list(db.session.scalars(
         select(Appeal)
         .join(Appeal.district)
@@ -183,12 +181,7 @@ def _load(conditions: list, limit: int) -> list[PublicRequest]:
         .order_by(Appeal.created_at.desc(), Appeal.id.desc())
         .limit(limit)
     ).unique())
-    addresses = dict(db.session.execute(
-        select(Open311Request.appeal_id, Open311Request.address_string)
-        .where(Open311Request.appeal_id.in_([a.id for a in appeals]))
-    ).all()) if appeals else {}
-    return [PublicRequest(a, [e for e in a.events if e.public and e.action != "note"], addresses.get(a.id))
-            for a in appeals]
+    return [PublicRequest(a, [e for e in a.events if e.public and e.action != "note"]) for a in appeals]
 
 
 def public_requests(filters: RequestFilters) -> list[PublicRequest]:

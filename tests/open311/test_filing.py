@@ -54,9 +54,29 @@ def test_a_filing_is_an_appeal_as_the_web_form_files_one(app, client, world):
         # The district's official hears of it, as of any new appeal.
         official = db.session.get(User, world.official)
         assert db.session.scalar(select(Notification).where(Notification.user_id == official.id)).kind == "appeal.filed"
-    # Read back: the answer's id is the one every endpoint uses, the address the request named is published.
+    # Read back: the answer's id is the one every endpoint uses; the address_string is the appellant's, not shown.
     read = client.get(f"/open311/v2/requests/{item['service_request_id']}.json").json[0]
-    assert read["address"] == "Gəncə ş., Nizami küç. 5" and read["status"] == "open"
+    assert read["address"] is None and read["status"] == "open"
+
+
+def test_the_address_a_request_is_filed_with_is_never_published(app, client, world):
+    """The law's "postal address or phone" makes the address_string the appellant's own address as often as the
+    place: kept as the appeal's applicant address, shown by no public answer, page or feed."""
+    item = client.post(URL, data={**filing(), "api_key": world.key}).json[0]
+    number = item["service_request_id"]
+    with app.app_context():
+        appeal = db.session.scalar(select(Appeal))
+        assert appeal.applicant_address == "Gəncə ş., Nizami küç. 5" and appeal.public_ok
+        appeal_id = appeal.id
+    public = [f"/open311/v2/requests/{number}.json", f"/open311/v2/requests/{number}.xml",
+              "/open311/v2/requests.json?jurisdiction_id=gnc", "/open311/v2/requests.xml?jurisdiction_id=gnc",
+              "/appeals/public/GNC", f"/appeals/public/GNC/{appeal_id}", "/alerts/GNC.atom"]
+    for address in public:
+        answer = client.get(address)
+        assert answer.status_code == 200, address
+        body = answer.get_data(as_text=True)
+        assert "Yolda çuxur" in body or address.endswith(".atom"), address  # the appeal itself is there
+        assert "Nizami küç. 5" not in body, address
 
 
 def test_the_filing_speaks_the_language_asked_for(app, client, world):
