@@ -89,15 +89,32 @@ def guard_threads(engine: Engine) -> None:
         event.listen(engine, name, check)
 
 
+def enforce_foreign_keys(engine: Engine) -> None:
+    """Have SQLite check every foreign key, as PostgreSQL does.
+
+    SQLite checks them (and carries out their ``ON DELETE`` rules) only on a connection that asks, each time it
+    opens; without it a row could point at one that is gone on the embedded database of ``make run`` and of a
+    small authority, where PostgreSQL would refuse it. The migrations switch it off on their own connection
+    (``migrations/env.py``): copying a table in batch mode drops the old one, which would carry out those rules.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _check_foreign_keys(dbapi_connection, record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+
 def init_db(app: Flask) -> None:
-    """Bind ``db`` to ``app`` with ``close_session`` as the teardown in place of Flask-SQLAlchemy's own, and
-    SQLite connections confined to the thread that checked them out."""
+    """Bind ``db`` to ``app`` with ``close_session`` as the teardown in place of Flask-SQLAlchemy's own; on SQLite,
+    connections confined to the thread that checked them out and checking foreign keys."""
     db.init_app(app)
     app.teardown_appcontext_funcs.remove(db._teardown_session)
     app.teardown_appcontext(close_session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             guard_threads(db.engine)
+            enforce_foreign_keys(db.engine)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

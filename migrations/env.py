@@ -36,9 +36,21 @@ def run_offline() -> None:
 def run_online() -> None:
     """Run the migrations on a live connection."""
     with db.engine.connect() as connection:
-        context.configure(connection=connection, **_options(connection.dialect.name))
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The app's connections check foreign keys (app.extensions.enforce_foreign_keys); a batch migration
+            # copies a table and drops the old one, which with the checks on would delete or empty every row
+            # pointing at it. Only outside a transaction does SQLite take the setting, so before the first.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+            connection.commit()  # ends SQLAlchemy's own transaction, or Alembic would run inside it and not commit
+        try:
+            context.configure(connection=connection, **_options(connection.dialect.name))
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                # Not back into the pool without its checks.
+                connection.invalidate()
 
 
 if context.is_offline_mode():
