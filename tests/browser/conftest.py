@@ -144,6 +144,22 @@ class Tab:
             self.page = None
 
 
+@pytest.fixture
+def other_window(browser, live_server):
+    """Open another person's browser window (its own context: its own cookies and cache) with
+    ``other_window(locale)``; every one a test opened is closed after it, whether it passed or failed."""
+    opened = []
+
+    def open_window(locale: str = "az-AZ", **options):
+        context = browser.new_context(base_url=live_server, locale=locale, **options)
+        opened.append(context)
+        return context.new_page()
+
+    yield open_window
+    for context in opened:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def _tab(browser, live_server):
     tab = Tab(browser, live_server)

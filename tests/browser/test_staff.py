@@ -66,13 +66,13 @@ def type_code(page, secret: str) -> None:
             return
 
 
-def test_invite_accept_two_factor_sign_in_and_deactivation(page, browser, live_server, app, office):
+def test_invite_accept_two_factor_sign_in_and_deactivation(page, other_window, app, office):
     sign_in(page, "admin@example.az")
     invite(page, "kamran@example.az", office["gnc"])
     assert "The invitation is sent" in page.locator(".flashes").inner_text()
     admin_page_url = page.url
 
-    official = browser.new_context(base_url=live_server, locale="en-GB").new_page()
+    official = other_window("en-GB")
     official.goto(invitation_path(app, "kamran@example.az"))
     official.fill("#password", NEW_PASSWORD)
     official.fill("#password_again", NEW_PASSWORD)
@@ -113,11 +113,10 @@ def test_invite_accept_two_factor_sign_in_and_deactivation(page, browser, live_s
     assert "/auth/login" in official.url
     with app.app_context():
         assert not db.session.scalar(select(User).where(User.email == "kamran@example.az")).active
-    official.context.close()
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, office, lang):
+def test_every_staff_page_has_no_axe_violation(page, other_window, app, office, lang):
     sign_in(page, "admin@example.az")
     for path in ["/admin/", "/admin/users", "/admin/users/invite", "/auth/two-factor/account"]:
         page.goto(f"{path}?lang={lang}")
@@ -145,7 +144,7 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
     page.goto(f"/admin/users?role=official&lang={lang}")
     assert_accessible(page, lang)
 
-    official = browser.new_context(base_url=live_server, locale="az-AZ").new_page()
+    official = other_window("az-AZ")
     link = invitation_path(app, "kamran@example.az")
     official.goto(f"{link}?lang={lang}")
     assert_accessible(official, lang)
@@ -176,10 +175,9 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
     assert_accessible(official, lang)
     official.goto(f"/auth/two-factor/account?lang={lang}")
     assert_accessible(official, lang)
-    official.context.close()
 
     # The second step of signing in, with a wrong code.
-    other = browser.new_context(base_url=live_server, locale="az-AZ").new_page()
+    other = other_window("az-AZ")
     other.goto(f"/auth/login?lang={lang}")
     other.fill("#email", "admin@example.az")
     other.fill("#password", "Kitab-Qələm-2026")
@@ -191,4 +189,3 @@ def test_every_staff_page_has_no_axe_violation(page, browser, live_server, app, 
         other.click("#submit")
     assert other.locator("#code-error").is_visible()
     assert_accessible(other, lang)
-    other.context.close()
