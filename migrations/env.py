@@ -49,8 +49,18 @@ def run_online() -> None:
                 context.run_migrations()
         finally:
             if sqlite:
-                # Not back into the pool without its checks.
-                connection.invalidate()
+                _check_foreign_keys_again(connection)
+
+
+def _check_foreign_keys_again(connection) -> None:
+    """The migrations' SQLite connection back into the pool checking foreign keys, as the app's others do; one that
+    cannot be set so is not reused. (Not dropped outright: an in-memory database lives only in its connection.)"""
+    try:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.commit()
+    except Exception:  # noqa: BLE001 - the migration's own error, if any, is the one to see
+        connection.invalidate()
 
 
 if context.is_offline_mode():
